@@ -1,0 +1,28 @@
+"""The Chalice application: creates `app` and registers the blueprints. No logic lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice
+
+from chalicelib.handlers.document_fetch import document_fetch
+from chalicelib.handlers.external_api import external_api
+from chalicelib.handlers.outbox_publisher import outbox_publisher
+from chalicelib.handlers.workflow_tasks import workflow_tasks
+from chalicelib.observability import metrics
+
+app = Chalice(app_name="kyc-backoffice")
+app.register_blueprint(external_api, url_prefix="/api/v1/external")
+app.register_blueprint(outbox_publisher)
+app.register_blueprint(workflow_tasks)
+app.register_blueprint(document_fetch)
+
+
+@app.middleware("all")
+def flush_metrics(event: Any, get_response: Any) -> Any:
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()

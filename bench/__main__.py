@@ -1,0 +1,21 @@
+"""`make bench`: run every benchmark and print its table; exit 1 if a budget is missed."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import cold_start, ingest
+
+
+def main() -> int:
+    within_budget = True
+    for benchmark in (cold_start, ingest):
+        report, ok = benchmark.run()
+        print(report, flush=True)
+        within_budget &= ok
+    print("all budgets met" if within_budget else "SOME BUDGETS MISSED")
+    return 0 if within_budget else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

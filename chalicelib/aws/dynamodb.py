@@ -1,0 +1,386 @@
+"""DynamoDB adapter: the case store and the tenant directory on one table.
+
+Keys (single-table design; every request is a GetItem or a Query on a key, never a Scan):
+  case          pk T#<tenant>#C#<case>              sk CASE
+  audit record  pk T#<tenant>#C#<case>              sk A#<at>#<event id>   (also the outbox)
+  active claim  pk T#<tenant>#E#<workflow>#<entity> sk ACTIVE
+  API key       pk K#<key hash>                     sk APIKEY
+  GSI1 by tenant:          gsi1pk T#<tenant>            gsi1sk <createdAt>#<case>
+  GSI2 by tenant + status: gsi2pk T#<tenant>#S#<status> gsi2sk <createdAt>#<case>
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from chalicelib.cases.store import ActiveCaseExists, CasePage
+from chalicelib.errors import VersionConflict
+from chalicelib.models.case import AuditRecord, Case, PageStorage
+
+CASE_SK = "CASE"
+GSI_BY_TENANT = "gsi1"
+GSI_BY_STATUS = "gsi2"
+
+
+@functools.cache
+def dynamodb_resource() -> Any:
+    return boto3.resource("dynamodb")
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB returns numbers as Decimal; the domain wants ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def case_pk(tenant_id: str, case_id: str) -> str:
+    return f"T#{tenant_id}#C#{case_id}"
+
+
+def claim_pk(tenant_id: str, workflow_id: str, entity_id: str) -> str:
+    return f"T#{tenant_id}#E#{workflow_id}#{entity_id}"
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# Attributes written on every case write; pageStorage and the task token have writers of their own.
+_CASE_FIELDS = (
+    "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
+    "version", "assigneeId", "createdAt", "updatedAt", "resolvedAt", "entityType", "entityId",
+    "ballerineEntityId", "entityName", "contextJson", "configJson", "flags",
+    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk",
+)  # fmt: skip
+
+
+def case_to_item(case: Case) -> dict[str, Any]:
+    sort_key = f"{case.created_at}#{case.case_id}"
+    return {
+        "pk": case_pk(case.tenant_id, case.case_id),
+        "sk": CASE_SK,
+        "recordType": "case",
+        "tenantId": case.tenant_id,
+        "caseId": case.case_id,
+        "workflowDefinitionId": case.workflow_definition_id,
+        "workflowDefinitionVersion": case.workflow_definition_version,
+        "state": case.state,
+        "status": case.status,
+        "version": case.version,
+        "assigneeId": case.assignee_id,
+        "createdAt": case.created_at,
+        "updatedAt": case.updated_at,
+        "resolvedAt": case.resolved_at,
+        "entityType": case.entity_type,
+        "entityId": case.entity_id,
+        "ballerineEntityId": case.ballerine_entity_id,
+        "entityName": case.entity_name,
+        # JSON keeps the integrator's numbers and nesting exactly (a map would turn them Decimal).
+        "contextJson": json.dumps(case.context, separators=(",", ":")),
+        "configJson": json.dumps(case.config, separators=(",", ":")),
+        "pageStorage": {k: v.model_dump(exclude_none=True) for k, v in case.page_storage.items()},
+        "taskToken": case.task_token,
+        "taskTokenState": case.task_token_state,
+        "flags": case.flags,
+        "gsi1pk": f"T#{case.tenant_id}",
+        "gsi1sk": sort_key,
+        "gsi2pk": f"T#{case.tenant_id}#S#{case.status}",
+        "gsi2sk": sort_key,
+    }
+
+
+def item_to_case(item: dict[str, Any]) -> Case:
+    item = _plain(item)
+    return Case(
+        case_id=item["caseId"],
+        tenant_id=item["tenantId"],
+        workflow_definition_id=item["workflowDefinitionId"],
+        workflow_definition_version=item["workflowDefinitionVersion"],
+        state=item["state"],
+        status=item["status"],
+        version=item["version"],
+        assignee_id=item.get("assigneeId"),
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        resolved_at=item.get("resolvedAt"),
+        entity_type=item["entityType"],
+        entity_id=item["entityId"],
+        ballerine_entity_id=item["ballerineEntityId"],
+        entity_name=item["entityName"],
+        context=json.loads(item["contextJson"]),
+        config=json.loads(item.get("configJson") or "{}"),
+        page_storage={k: PageStorage(**v) for k, v in (item.get("pageStorage") or {}).items()},
+        task_token=item.get("taskToken"),
+        task_token_state=item.get("taskTokenState"),
+        flags=item.get("flags") or [],
+    )
+
+
+def audit_to_item(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "pk": case_pk(record.tenant_id, record.case_id),
+        "sk": f"A#{record.at}#{record.event_id}",
+        "recordType": "audit",
+        "recordJson": record.model_dump_json(),
+    }
+
+
+def item_to_audit(item: dict[str, Any]) -> AuditRecord:
+    return AuditRecord.model_validate_json(item["recordJson"])
+
+
+class DynamoCaseStore:
+    def __init__(self, table_name: str) -> None:
+        self._table_name = table_name
+
+    @property
+    def _table(self) -> Any:
+        return dynamodb_resource().Table(self._table_name)
+
+    @property
+    def _client(self) -> Any:
+        # The resource's client serialises plain Python values, transactions included.
+        return dynamodb_resource().meta.client
+
+    def get_case(self, tenant_id: str, case_id: str) -> Case | None:
+        item = self._table.get_item(
+            Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK}, ConsistentRead=True
+        ).get("Item")
+        return item_to_case(item) if item else None
+
+    def find_active_case_id(self, tenant_id: str, workflow_id: str, entity_id: str) -> str | None:
+        item = self._table.get_item(
+            Key={"pk": claim_pk(tenant_id, workflow_id, entity_id), "sk": "ACTIVE"},
+            ConsistentRead=True,
+        ).get("Item")
+        return item["caseId"] if item else None
+
+    def create_case(self, case: Case, audit: AuditRecord) -> None:
+        claim_key = claim_pk(case.tenant_id, case.workflow_definition_id, case.entity_id)
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table_name,
+                            "Item": {"pk": claim_key, "sk": "ACTIVE", "caseId": case.case_id},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table_name,
+                            "Item": _drop_none(case_to_item(case)),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+                ]
+            )
+        except ClientError as exc:
+            if _cancelled_by_condition(exc, index=0):
+                raise ActiveCaseExists(
+                    self.find_active_case_id(
+                        case.tenant_id, case.workflow_definition_id, case.entity_id
+                    )
+                ) from exc
+            raise
+
+    def update_case(
+        self,
+        case: Case,
+        *,
+        expected_version: int,
+        audit: AuditRecord,
+        new_page_storage: dict[str, PageStorage] | None = None,
+    ) -> Case:
+        updated = case.model_copy(deep=True)
+        updated.version = expected_version + 1
+        item = case_to_item(updated)
+        names: dict[str, str] = {"#version": "version"}
+        values: dict[str, Any] = {":expected": expected_version}
+        sets: list[str] = []
+        removes: list[str] = []
+        for index, field in enumerate(_CASE_FIELDS):
+            names[f"#f{index}"] = field
+            if item[field] is None:
+                removes.append(f"#f{index}")
+            else:
+                values[f":f{index}"] = item[field]
+                sets.append(f"#f{index} = :f{index}")
+        for index, (page_id, storage) in enumerate((new_page_storage or {}).items()):
+            names["#ps"], names[f"#p{index}"] = "pageStorage", page_id
+            values[f":p{index}"] = storage.model_dump(exclude_none=True)
+            sets.append(f"#ps.#p{index} = :p{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        writes: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table_name,
+                    "Key": {"pk": item["pk"], "sk": CASE_SK},
+                    "UpdateExpression": expression,
+                    "ConditionExpression": "#version = :expected",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+        ]
+        if updated.status != "active":
+            claim_key = claim_pk(case.tenant_id, case.workflow_definition_id, case.entity_id)
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self._table_name,
+                        "Key": {"pk": claim_key, "sk": "ACTIVE"},
+                        "ConditionExpression": "attribute_not_exists(pk) OR caseId = :case",
+                        "ExpressionAttributeValues": {":case": case.case_id},
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            if _cancelled_by_condition(exc, index=0):
+                raise VersionConflict("the case was changed by someone else") from exc
+            raise
+        for page_id, storage in (new_page_storage or {}).items():
+            updated.page_storage.setdefault(page_id, storage)
+        return updated
+
+    def set_page_storage(
+        self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord
+    ) -> None:
+        self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self._table_name,
+                        "Key": {"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                        "UpdateExpression": "SET pageStorage.#page = :storage",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#page": page_id},
+                        "ExpressionAttributeValues": {
+                            ":storage": storage.model_dump(exclude_none=True)
+                        },
+                    }
+                },
+                {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+            ]
+        )
+
+    def park_task_token(
+        self, tenant_id: str, case_id: str, state: str, token: str, audit: AuditRecord
+    ) -> bool:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table_name,
+                            "Key": {"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                            "UpdateExpression": "SET taskToken = :token, taskTokenState = :state",
+                            "ConditionExpression": "attribute_exists(pk) AND #state = :state",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {":token": token, ":state": state},
+                        }
+                    },
+                    {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+                ]
+            )
+        except ClientError as exc:
+            if _cancelled_by_condition(exc, index=0):
+                return False
+            raise
+        return True
+
+    def list_cases(
+        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
+    ) -> CasePage:
+        if status:
+            index, condition = GSI_BY_STATUS, Key("gsi2pk").eq(f"T#{tenant_id}#S#{status}")
+        else:
+            index, condition = GSI_BY_TENANT, Key("gsi1pk").eq(f"T#{tenant_id}")
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        response = self._table.query(**kwargs)
+        cases = [item_to_case(item) for item in response.get("Items", [])]
+        return CasePage(cases, response.get("LastEvaluatedKey"), response.get("ScannedCount", 0))
+
+    def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]:
+        records: list[AuditRecord] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(case_pk(tenant_id, case_id))
+            & Key("sk").begins_with("A#"),
+        }
+        while True:
+            response = self._table.query(**kwargs)
+            records.extend(item_to_audit(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return records
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+class DynamoTenantDirectory:
+    """API keys (stored only as peppered hashes) and the tenants they belong to."""
+
+    def __init__(self, table_name: str) -> None:
+        self._table_name = table_name
+
+    @property
+    def _table(self) -> Any:
+        return dynamodb_resource().Table(self._table_name)
+
+    def tenant_for_key_hash(self, key_hash: str) -> str | None:
+        item = self._table.get_item(Key={"pk": f"K#{key_hash}", "sk": "APIKEY"}).get("Item")
+        if not item or item.get("revokedAt"):
+            return None
+        return str(item["tenantId"])
+
+    def put_api_key(self, key_hash: str, tenant_id: str, label: str, created_at: str) -> None:
+        self._table.put_item(
+            Item={
+                "pk": f"K#{key_hash}",
+                "sk": "APIKEY",
+                "recordType": "apiKey",
+                "tenantId": tenant_id,
+                "label": label,
+                "createdAt": created_at,
+            }
+        )
+
+
+def _cancelled_by_condition(exc: ClientError, *, index: int) -> bool:
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+
+
+def audit_record_from_stream_image(new_image: dict[str, Any]) -> AuditRecord | None:
+    """The audit record in a stream record's NewImage (DynamoDB JSON), if it is one."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    image = {key: deserializer.deserialize(value) for key, value in new_image.items()}
+    if image.get("recordType") != "audit":
+        return None
+    return item_to_audit(image)

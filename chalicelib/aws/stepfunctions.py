@@ -1,0 +1,34 @@
+"""Step Functions adapter: one execution per case, moved on by task tokens."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+@functools.cache
+def sfn_client() -> Any:
+    return boto3.client("stepfunctions")
+
+
+class StepFunctionsWorkflowEngine:
+    def start_case_execution(self, state_machine_arn: str, case_id: str, tenant_id: str) -> str:
+        """Start the case's execution, named after the case so a retry cannot start a second."""
+        try:
+            response = sfn_client().start_execution(
+                stateMachineArn=state_machine_arn,
+                name=case_id,
+                input=json.dumps({"caseId": case_id, "tenantId": tenant_id}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+            raise
+        return str(response["executionArn"])
+
+    def send_event(self, task_token: str, event: str) -> None:
+        sfn_client().send_task_success(taskToken=task_token, output=json.dumps({"event": event}))

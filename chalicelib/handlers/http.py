@@ -1,0 +1,109 @@
+"""The HTTP edge shared by every route: body parsing, authentication and the one place where
+domain errors become HTTP responses."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.config import MAX_REQUEST_BYTES, get_settings
+from chalicelib.dependencies import tenant_directory
+from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge
+from chalicelib.observability import logger
+from chalicelib.tenants.api_keys import authenticate_integrator
+
+Model = TypeVar("Model", bound=BaseModel)
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def json_response(
+    body: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        body=json.dumps(body, separators=(",", ":"), default=str),
+        status_code=status_code,
+        headers={**JSON_HEADERS, **(headers or {})},
+    )
+
+
+def error_response(error: DomainError) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details is not None:
+        body["details"] = error.details
+    return json_response({"error": body}, error.status_code)
+
+
+def field_path(location: tuple[Any, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"path": field_path(err["loc"]) or "$", "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def parse_json(request: Request) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise PayloadTooLarge(f"the body is {len(raw)} bytes; the limit is {MAX_REQUEST_BYTES}")
+    if not raw.strip():
+        raise InvalidRequest("the request body is empty; JSON expected")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def parse_body(request: Request, model: type[Model]) -> Model:
+    payload = parse_json(request)
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        details = validation_details(exc)
+        raise InvalidRequest("the request is invalid", details=details) from exc
+
+
+def parse_query(request: Request, model: type[Model]) -> Model:
+    try:
+        return model.model_validate(dict(request.query_params or {}))
+    except ValidationError as exc:
+        raise InvalidRequest("invalid query parameters", details=validation_details(exc)) from exc
+
+
+def request_id(request: Request) -> str | None:
+    return (request.context or {}).get("requestId")
+
+
+def integrator_tenant(request: Request) -> str:
+    return authenticate_integrator(
+        request.headers.get("authorization"), tenant_directory(), get_settings().api_key_pepper
+    )
+
+
+def api_route(bp: Blueprint, path: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """`bp.route` whose view maps domain and validation errors to JSON error responses."""
+
+    def register(view: Callable[..., Any]) -> Any:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except DomainError as error:
+                if error.status_code >= 500:
+                    logger.exception("domain error", extra={"code": error.code})
+                return error_response(error)
+
+        return bp.route(path, **options)(guarded)
+
+    return register

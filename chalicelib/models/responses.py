@@ -1,0 +1,123 @@
+"""Response bodies of the integrator API (documented in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.models.base import ApiModel
+from chalicelib.models.case import Case
+
+
+class RunResponse(ApiModel):
+    workflow_runtime_id: str
+    workflow_definition_id: str
+    workflow_definition_version: int
+    ballerine_entity_id: str
+    entity_id: str
+    state: str
+    status: str
+    created: bool = Field(description="false when the run updated the entity's active case")
+
+
+class PageView(ApiModel):
+    id: str
+    type: str | None = None
+    provider: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    ballerine_file_id: str | None = None
+    storage_status: str
+    storage_error: str | None = None
+
+
+class DocumentSummary(ApiModel):
+    id: str
+    type: str
+    category: str
+    decision: dict[str, Any]
+    pages: list[PageView]
+
+
+class EntitySummary(ApiModel):
+    id: str
+    type: str
+    name: str
+    ballerine_entity_id: str
+
+
+class WorkflowRuntime(ApiModel):
+    id: str
+    workflow_definition_id: str
+    workflow_definition_version: int
+    state: str
+    status: str
+    version: int
+    entity: EntitySummary
+    assignee_id: str | None = None
+    created_at: str
+    updated_at: str
+    resolved_at: str | None = None
+    documents: list[DocumentSummary]
+
+    @classmethod
+    def from_case(cls, case: Case) -> WorkflowRuntime:
+        return cls(
+            id=case.case_id,
+            workflow_definition_id=case.workflow_definition_id,
+            workflow_definition_version=case.workflow_definition_version,
+            state=case.state,
+            status=case.status,
+            version=case.version,
+            entity=EntitySummary(
+                id=case.entity_id,
+                type=case.entity_type,
+                name=case.entity_name,
+                ballerine_entity_id=case.ballerine_entity_id,
+            ),
+            assignee_id=case.assignee_id,
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            resolved_at=case.resolved_at,
+            documents=[_document_summary(case, doc) for doc in case.documents],
+        )
+
+
+def _document_summary(case: Case, doc: dict[str, Any]) -> DocumentSummary:
+    pages = []
+    for page in doc.get("pages", []):
+        storage = case.page_storage.get(page["id"])
+        pages.append(
+            PageView(
+                id=page["id"],
+                type=page.get("type"),
+                provider=page.get("provider", ""),
+                metadata=page.get("metadata") or {},
+                ballerine_file_id=page.get("ballerineFileId"),
+                storage_status=storage.status if storage else "pending",
+                storage_error=storage.error if storage else None,
+            )
+        )
+    return DocumentSummary(
+        id=doc["id"],
+        type=doc.get("type", ""),
+        category=doc.get("category", ""),
+        decision=doc.get("decision") or {"status": "pending"},
+        pages=pages,
+    )
+
+
+class WorkflowRuntimeList(ApiModel):
+    data: list[WorkflowRuntime]
+    next_cursor: str | None = None
+
+
+class WorkflowContext(ApiModel):
+    workflow_runtime_id: str
+    version: int
+    context: dict[str, Any]
+    config: dict[str, Any]
+
+
+class WorkflowDefinitionList(ApiModel):
+    data: list[dict[str, Any]]

@@ -1,0 +1,178 @@
+"""The workflow definition format: a versioned state chart plus document requirements.
+
+Definitions are data (JSON files under `definitions/`), validated when loaded so a broken chart
+fails at import time, not when a reviewer clicks a button. See docs/workflow-definitions.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+ID_PATTERN = r"^[a-z][a-z0-9-]{0,63}$"
+
+EventSource = Literal["reviewer", "integrator", "system"]
+Decision = Literal["approve", "reject", "revision"]
+
+
+class WorkflowDefinitionError(ValueError):
+    """A chart that cannot be loaded: unreachable states, undeclared events, bad names."""
+
+
+class InvalidTransition(Exception):
+    """The event is not accepted in the case's current state (or not from this source)."""
+
+    def __init__(self, state: str, event: str) -> None:
+        super().__init__(f"event `{event}` is not allowed in state `{state}`")
+        self.state = state
+        self.event = event
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StateSpec(_Strict):
+    type: Literal["waiting", "final"] = "waiting"
+    tags: tuple[str, ...] = ()
+    on: dict[str, str] = Field(default_factory=dict)
+
+
+class EventSpec(_Strict):
+    source: EventSource
+    decision: Decision | None = None
+
+
+class DocumentRequirement(_Strict):
+    category: str
+    type: str
+    required: bool = True
+
+
+class Policy(_Strict):
+    approve_requires_no_rejected_or_revision_documents: bool = Field(
+        default=True, alias="approveRequiresNoRejectedOrRevisionDocuments"
+    )
+    auto_resolve_when_all_documents_decided: bool = Field(
+        default=False, alias="autoResolveWhenAllDocumentsDecided"
+    )
+
+
+class WorkflowDefinition(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1)
+    name: str
+    description: str = ""
+    entity_type: Literal["individual", "business"] | None = Field(default=None, alias="entityType")
+    initial_state: str = Field(alias="initialState")
+    states: dict[str, StateSpec]
+    events: dict[str, EventSpec]
+    documents: tuple[DocumentRequirement, ...] = ()
+    policy: Policy = Field(default_factory=Policy)
+
+    @model_validator(mode="after")
+    def _check_chart(self) -> WorkflowDefinition:
+        problems: list[str] = []
+        for name in [*self.states, *self.events]:
+            if not re.match(NAME_PATTERN, name):
+                problems.append(f"`{name}` is not a valid state or event name")
+        if self.initial_state not in self.states:
+            problems.append(f"initialState `{self.initial_state}` is not a state")
+        for state_name, state in self.states.items():
+            if state.type == "final" and state.on:
+                problems.append(f"final state `{state_name}` cannot have transitions")
+            if state.type == "waiting" and not state.on:
+                problems.append(f"waiting state `{state_name}` has no way out; mark it final")
+            for event, target in state.on.items():
+                if event not in self.events:
+                    problems.append(f"state `{state_name}` uses undeclared event `{event}`")
+                if target not in self.states:
+                    problems.append(f"`{state_name}` -{event}-> unknown state `{target}`")
+        if not any(s.type == "final" for s in self.states.values()):
+            problems.append("a chart needs at least one final state")
+        if self.initial_state in self.states:
+            unreachable = set(self.states) - self._reachable()
+            if unreachable:
+                problems.append(f"unreachable states: {', '.join(sorted(unreachable))}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _reachable(self) -> set[str]:
+        seen = {self.initial_state}
+        queue = deque([self.initial_state])
+        while queue:
+            for target in self.states[queue.popleft()].on.values():
+                if target in self.states and target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        return seen
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorkflowDefinition:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise WorkflowDefinitionError(
+                f"invalid workflow definition {data.get('id')!r}: {exc}"
+            ) from exc
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@v{self.version}"
+
+    @property
+    def state_machine_name(self) -> str:
+        return f"{self.id}-v{self.version}"
+
+    def is_final(self, state: str) -> bool:
+        return self.states[state].type == "final"
+
+    @property
+    def waiting_states(self) -> list[str]:
+        return [name for name, spec in self.states.items() if spec.type == "waiting"]
+
+    def allowed_events(self, state: str, source: EventSource | None = None) -> list[str]:
+        spec = self.states.get(state)
+        if spec is None:
+            return []
+        return [event for event in spec.on if source is None or self.events[event].source == source]
+
+    def next_state(self, state: str, event: str, source: EventSource | None = None) -> str:
+        if event not in self.allowed_events(state, source):
+            raise InvalidTransition(state, event)
+        return self.states[state].on[event]
+
+    def event_for_decision(self, state: str, decision: str) -> str:
+        """The reviewer event that carries a case decision out of `state`."""
+        for event in self.allowed_events(state, "reviewer"):
+            if self.events[event].decision == decision:
+                return event
+        raise InvalidTransition(state, decision)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "entityType": self.entity_type,
+            "initialState": self.initial_state,
+            "states": [
+                {
+                    "name": name,
+                    "type": spec.type,
+                    "tags": list(spec.tags),
+                    "events": list(spec.on),
+                }
+                for name, spec in self.states.items()
+            ],
+            "events": {
+                name: spec.model_dump(exclude_none=True) for name, spec in self.events.items()
+            },
+            "documents": [d.model_dump() for d in self.documents],
+        }

@@ -1,0 +1,272 @@
+"""The one description of the project's AWS resources, as CloudFormation.
+
+`local/provision.py` creates these resources in the local stack through the AWS APIs, and the
+deploy package merges the same description into `chalice package` output, so the local stack
+and the cloud cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.models.events import EVENT_SOURCE
+from chalicelib.workflows.asl import compile_to_asl
+from chalicelib.workflows.registry import bundled_definitions
+
+TASK_QUEUE_PLACEHOLDER = "${TaskQueueUrl}"
+COGNITO_GROUPS = ("admin", "reviewer", "viewer")
+
+
+@dataclass(frozen=True)
+class QueueConsumer:
+    """A queue and the Chalice `lambda_function` that consumes it (Lambda event source mapping)."""
+
+    queue: str
+    function: str
+    batch_size: int = 10
+
+
+# Which handler consumes which queue / stream: used by the local pump and by the deploy package.
+QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
+    QueueConsumer("WorkflowStarterQueue", "workflow_starter"),
+    QueueConsumer("WorkflowTaskQueue", "workflow_task_tokens"),
+    QueueConsumer("DocumentFetchQueue", "document_fetch", batch_size=5),
+)
+STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
+
+
+def resource_names(prefix: str) -> dict[str, str]:
+    """Physical names, so handlers can be configured before anything is created."""
+    return {
+        "CasesTable": f"{prefix}-cases",
+        "IdempotencyTable": f"{prefix}-idempotency",
+        "DocumentsBucket": f"{prefix}-documents",
+        "EventBus": f"{prefix}-events",
+        "UserPool": f"{prefix}-reviewers",
+    }
+
+
+def _queue_pair(name: str, prefix: str, visibility_timeout: int) -> dict[str, Any]:
+    dlq = f"{name}DLQ"
+    return {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{prefix}-{_kebab(name)}-dlq",
+                "MessageRetentionPeriod": 1209600,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        name: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{prefix}-{_kebab(name)}",
+                "VisibilityTimeout": visibility_timeout,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
+                    "maxReceiveCount": 5,
+                },
+            },
+        },
+    }
+
+
+def _kebab(name: str) -> str:
+    out = "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+    return out.removesuffix("-queue")
+
+
+def _rule(bus: str, name: str, pattern: dict[str, Any], queue: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "Name": name,
+            "EventBusName": {"Fn::GetAtt": [bus, "Name"]},
+            "EventPattern": pattern,
+            "State": "ENABLED",
+            "Targets": [{"Id": queue, "Arn": {"Fn::GetAtt": [queue, "Arn"]}}],
+        },
+    }
+
+
+def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str, Any]:
+    names = resource_names(prefix)
+    resources: dict[str, Any] = {
+        "CasesTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": names["CasesTable"],
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": a, "AttributeType": "S"}
+                    for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": index,
+                        "KeySchema": [
+                            {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                            {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                    for index in ("gsi1", "gsi2")
+                ],
+                "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+            },
+        },
+        "IdempotencyTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": names["IdempotencyTable"],
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+            },
+        },
+        "DocumentsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": names["DocumentsBucket"],
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "AllowedMethods": ["GET", "HEAD"],
+                            "AllowedOrigins": frontend_origins,
+                            "AllowedHeaders": ["*"],
+                            "MaxAge": 3600,
+                        }
+                    ]
+                },
+            },
+        },
+        "EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": names["EventBus"]}},
+        "StateMachineRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "states.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "send-task-tokens",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sqs:SendMessage",
+                                    "Resource": {"Fn::GetAtt": ["WorkflowTaskQueue", "Arn"]},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+        "UserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            "Properties": {
+                "UserPoolName": names["UserPool"],
+                "UsernameAttributes": ["email"],
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                "Policies": {
+                    "PasswordPolicy": {
+                        "MinimumLength": 12,
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": True,
+                    }
+                },
+                "Schema": [
+                    {"Name": "email", "AttributeDataType": "String", "Required": True},
+                    {"Name": "tenant", "AttributeDataType": "String", "Mutable": False},
+                ],
+            },
+        },
+        "UserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": f"{prefix}-backoffice",
+                "UserPoolId": {"Ref": "UserPool"},
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",
+            },
+        },
+    }
+    for group in COGNITO_GROUPS:
+        resources[f"UserPoolGroup{group.title()}"] = {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Properties": {"GroupName": group, "UserPoolId": {"Ref": "UserPool"}},
+        }
+    resources.update(_queue_pair("WorkflowTaskQueue", prefix, visibility_timeout=60))
+    resources.update(_queue_pair("WorkflowStarterQueue", prefix, visibility_timeout=60))
+    resources.update(_queue_pair("DocumentFetchQueue", prefix, visibility_timeout=120))
+    resources["CaseCreatedRule"] = _rule(
+        "EventBus",
+        f"{prefix}-case-created-start-workflow",
+        {"source": [EVENT_SOURCE], "detail-type": ["case.created"]},
+        "WorkflowStarterQueue",
+    )
+    resources["PagesPendingRule"] = _rule(
+        "EventBus",
+        f"{prefix}-pages-pending-fetch",
+        {
+            "source": [EVENT_SOURCE],
+            "detail-type": ["case.created", "case.context_updated"],
+            "detail": {"data": {"pendingPageCount": [{"numeric": [">", 0]}]}},
+        },
+        "DocumentFetchQueue",
+    )
+    for definition in bundled_definitions():
+        asl = compile_to_asl(definition, task_queue_url=TASK_QUEUE_PLACEHOLDER)
+        logical_id = "StateMachine" + "".join(
+            part.title() for part in definition.state_machine_name.split("-")
+        )
+        resources[logical_id] = {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": f"{prefix}-{definition.state_machine_name}",
+                "StateMachineType": "STANDARD",
+                "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
+                "DefinitionString": {
+                    "Fn::Sub": [
+                        json.dumps(asl, separators=(",", ":")),
+                        {"TaskQueueUrl": {"Ref": "WorkflowTaskQueue"}},
+                    ]
+                },
+            },
+        }
+    return resources

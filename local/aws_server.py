@@ -1,0 +1,31 @@
+"""Local AWS: moto's threaded server, in its own process so it does not share the app's GIL.
+
+Run as `python -m local.aws_server PORT`. MOTO_PORT must be set before moto is imported: the
+Step Functions interpreter calls back into the server through it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    os.environ["MOTO_PORT"] = str(port)
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    print(f"local AWS listening on http://127.0.0.1:{port}", flush=True)
+    stopped.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Serves the Chalice app (through chalice.local's API Gateway emulation) and the static
+frontend on one port, as CloudFront does in the cloud with `/api/*` routed to API Gateway."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.local import LocalGateway, LocalGatewayException
+from werkzeug.serving import BaseWSGIServer, make_server
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FRONTEND_DIST = PROJECT_DIR / "frontend" / "dist"
+
+
+class BackOfficeWSGI:
+    def __init__(self, app: Chalice, static_dir: Path = FRONTEND_DIST) -> None:
+        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
+        self._gateway = LocalGateway(app, config)
+        self._static_dir = static_dir
+        # Chalice keeps the current request on the app object, as one Lambda container does:
+        # one request at a time through the app.
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path.startswith("/api/"):
+            return self._api(environ, start_response, path)
+        return self._static(start_response, path)
+
+    def _api(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        if length:
+            headers["content-length"] = str(length)
+        query = environ.get("QUERY_STRING")
+        full_path = f"{path}?{query}" if query else path
+        try:
+            with self._lock:
+                response = self._gateway.handle_request(
+                    environ["REQUEST_METHOD"], full_path, headers, body
+                )
+        except LocalGatewayException as exc:
+            start_response(f"{exc.CODE} Error", list(exc.headers.items()))
+            return [exc.body or b""]
+        payload = response.get("body") or b""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        response_headers = list((response.get("headers") or {}).items())
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            response_headers.extend((name, v) for v in values)
+        start_response(f"{response['statusCode']} -", response_headers)
+        return [payload]
+
+    def _static(self, start_response: Any, path: str) -> list[bytes]:
+        root = self._static_dir.resolve()
+        target = (root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            target = root / "index.html"  # single-page app: the client routes
+        if not target.is_file():
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"frontend not built"]
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        cache = "no-cache" if target.name == "index.html" else "public, max-age=31536000, immutable"
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", content_type),
+                ("Cache-Control", cache),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+        return [target.read_bytes()]
+
+
+def serve(app: Chalice, host: str, port: int) -> BaseWSGIServer:
+    server = make_server(host, port, BackOfficeWSGI(app), threaded=True)
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    return server

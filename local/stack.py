@@ -1,0 +1,143 @@
+"""The one-machine back office: `make run` starts this.
+
+One process tree: local AWS (moto) in a child process on :4566, then, in this process, the
+resources from `infra/resources.py`, the tenants and demo data, the app and frontend on :3000,
+and the pump that plays Lambda's queue and stream triggers. Ctrl-C stops all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from local.environment import (
+    PREFIX,
+    REGION,
+    TENANT_API_KEYS,
+    api_port,
+    aws_port,
+    local_environment,
+)
+
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class RunningStack:
+    aws: subprocess.Popen
+    http: object
+    pump: object
+    refs: dict[str, str]
+    outputs: dict[str, str]
+
+    def stop(self) -> None:
+        self.pump.stop()  # type: ignore[attr-defined]
+        self.http.shutdown()  # type: ignore[attr-defined]
+        self.aws.terminate()
+        try:
+            self.aws.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.aws.kill()
+
+
+def start_local_aws(port: int) -> subprocess.Popen:
+    env = {**os.environ, "MOTO_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.aws_server", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"local AWS exited with {process.returncode}; is port {port} free?")
+        try:
+            httpx.get(f"{endpoint}/moto-api/data.json", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("local AWS did not start in time")
+    httpx.post(
+        f"{endpoint}/moto-api/config",
+        json={"stepfunctions": {"execute_state_machine": True}},
+        timeout=5,
+    ).raise_for_status()
+    return process
+
+
+def start(*, seed_demo: bool = True) -> RunningStack:
+    http_port, local_aws_port = api_port(), aws_port()
+    os.environ.update(local_environment(local_aws_port, http_port))
+    aws = start_local_aws(local_aws_port)
+    try:
+        # Imported after the environment is set: nothing may bind to AWS before that.
+        from app import app
+        from infra.resources import describe_resources
+        from local.provision import provision
+        from local.pump import Pump
+        from local.seed import seed_demo_cases, seed_tenants
+        from local.server import serve
+
+        resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
+        provisioner = provision(resources, REGION)
+        seed_tenants()
+        http = serve(app, "127.0.0.1", http_port)
+        pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
+        pump.start()
+        stack = RunningStack(aws, http, pump, provisioner.refs, provisioner.outputs)
+        if seed_demo:
+            seed_demo_cases(f"http://127.0.0.1:{http_port}")
+        return stack
+    except BaseException:
+        aws.terminate()
+        raise
+
+
+def banner(stack: RunningStack) -> str:
+    http_port, local_aws_port = api_port(), aws_port()
+    keys = "\n".join(
+        f"    tenant {tenant:<5} Authorization: Bearer {key}"
+        for tenant, key in TENANT_API_KEYS.items()
+    )
+    return f"""
+  KYC/KYB back office (local stack)
+  ---------------------------------
+  Back office   http://localhost:{http_port}
+  API           http://localhost:{http_port}/api/v1
+  Local AWS     http://127.0.0.1:{local_aws_port}  (aws --endpoint-url ...)
+  Integrator API keys
+{keys}
+  Try it:
+    curl -X POST http://localhost:{http_port}/api/v1/external/workflows/run \\
+      -H 'Content-Type: application/json' -H 'Authorization: Bearer secret' \\
+      -d @../shared/fixtures/seed-run-request.json
+  Ctrl-C stops everything.
+"""
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    stack = start()
+    print(banner(stack), flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    print("stopping...", flush=True)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""One contract, two case stores: the in-memory fake and DynamoDB (moto) behave the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.aws.dynamodb import DynamoCaseStore
+from chalicelib.cases.store import ActiveCaseExists, CaseStore, InMemoryCaseStore
+from chalicelib.config import get_settings
+from chalicelib.errors import VersionConflict
+from chalicelib.ids import new_id, utc_now
+from chalicelib.models.case import Actor, AuditRecord, Case, PageStorage
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request: pytest.FixtureRequest) -> Iterator[CaseStore]:
+    if request.param == "memory":
+        yield InMemoryCaseStore()
+    else:
+        request.getfixturevalue("local_aws")
+        yield DynamoCaseStore(get_settings().cases_table)
+
+
+def make_case(tenant: str = "demo", entity: str = "e-1", **changes: Any) -> Case:
+    now = utc_now()
+    case = Case(
+        case_id=new_id("case"),
+        tenant_id=tenant,
+        workflow_definition_id="kyc-manual-review",
+        workflow_definition_version=1,
+        state="manual_review",
+        created_at=now,
+        updated_at=now,
+        entity_type="individual",
+        entity_id=entity,
+        ballerine_entity_id="ent_1",
+        entity_name="Jane Doe",
+        context={"entity": {"id": entity}, "documents": [], "n": 1.5},
+        page_storage={
+            "page_1": PageStorage(status="pending", source_uri="https://x/1.png", updated_at=now)
+        },
+    )
+    return case.model_copy(update=changes)
+
+
+def audit(case: Case, action: str = "case.created") -> AuditRecord:
+    return AuditRecord(
+        event_id=new_id("evt"),
+        tenant_id=case.tenant_id,
+        case_id=case.case_id,
+        action=action,
+        at=utc_now(),
+        actor=Actor(type="system", id="test"),
+    )
+
+
+class TestCaseStoreContract:
+    def test_create_and_read_back(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        assert store.get_case("demo", case.case_id) == case
+        assert store.get_case("acme", case.case_id) is None
+        assert store.find_active_case_id("demo", "kyc-manual-review", "e-1") == case.case_id
+        assert [a.action for a in store.list_audit("demo", case.case_id)] == ["case.created"]
+
+    def test_one_active_case_per_entity_and_workflow(self, store: CaseStore) -> None:
+        first = make_case()
+        store.create_case(first, audit(first))
+        second = make_case()
+        with pytest.raises(ActiveCaseExists) as raised:
+            store.create_case(second, audit(second))
+        assert raised.value.case_id == first.case_id
+        assert store.get_case("demo", second.case_id) is None
+        other_tenant = make_case(tenant="acme")
+        store.create_case(other_tenant, audit(other_tenant))
+
+    def test_update_is_conditional_on_version(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        changed = case.model_copy(update={"state": "revision"})
+        updated = store.update_case(changed, expected_version=1, audit=audit(case, "x"))
+        assert updated.version == 2
+        with pytest.raises(VersionConflict):
+            store.update_case(changed, expected_version=1, audit=audit(case, "lost"))
+        assert store.get_case("demo", case.case_id).state == "revision"
+        assert [a.action for a in store.list_audit("demo", case.case_id)] == ["case.created", "x"]
+
+    def test_update_never_overwrites_page_storage(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        fetched = PageStorage(status="stored", key="k", updated_at=utc_now())
+        store.set_page_storage("demo", case.case_id, "page_1", fetched, audit(case, "fetched"))
+        stale_copy = case.model_copy(update={"entity_name": "Jane Q. Doe"})
+        new_page = PageStorage(status="pending", source_uri="https://x/2.png", updated_at=utc_now())
+        store.update_case(
+            stale_copy,
+            expected_version=1,
+            audit=audit(case, "rerun"),
+            new_page_storage={"page_2": new_page},
+        )
+        stored = store.get_case("demo", case.case_id)
+        assert stored.page_storage["page_1"].status == "stored"
+        assert stored.page_storage["page_2"].status == "pending"
+        assert stored.entity_name == "Jane Q. Doe"
+
+    def test_completing_releases_the_entity(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        done = case.model_copy(
+            update={"status": "completed", "state": "approved", "resolved_at": utc_now()}
+        )
+        store.update_case(done, expected_version=1, audit=audit(case, "case.completed"))
+        assert store.find_active_case_id("demo", "kyc-manual-review", "e-1") is None
+        again = make_case()
+        store.create_case(again, audit(again))
+
+    def test_task_token_is_parked_only_in_its_state(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        assert not store.park_task_token("demo", case.case_id, "revision", "t0", audit(case))
+        assert store.park_task_token("demo", case.case_id, "manual_review", "t1", audit(case))
+        stored = store.get_case("demo", case.case_id)
+        assert (stored.task_token, stored.task_token_state) == ("t1", "manual_review")
+
+    def test_list_pages_newest_first_within_tenant(self, store: CaseStore) -> None:
+        cases = [make_case(entity=f"e-{n}") for n in range(5)]
+        for case in cases:
+            store.create_case(case, audit(case))
+        other = make_case(tenant="acme")
+        store.create_case(other, audit(other))
+        seen: list[str] = []
+        start = None
+        while True:
+            page = store.list_cases("demo", status="active", limit=2, start_key=start)
+            seen += [c.case_id for c in page.cases]
+            start = page.last_key
+            if not start:
+                break
+        assert seen == [c.case_id for c in reversed(cases)]
+        assert store.list_cases("demo", status="completed", limit=10, start_key=None).cases == []
