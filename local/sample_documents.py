@@ -49,19 +49,28 @@ def _date(rng: random.Random, first_year: int, last_year: int) -> str:
 
 def _watermark(img: Image.Image) -> Image.Image:
     w, h = img.size
-    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    d = int((w * w + h * h) ** 0.5)  # draw on a square canvas so the rotation does not clip
+    layer = Image.new("RGBA", (d, d), (0, 0, 0, 0))
+    font = _font(d // 8)
     ImageDraw.Draw(layer).text(
-        (w / 2, h / 2), "SPECIMEN", font=_font(max(w, h) // 7), fill=(200, 30, 30, 60), anchor="mm"
+        (d / 2, d / 2), "SPECIMEN", font=font, fill=(200, 30, 30, 60), anchor="mm"
     )
-    layer = layer.rotate(25 if w > h else 55, center=(w / 2, h / 2))
-    return Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB")
+    x0, y0 = (d - w) // 2, (d - h) // 2
+    layer = layer.rotate(25 if w > h else 55).crop((x0, y0, x0 + w, y0 + h))
+    base = img.convert("RGBA")
+    base.alpha_composite(layer)
+    return base.convert("RGB")
 
 
-def _header(draw: ImageDraw.ImageDraw, w: int, h: int, title: str, country: str, colour: _RGB):
-    band = max(50, h // 8)
+def _header(
+    draw: ImageDraw.ImageDraw, w: int, h: int, title: str, country: str, colour: _RGB
+) -> int:
+    band, size = max(50, min(w, h) // 8), max(50, min(w, h) // 8) // 2
+    while size > 10 and _font(size).getlength(f"{title}   {country}") > w - 48:
+        size -= 2
     draw.rectangle((0, 0, w, band), fill=colour)
-    draw.text((24, band / 2), title, font=_font(band // 2), fill="white", anchor="lm")
-    draw.text((w - 24, band / 2), country, font=_font(band // 2), fill="white", anchor="rm")
+    draw.text((24, band / 2), title, font=_font(size), fill="white", anchor="lm")
+    draw.text((w - 24, band / 2), country, font=_font(size), fill="white", anchor="rm")
     return band
 
 
@@ -103,15 +112,15 @@ def _identity(
                 f"Office {country}-{rng.randint(10, 99)}",
                 s,
             )
-            surname, _, given = name.upper().rpartition(" ")
+            given, _, surname = name.upper().rpartition(" ")
             lines = [
-                f"P<{country}{surname or given}<<{given if surname else ''}".replace(" ", "<"),
+                f"{kind[0].upper()}<{country}{surname}<<{given}".replace(" ", "<"),
                 f"{number}<{country}{rng.randint(100000, 999999)}<<<<<{rng.randint(0, 9)}",
             ]
             zone_h = int(s * 1.4) * len(lines) + 24
-            draw.rectangle((0, h - zone_h - 20, w, h - 20), fill=(236, 236, 228))
+            draw.rectangle((4, h - zone_h - 20, w - 5, h - 20), fill=(236, 236, 228))
             mrz_font = _font(s)
-            per_line = max(1, int((w - 48) / mrz_font.getlength("<")))
+            per_line = max(1, int((w - 56) / mrz_font.getlength("<")))
             for i, line in enumerate(lines):
                 text = line[:per_line].ljust(per_line, "<")
                 draw.text((24, h - zone_h - 8 + i * int(s * 1.4)), text, font=mrz_font, fill=_INK)
@@ -183,8 +192,12 @@ def _page(
             balance += amount
             rows.append((f"{_date(rng, 2025, 2025)}  Transfer", f"{amount:+.2f}  {balance:.2f}"))
     draw.rectangle((50, y, w - 50, y + s + 16), fill=(232, 234, 240))
-    draw.text((60, y + 8), "Description", font=_font(s), fill=_INK)
-    draw.text((w - 60, y + 8), "Amount / value", font=_font(s), fill=_INK, anchor="ra")
+    left_head, right_head = {
+        "certificate_of_incorporation": ("Particulars", "Detail"),
+        "utility_bill": ("Charge", "Amount"),
+    }.get(kind, ("Date / description", "Amount / balance"))
+    draw.text((60, y + 8), left_head, font=_font(s), fill=_INK)
+    draw.text((w - 60, y + 8), right_head, font=_font(s), fill=_INK, anchor="ra")
     for i, (left, right) in enumerate(rows, start=1):
         ry = y + 8 + i * (s + 18)
         draw.text((60, ry), left, font=_font(s), fill=_INK)
