@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.handlers.auth_api import auth_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
@@ -13,6 +14,7 @@ from chalicelib.handlers.workflow_tasks import workflow_tasks
 from chalicelib.observability import metrics
 
 app = Chalice(app_name="kyc-backoffice")
+app.register_blueprint(auth_api, url_prefix="/api/v1/auth")
 app.register_blueprint(external_api, url_prefix="/api/v1/external")
 app.register_blueprint(outbox_publisher)
 app.register_blueprint(workflow_tasks)

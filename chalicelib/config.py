@@ -7,6 +7,7 @@ read at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the Lambda synchronous payload limit
@@ -23,6 +24,14 @@ class Settings:
     state_machine_arn_prefix: str
     api_key_pepper: str
     allow_loopback_fetch: bool
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    region: str
+
+    @property
+    def token_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
     @property
     def is_local(self) -> bool:
@@ -35,6 +44,8 @@ class Settings:
 def get_settings() -> Settings:
     env = os.environ
     prefix = env.get("RESOURCE_PREFIX", "kyc-local")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "us-east-1")
+    user_pool_id = env.get("USER_POOL_ID", "")
     return Settings(
         stage=env.get("STAGE", "local"),
         resource_prefix=prefix,
@@ -49,4 +60,15 @@ def get_settings() -> Settings:
         ),
         api_key_pepper=env.get("API_KEY_PEPPER", "local-pepper"),
         allow_loopback_fetch=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
+        user_pool_id=user_pool_id,
+        user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
+        jwks_url=env.get("COGNITO_JWKS_URL") or _jwks_url(env, region, user_pool_id),
+        region=region,
     )
+
+
+def _jwks_url(env: Mapping[str, str], region: str, user_pool_id: str) -> str:
+    # Locally the pool's keys are served by the local AWS endpoint, not by the issuer's host.
+    endpoint = env.get("AWS_ENDPOINT_URL")
+    base = endpoint or f"https://cognito-idp.{region}.amazonaws.com"
+    return f"{base.rstrip('/')}/{user_pool_id}/.well-known/jwks.json"

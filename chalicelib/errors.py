@@ -52,3 +52,13 @@ class PayloadTooLarge(DomainError):
 class Unprocessable(DomainError):
     status_code = 422
     code = "unprocessable"
+
+
+class TransitionNotAllowed(Conflict):
+    """The decision or event is not accepted in the case's current state."""
+
+    code = "invalid_transition"
+
+
+class CaseCompleted(Conflict):
+    code = "case_completed"

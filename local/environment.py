@@ -12,6 +12,16 @@ DEFAULT_AWS_PORT = 4566
 # Fixed local tenants and their integrator API keys.
 TENANT_API_KEYS = {"demo": "secret", "acme": "acme-secret"}
 
+# Fixed local reviewer accounts: (tenant, email, name, roles); one password for all.
+REVIEWER_PASSWORD = "Passw0rd!local"
+LOCAL_REVIEWERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("demo", "admin@demo.test", "Ada Admin", ("admin",)),
+    ("demo", "alice@demo.test", "Alice Reviewer", ("reviewer",)),
+    ("demo", "bob@demo.test", "Bob Reviewer", ("reviewer",)),
+    ("demo", "viewer@demo.test", "Victor Viewer", ("viewer",)),
+    ("acme", "admin@acme.test", "Acme Admin", ("admin",)),
+)
+
 
 def api_port() -> int:
     return int(os.environ.get("LOCAL_API_PORT", DEFAULT_API_PORT))

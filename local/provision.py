@@ -24,6 +24,13 @@ class LocalProvisioner:
         self.attrs: dict[tuple[str, str], str] = {}
         self.outputs: dict[str, Any] = {}
 
+    def app_environment(self) -> dict[str, str]:
+        """Settings the app can only know once the resources exist (generated ids)."""
+        return {
+            "USER_POOL_ID": self.outputs["UserPoolId"],
+            "USER_POOL_CLIENT_ID": self.outputs["UserPoolClientId"],
+        }
+
     # -- intrinsic functions -------------------------------------------------
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:

@@ -7,11 +7,13 @@ from typing import Any
 
 import httpx
 
+from chalicelib.auth.accounts import register_reviewer
 from chalicelib.aws.dynamodb import DynamoTenantDirectory
 from chalicelib.config import get_settings
+from chalicelib.dependencies import reviewer_directory, user_pool
 from chalicelib.ids import utc_now
 from chalicelib.tenants.api_keys import hash_api_key
-from local.environment import TENANT_API_KEYS
+from local.environment import LOCAL_REVIEWERS, REVIEWER_PASSWORD, TENANT_API_KEYS
 from local.sample_documents import render_document_page
 
 
@@ -21,6 +23,20 @@ def seed_tenants() -> None:
     for tenant_id, api_key in TENANT_API_KEYS.items():
         directory.put_api_key(
             hash_api_key(api_key, settings.api_key_pepper), tenant_id, "local default", utc_now()
+        )
+
+
+def seed_reviewers() -> None:
+    pool, directory = user_pool(), reviewer_directory()
+    for tenant_id, email, name, roles in LOCAL_REVIEWERS:
+        register_reviewer(
+            pool,
+            directory,
+            email=email,
+            name=name,
+            tenant_id=tenant_id,
+            roles=list(roles),  # type: ignore[arg-type]
+            password=REVIEWER_PASSWORD,
         )
 
 

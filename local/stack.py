@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import httpx
 
 from local.environment import (
+    LOCAL_REVIEWERS,
     PREFIX,
     REGION,
+    REVIEWER_PASSWORD,
     TENANT_API_KEYS,
     api_port,
     aws_port,
@@ -87,12 +89,14 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         from infra.resources import describe_resources
         from local.provision import provision
         from local.pump import Pump
-        from local.seed import seed_demo_cases, seed_tenants
+        from local.seed import seed_demo_cases, seed_reviewers, seed_tenants
         from local.server import serve
 
         resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
         provisioner = provision(resources, REGION)
+        os.environ.update(provisioner.app_environment())
         seed_tenants()
+        seed_reviewers()
         http = serve(app, "127.0.0.1", http_port)
         pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
         pump.start()
@@ -111,6 +115,10 @@ def banner(stack: RunningStack) -> str:
         f"    tenant {tenant:<5} Authorization: Bearer {key}"
         for tenant, key in TENANT_API_KEYS.items()
     )
+    reviewers = "\n".join(
+        f"    tenant {tenant:<5} {email:<18} {', '.join(roles)}"
+        for tenant, email, _, roles in LOCAL_REVIEWERS
+    )
     return f"""
   KYC/KYB back office (local stack)
   ---------------------------------
@@ -119,6 +127,8 @@ def banner(stack: RunningStack) -> str:
   Local AWS     http://127.0.0.1:{local_aws_port}  (aws --endpoint-url ...)
   Integrator API keys
 {keys}
+  Reviewer accounts (password {REVIEWER_PASSWORD})
+{reviewers}
   Try it:
     curl -X POST http://localhost:{http_port}/api/v1/external/workflows/run \\
       -H 'Content-Type: application/json' -H 'Authorization: Bearer secret' \\

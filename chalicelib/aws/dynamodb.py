@@ -5,6 +5,7 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
   audit record  pk T#<tenant>#C#<case>              sk A#<at>#<event id>   (also the outbox)
   active claim  pk T#<tenant>#E#<workflow>#<entity> sk ACTIVE
   API key       pk K#<key hash>                     sk APIKEY
+  reviewer      pk T#<tenant>#REVIEWERS             sk R#<reviewer id>
   GSI1 by tenant:          gsi1pk T#<tenant>            gsi1sk <createdAt>#<case>
   GSI2 by tenant + status: gsi2pk T#<tenant>#S#<status> gsi2sk <createdAt>#<case>
 """
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 from chalicelib.cases.store import ActiveCaseExists, CasePage
 from chalicelib.errors import VersionConflict
 from chalicelib.models.case import AuditRecord, Case, PageStorage
+from chalicelib.models.reviewers import Reviewer
 
 CASE_SK = "CASE"
 GSI_BY_TENANT = "gsi1"
@@ -384,3 +386,47 @@ def audit_record_from_stream_image(new_image: dict[str, Any]) -> AuditRecord | N
     if image.get("recordType") != "audit":
         return None
     return item_to_audit(image)
+
+
+def reviewers_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#REVIEWERS"
+
+
+class DynamoReviewerDirectory:
+    """Reviewers by tenant: pk T#<tenant>#REVIEWERS, sk R#<reviewer id>; listing is one Query."""
+
+    def __init__(self, table_name: str) -> None:
+        self._table_name = table_name
+
+    @property
+    def _table(self) -> Any:
+        return dynamodb_resource().Table(self._table_name)
+
+    def get_reviewer(self, tenant_id: str, reviewer_id: str) -> Reviewer | None:
+        item = self._table.get_item(
+            Key={"pk": reviewers_pk(tenant_id), "sk": f"R#{reviewer_id}"}
+        ).get("Item")
+        return Reviewer.model_validate_json(item["reviewerJson"]) if item else None
+
+    def list_reviewers(self, tenant_id: str) -> list[Reviewer]:
+        reviewers: list[Reviewer] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(reviewers_pk(tenant_id))}
+        while True:
+            response = self._table.query(**kwargs)
+            reviewers.extend(
+                Reviewer.model_validate_json(item["reviewerJson"])
+                for item in response.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in response:
+                return sorted(reviewers, key=lambda r: (r.name.lower(), r.id))
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def put_reviewer(self, reviewer: Reviewer) -> None:
+        self._table.put_item(
+            Item={
+                "pk": reviewers_pk(reviewer.tenant_id),
+                "sk": f"R#{reviewer.id}",
+                "recordType": "reviewer",
+                "reviewerJson": reviewer.model_dump_json(),
+            }
+        )

@@ -12,9 +12,11 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.config import MAX_REQUEST_BYTES, get_settings
-from chalicelib.dependencies import tenant_directory
+from chalicelib.dependencies import reviewer_directory, tenant_directory, token_verifier
 from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge
+from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import logger
 from chalicelib.tenants.api_keys import authenticate_integrator
 
@@ -88,6 +90,13 @@ def request_id(request: Request) -> str | None:
 def integrator_tenant(request: Request) -> str:
     return authenticate_integrator(
         request.headers.get("authorization"), tenant_directory(), get_settings().api_key_pepper
+    )
+
+
+def signed_in_reviewer(request: Request) -> Reviewer:
+    """The reviewer whose Cognito ID token authorises this request (401 otherwise)."""
+    return authenticate_reviewer(
+        request.headers.get("authorization"), token_verifier(), reviewer_directory()
     )
 
 

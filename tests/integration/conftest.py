@@ -37,7 +37,7 @@ TEST_ENV = {
 
 def _clear_client_caches() -> None:
     from chalicelib import dependencies
-    from chalicelib.aws import dynamodb, eventbridge, idempotency, s3, stepfunctions
+    from chalicelib.aws import cognito, dynamodb, eventbridge, idempotency, s3, stepfunctions
 
     for cached in (
         dynamodb.dynamodb_resource,
@@ -46,24 +46,40 @@ def _clear_client_caches() -> None:
         stepfunctions.sfn_client,
         idempotency._persistence,
         dependencies._case_store,
+        dependencies._token_verifier,
+        cognito.cognito_client,
     ):
         cached.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def moto_jwks_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """In-process moto serves no JWKS over HTTP: verify against its bundled public key set."""
+    from moto.utilities.utils import load_resource
+
+    path = tmp_path_factory.mktemp("jwks") / "jwks.json"
+    path.write_text(json.dumps(load_resource("cognitoidp/resources/jwks-public.json")))
+    return path.as_uri()
+
+
 @pytest.fixture
-def local_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalProvisioner]:
+def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[LocalProvisioner]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for key, value in TEST_ENV.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("COGNITO_JWKS_URL", moto_jwks_url)
     _clear_client_caches()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(
             describe_resources(PREFIX, frontend_origins=["http://localhost:3000"]), REGION
         )
-        from local.seed import seed_tenants
+        for key, value in provisioner.app_environment().items():
+            monkeypatch.setenv(key, value)
+        from local.seed import seed_reviewers, seed_tenants
 
         seed_tenants()
+        seed_reviewers()
         yield provisioner
     _clear_client_caches()
 

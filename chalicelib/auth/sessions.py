@@ -1,0 +1,79 @@
+"""Signing reviewers in and recognising them on every back-office request."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chalicelib.auth.directory import ReviewerDirectory
+from chalicelib.auth.tokens import VerifiedClaims
+from chalicelib.aws.cognito import IssuedTokens
+from chalicelib.errors import Unauthenticated
+from chalicelib.models.reviewers import ROLES, Reviewer, SessionTokens
+from chalicelib.tenants.api_keys import bearer_token
+
+
+class IdentityProvider(Protocol):
+    def sign_in(self, email: str, password: str) -> IssuedTokens: ...
+
+    def refresh(self, refresh_token: str) -> IssuedTokens: ...
+
+
+class IdTokenVerifier(Protocol):
+    def verify_id_token(self, token: str) -> VerifiedClaims: ...
+
+
+def reviewer_for_claims(claims: VerifiedClaims, directory: ReviewerDirectory) -> Reviewer:
+    """The reviewer a verified token speaks for: tenant and roles from the token (Cognito is
+    the authority), name and email from the directory."""
+    listed = directory.get_reviewer(claims.tenant_id, claims.subject)
+    if listed is None:
+        raise Unauthenticated("this account has no access to the back office")
+    roles = [role for role in ROLES if role in claims.groups]
+    return Reviewer(
+        id=claims.subject,
+        email=listed.email,
+        name=listed.name,
+        roles=roles,
+        tenant_id=claims.tenant_id,
+    )
+
+
+def authenticate_reviewer(
+    authorization: str | None, verifier: IdTokenVerifier, directory: ReviewerDirectory
+) -> Reviewer:
+    claims = verifier.verify_id_token(bearer_token(authorization))
+    return reviewer_for_claims(claims, directory)
+
+
+def _session(
+    tokens: IssuedTokens, verifier: IdTokenVerifier, directory: ReviewerDirectory
+) -> SessionTokens:
+    reviewer = reviewer_for_claims(verifier.verify_id_token(tokens.id_token), directory)
+    return SessionTokens(
+        id_token=tokens.id_token,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        user=reviewer,
+    )
+
+
+def sign_in(
+    email: str,
+    password: str,
+    *,
+    provider: IdentityProvider,
+    verifier: IdTokenVerifier,
+    directory: ReviewerDirectory,
+) -> SessionTokens:
+    return _session(provider.sign_in(email, password), verifier, directory)
+
+
+def refresh_session(
+    refresh_token: str,
+    *,
+    provider: IdentityProvider,
+    verifier: IdTokenVerifier,
+    directory: ReviewerDirectory,
+) -> SessionTokens:
+    return _session(provider.refresh(refresh_token), verifier, directory)

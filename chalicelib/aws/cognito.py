@@ -1,0 +1,96 @@
+"""Cognito adapter: sign-in, token refresh and reviewer accounts in the user pool."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from chalicelib.errors import Unauthenticated
+
+_REJECTED_SIGN_IN = {
+    "NotAuthorizedException",
+    "UserNotFoundException",
+    "UserNotConfirmedException",
+    "PasswordResetRequiredException",
+}
+
+
+@functools.cache
+def cognito_client() -> Any:
+    return boto3.client("cognito-idp")
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+class CognitoUserPool:
+    def __init__(self, user_pool_id: str, client_id: str) -> None:
+        self._pool = user_pool_id
+        self._client_id = client_id
+
+    def sign_in(self, email: str, password: str) -> IssuedTokens:
+        return self._initiate("USER_PASSWORD_AUTH", {"USERNAME": email, "PASSWORD": password})
+
+    def refresh(self, refresh_token: str) -> IssuedTokens:
+        tokens = self._initiate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+        return tokens
+
+    def _initiate(self, flow: str, parameters: dict[str, str]) -> IssuedTokens:
+        try:
+            response = cognito_client().initiate_auth(
+                ClientId=self._client_id, AuthFlow=flow, AuthParameters=parameters
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _REJECTED_SIGN_IN:
+                # One message for every cause, so the answer does not reveal which accounts exist.
+                raise Unauthenticated("invalid email, password or session") from exc
+            raise
+        result = response.get("AuthenticationResult")
+        if not result:
+            raise Unauthenticated(f"sign-in needs a further step: {response.get('ChallengeName')}")
+        return IssuedTokens(
+            id_token=result["IdToken"],
+            access_token=result["AccessToken"],
+            refresh_token=result.get("RefreshToken"),
+            expires_in=int(result.get("ExpiresIn", 3600)),
+        )
+
+    def create_account(
+        self, *, email: str, name: str, tenant_id: str, groups: list[str], password: str
+    ) -> str:
+        """Create (or find) the account, set a permanent password and groups; returns its sub."""
+        client = cognito_client()
+        try:
+            response = client.admin_create_user(
+                UserPoolId=self._pool,
+                Username=email,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": name},
+                    {"Name": "custom:tenant", "Value": tenant_id},
+                ],
+            )
+            attributes = response["User"]["Attributes"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "UsernameExistsException":
+                raise
+            attributes = client.admin_get_user(UserPoolId=self._pool, Username=email)[
+                "UserAttributes"
+            ]
+        client.admin_set_user_password(
+            UserPoolId=self._pool, Username=email, Password=password, Permanent=True
+        )
+        for group in groups:
+            client.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
+        return next(a["Value"] for a in attributes if a["Name"] == "sub")
