@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench frontend clean
+.PHONY: setup run test lint bench frontend browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -29,7 +29,11 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: setup lint
+# Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+test: setup lint browser
 	$(PY) -m pytest
 
 bench: setup
@@ -37,3 +41,18 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) frontend/dist frontend/node_modules build .pytest_cache
+
+# Deploy to AWS (docs/deploy.md). The template is stage-independent: STAGE matters at deploy.
+.PHONY: package deploy destroy
+PACKAGE_DIR := build/package
+
+package: $(STAMP)
+	$(PY) -m infra.package $(PACKAGE_DIR)
+
+deploy: package frontend
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<name> [PREFIX=...] (docs/deploy.md)"; exit 2; }
+	STAGE="$(STAGE)" PY="$(PY)" infra/deploy.sh
+
+destroy:
+	@test -n "$(STAGE)" || { echo "usage: make destroy STAGE=<name> [PURGE_DATA=yes]"; exit 2; }
+	STAGE="$(STAGE)" PY="$(PY)" infra/destroy.sh

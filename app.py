@@ -7,18 +7,28 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.handlers.auth_api import auth_api
+from chalicelib.handlers.backoffice_api import backoffice_api
+from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
+from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
+from chalicelib.handlers.webhook_delivery import webhook_delivery
+from chalicelib.handlers.webhooks_api import webhooks_api
 from chalicelib.handlers.workflow_tasks import workflow_tasks
 from chalicelib.observability import metrics
 
 app = Chalice(app_name="kyc-backoffice")
 app.register_blueprint(auth_api, url_prefix="/api/v1/auth")
 app.register_blueprint(external_api, url_prefix="/api/v1/external")
+app.register_blueprint(backoffice_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(decisions_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(openapi_api, url_prefix="/api/v1")
 app.register_blueprint(outbox_publisher)
 app.register_blueprint(workflow_tasks)
 app.register_blueprint(document_fetch)
+app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(webhook_delivery)
 
 
 @app.middleware("all")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import cold_start, ingest
+from bench import cold_start, frontend, inbox, ingest, webhooks
 
 
 def main() -> int:
     within_budget = True
-    for benchmark in (cold_start, ingest):
+    for benchmark in (cold_start, ingest, inbox, frontend, webhooks):
         report, ok = benchmark.run()
         print(report, flush=True)
         within_budget &= ok

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chalicelib.aws.secrets import secret_or_env
+
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the Lambda synchronous payload limit
 
 
@@ -58,7 +60,7 @@ def get_settings() -> Settings:
             f"arn:aws:states:{env.get('AWS_DEFAULT_REGION', 'us-east-1')}:123456789012:"
             f"stateMachine:{prefix}-",
         ),
-        api_key_pepper=env.get("API_KEY_PEPPER", "local-pepper"),
+        api_key_pepper=secret_or_env(env, "API_KEY_PEPPER", "local-pepper"),
         allow_loopback_fetch=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
         user_pool_id=user_pool_id,
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
@@ -72,3 +74,36 @@ def _jwks_url(env: Mapping[str, str], region: str, user_pool_id: str) -> str:
     endpoint = env.get("AWS_ENDPOINT_URL")
     base = endpoint or f"https://cognito-idp.{region}.amazonaws.com"
     return f"{base.rstrip('/')}/{user_pool_id}/.well-known/jwks.json"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Webhook delivery settings (issue 5). The default subscription's secret is not here: in the
+    cloud it lives in Secrets Manager (`chalicelib.dependencies.default_webhook_secret`)."""
+
+    table: str
+    default_url: str
+    retry_delays: tuple[float, ...]
+    timeout_seconds: float
+    queue: str  # URL (cloud: WEBHOOK_QUEUE_URL) or name (local)
+    dead_letter_queue: str
+    # http and loopback receivers are allowed only in local mode (the one-machine stack, tests).
+    allow_local_receivers: bool
+    invocation_budget_seconds: float
+
+
+def get_webhook_settings() -> WebhookSettings:
+    from chalicelib.webhooks.retry import parse_delays
+
+    env = os.environ
+    prefix = env.get("RESOURCE_PREFIX", "kyc-local")
+    return WebhookSettings(
+        table=env.get("WEBHOOKS_TABLE", f"{prefix}-webhooks"),
+        default_url=env.get("WEBHOOK_URL", "").strip(),
+        retry_delays=parse_delays(env.get("WEBHOOK_RETRY_DELAYS_SECONDS")),
+        timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 15),
+        queue=env.get("WEBHOOK_QUEUE_URL") or f"{prefix}-webhook",
+        dead_letter_queue=env.get("WEBHOOK_QUEUE_DLQ_URL") or f"{prefix}-webhook-dlq",
+        allow_local_receivers=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
+        invocation_budget_seconds=float(env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or 40),
+    )

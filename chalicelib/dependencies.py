@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import functools
+import os
 
 from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoReviewerDirectory, DynamoTenantDirectory
+from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
+from chalicelib.aws.secrets import secret_or_env
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
-from chalicelib.config import get_settings
+from chalicelib.aws.webhook_queue import SqsDeliveryQueue
+from chalicelib.config import get_settings, get_webhook_settings
+from chalicelib.webhooks.delivery import WebhookDispatcher
+from chalicelib.webhooks.sender import HttpWebhookSender
+from chalicelib.webhooks.subscriptions import DefaultSubscription
 
 
 @functools.cache
@@ -56,3 +63,37 @@ def token_verifier() -> TokenVerifier:
     """One verifier (and one cached key set) per pool configuration."""
     settings = get_settings()
     return _token_verifier(settings.jwks_url, settings.token_issuer, settings.user_pool_client_id)
+
+
+# -- webhooks (issue 5) ---------------------------------------------------------------------------
+def webhook_store() -> DynamoWebhookStore:
+    return DynamoWebhookStore(get_webhook_settings().table)
+
+
+def webhook_queue() -> SqsDeliveryQueue:
+    settings = get_webhook_settings()
+    return SqsDeliveryQueue(settings.queue, settings.dead_letter_queue)
+
+
+def default_webhook_secret() -> str:
+    """`WEBHOOK_SECRET` locally; in the cloud the secret named by `WEBHOOK_SECRET_ARN`."""
+    return secret_or_env(os.environ, "WEBHOOK_SECRET", "")
+
+
+@functools.cache
+def _webhook_sender(timeout_seconds: float, allow_local: bool) -> HttpWebhookSender:
+    return HttpWebhookSender(timeout_seconds, allow_local=allow_local)
+
+
+def webhook_dispatcher(deadline: float | None = None) -> WebhookDispatcher:
+    settings = get_webhook_settings()
+    return WebhookDispatcher(
+        store=webhook_store(),
+        queue=webhook_queue(),
+        sender=_webhook_sender(settings.timeout_seconds, settings.allow_local_receivers),
+        cases=case_store(),
+        default=DefaultSubscription(settings.default_url, default_webhook_secret()),
+        delays=settings.retry_delays,
+        timeout_seconds=settings.timeout_seconds,
+        deadline=deadline,
+    )

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.aws.dynamodb import INBOX_INDEXES, INBOX_ROW_ATTRIBUTES
 from chalicelib.models.events import EVENT_SOURCE
 from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.registry import bundled_definitions
@@ -33,6 +34,10 @@ QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
     QueueConsumer("WorkflowStarterQueue", "workflow_starter"),
     QueueConsumer("WorkflowTaskQueue", "workflow_task_tokens"),
     QueueConsumer("DocumentFetchQueue", "document_fetch", batch_size=5),
+    # Moves each case's execution on after a committed transition, retrying until it moves.
+    QueueConsumer("WorkflowSyncQueue", "workflow_sync"),
+    # Webhook fan-out, attempts and retries (domain events and queued attempts share the queue).
+    QueueConsumer("WebhookQueue", "webhook_delivery"),
 )
 STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
 
@@ -45,6 +50,7 @@ def resource_names(prefix: str) -> dict[str, str]:
         "DocumentsBucket": f"{prefix}-documents",
         "EventBus": f"{prefix}-events",
         "UserPool": f"{prefix}-reviewers",
+        "WebhooksTable": f"{prefix}-webhooks",
     }
 
 
@@ -92,6 +98,70 @@ def _rule(bus: str, name: str, pattern: dict[str, Any], queue: str) -> dict[str,
     }
 
 
+def _index(name: str, pk: str, sk: str, project: list[str] | None = None) -> dict[str, Any]:
+    projection: dict[str, Any] = {"ProjectionType": "ALL"}
+    if project:
+        projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": project}
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": pk, "KeyType": "HASH"},
+            {"AttributeName": sk, "KeyType": "RANGE"},
+        ],
+        "Projection": projection,
+    }
+
+
+# The domain events integrators get as webhooks (chalicelib.models.webhooks.WEBHOOK_TYPES).
+WEBHOOK_EVENT_TYPES = (
+    "case.state_changed",
+    "case.completed",
+    "document.decision_changed",
+    "case.assigned",
+    "case.note_added",
+)
+
+
+def _webhook_resources(prefix: str) -> dict[str, Any]:
+    """Webhooks (docs/webhooks.md): the rule sends the five event types to the webhook queue,
+    whose consumer also re-queues its own delayed attempts there; subscriptions, deliveries and
+    attempts live in their own table (four GSIs on deliveries: all, by subscription, by status,
+    by event; all sorted by `gsisk`)."""
+    resources: dict[str, Any] = {
+        "WebhooksTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": resource_names(prefix)["WebhooksTable"],
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": a, "AttributeType": "S"}
+                    for a in ("pk", "sk", "gsi1pk", "gsi2pk", "gsi3pk", "gsi4pk", "gsisk")
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "GlobalSecondaryIndexes": [
+                    _index(index, f"{index}pk", "gsisk")
+                    for index in ("gsi1", "gsi2", "gsi3", "gsi4")
+                ],
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+            },
+        },
+        # Visibility 120 s: the consumer stops starting attempts after 40 s (15 s timeout each),
+        # so a batch ends well within the function's 60 s.
+        **_queue_pair("WebhookQueue", prefix, visibility_timeout=120),
+    }
+    resources["WebhookEventsRule"] = _rule(
+        "EventBus",
+        f"{prefix}-webhook-events",
+        {"source": [EVENT_SOURCE], "detail-type": list(WEBHOOK_EVENT_TYPES)},
+        "WebhookQueue",
+    )
+    return resources
+
+
 def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str, Any]:
     names = resource_names(prefix)
     resources: dict[str, Any] = {
@@ -102,22 +172,20 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
                     {"AttributeName": a, "AttributeType": "S"}
-                    for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+                    for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk")
                 ],
                 "KeySchema": [
                     {"AttributeName": "pk", "KeyType": "HASH"},
                     {"AttributeName": "sk", "KeyType": "RANGE"},
                 ],
                 "GlobalSecondaryIndexes": [
-                    {
-                        "IndexName": index,
-                        "KeySchema": [
-                            {"AttributeName": f"{index}pk", "KeyType": "HASH"},
-                            {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
-                        ],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                    for index in ("gsi1", "gsi2")
+                    _index("gsi1", "gsi1pk", "gsi1sk"),
+                    _index("gsi2", "gsi2pk", "gsi2sk"),
+                    *(
+                        _index(name, pk, sk, project=list(INBOX_ROW_ATTRIBUTES))
+                        for name, pk, sk in INBOX_INDEXES.values()
+                        if name != "gsi2"
+                    ),
                 ],
                 "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -234,6 +302,15 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
     resources.update(_queue_pair("WorkflowTaskQueue", prefix, visibility_timeout=60))
     resources.update(_queue_pair("WorkflowStarterQueue", prefix, visibility_timeout=60))
     resources.update(_queue_pair("DocumentFetchQueue", prefix, visibility_timeout=120))
+    # Every committed transition is followed by Step Functions: the request path sends the task
+    # token at once, and this queue retries whatever could not be sent (see workflow_runtime).
+    resources.update(_queue_pair("WorkflowSyncQueue", prefix, visibility_timeout=60))
+    resources["CaseStateChangedRule"] = _rule(
+        "EventBus",
+        f"{prefix}-case-state-changed-sync-workflow",
+        {"source": [EVENT_SOURCE], "detail-type": ["case.state_changed"]},
+        "WorkflowSyncQueue",
+    )
     resources["CaseCreatedRule"] = _rule(
         "EventBus",
         f"{prefix}-case-created-start-workflow",
@@ -250,6 +327,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
         },
         "DocumentFetchQueue",
     )
+    resources.update(_webhook_resources(prefix))
     for definition in bundled_definitions():
         asl = compile_to_asl(definition, task_queue_url=TASK_QUEUE_PLACEHOLDER)
         logical_id = "StateMachine" + "".join(

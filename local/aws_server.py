@@ -17,6 +17,9 @@ def main() -> None:
     os.environ["MOTO_PORT"] = str(port)
     from moto.server import ThreadedMotoServer
 
+    from local.moto_patches import serialise_dynamodb
+
+    serialise_dynamodb()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

@@ -6,14 +6,20 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
   active claim  pk T#<tenant>#E#<workflow>#<entity> sk ACTIVE
   API key       pk K#<key hash>                     sk APIKEY
   reviewer      pk T#<tenant>#REVIEWERS             sk R#<reviewer id>
+  search term   pk T#<tenant>#Q#<first char>        sk <term>#<case>        (prefix search)
   GSI1 by tenant:          gsi1pk T#<tenant>            gsi1sk <createdAt>#<case>
   GSI2 by tenant + status: gsi2pk T#<tenant>#S#<status> gsi2sk <createdAt>#<case>
+  inbox indexes (rows only, no context): status or status + assignee, by createdAt or updatedAt
+    inbox-status-updated    gsi2pk                                  updsk <updatedAt>#<case>
+    inbox-assignee-created  gsi3pk T#<tenant>#S#<status>#A#<assignee or "-">  gsi2sk
+    inbox-assignee-updated  gsi3pk                                  updsk
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,14 +27,43 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from chalicelib.cases.store import ActiveCaseExists, CasePage
+from chalicelib.cases.inbox import (
+    READ_BUDGET_FACTOR,
+    InboxPage,
+    InboxQuery,
+    InboxRow,
+    merge_partitions,
+)
+from chalicelib.cases.search import normalise, search_partition_char, search_terms
+from chalicelib.cases.store import ActiveCaseExists, CasePage, audit_records, token_digest
 from chalicelib.errors import VersionConflict
-from chalicelib.models.case import AuditRecord, Case, PageStorage
+from chalicelib.models.case import (
+    AuditRecord,
+    Case,
+    InflightTransition,
+    NoteRecord,
+    PageStorage,
+    WorkflowTransition,
+)
 from chalicelib.models.reviewers import Reviewer
 
 CASE_SK = "CASE"
 GSI_BY_TENANT = "gsi1"
 GSI_BY_STATUS = "gsi2"
+UNASSIGNED = "-"
+# The attributes an inbox row needs: the inbox indexes project these and nothing else.
+INBOX_ROW_ATTRIBUTES = (
+    "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
+    "version", "assigneeId", "createdAt", "updatedAt", "entityType", "entityId", "entityName",
+    "documentCount", "documentsNeedingDecision", "flags",
+)  # fmt: skip
+# (index name, partition key attribute, sort key attribute) per inbox access pattern.
+INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
+    (False, "createdAt"): ("gsi2", "gsi2pk", "gsi2sk"),
+    (False, "updatedAt"): ("inbox-status-updated", "gsi2pk", "updsk"),
+    (True, "createdAt"): ("inbox-assignee-created", "gsi3pk", "gsi2sk"),
+    (True, "updatedAt"): ("inbox-assignee-updated", "gsi3pk", "updsk"),
+}
 
 
 @functools.cache
@@ -63,8 +98,9 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 _CASE_FIELDS = (
     "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
     "version", "assigneeId", "createdAt", "updatedAt", "resolvedAt", "entityType", "entityId",
-    "ballerineEntityId", "entityName", "contextJson", "configJson", "flags",
-    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk",
+    "ballerineEntityId", "entityName", "contextJson", "configJson", "flags", "workflowTransitions",
+    "documentCount", "documentsNeedingDecision",
+    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk",
 )  # fmt: skip
 
 
@@ -96,11 +132,30 @@ def case_to_item(case: Case) -> dict[str, Any]:
         "taskToken": case.task_token,
         "taskTokenState": case.task_token_state,
         "flags": case.flags,
+        "workflowTransitions": [t.model_dump() for t in case.workflow_transitions],
+        # Written here only when the case is created; afterwards the workflow sync owns them.
+        "executionState": case.execution_state,
+        "executionDelivered": case.execution_delivered,
+        "executionInflight": (
+            case.execution_inflight.model_dump() if case.execution_inflight else None
+        ),
         "gsi1pk": f"T#{case.tenant_id}",
         "gsi1sk": sort_key,
-        "gsi2pk": f"T#{case.tenant_id}#S#{case.status}",
+        "gsi2pk": status_partition(case.tenant_id, case.status),
         "gsi2sk": sort_key,
+        "gsi3pk": assignee_partition(case.tenant_id, case.status, case.assignee_id),
+        "updsk": f"{case.updated_at}#{case.case_id}",
+        "documentCount": len(case.documents),
+        "documentsNeedingDecision": case.documents_needing_decision,
     }
+
+
+def status_partition(tenant_id: str, status: str) -> str:
+    return f"T#{tenant_id}#S#{status}"
+
+
+def assignee_partition(tenant_id: str, status: str, assignee_id: str | None) -> str:
+    return f"{status_partition(tenant_id, status)}#A#{assignee_id or UNASSIGNED}"
 
 
 def item_to_case(item: dict[str, Any]) -> Case:
@@ -127,7 +182,63 @@ def item_to_case(item: dict[str, Any]) -> Case:
         task_token=item.get("taskToken"),
         task_token_state=item.get("taskTokenState"),
         flags=item.get("flags") or [],
+        workflow_transitions=[
+            WorkflowTransition(**t) for t in item.get("workflowTransitions") or []
+        ],
+        execution_state=item.get("executionState"),
+        execution_delivered=item.get("executionDelivered") or 0,
+        execution_inflight=(
+            InflightTransition(**item["executionInflight"])
+            if item.get("executionInflight")
+            else None
+        ),
     )
+
+
+def item_to_inbox_row(item: dict[str, Any]) -> InboxRow:
+    item = _plain(item)
+    return InboxRow(
+        case_id=item["caseId"],
+        version=item["version"],
+        state=item["state"],
+        status=item["status"],
+        workflow_definition_id=item["workflowDefinitionId"],
+        workflow_definition_version=item["workflowDefinitionVersion"],
+        entity_type=item["entityType"],
+        entity_id=item["entityId"],
+        entity_name=item["entityName"],
+        assignee_id=item.get("assigneeId"),
+        document_count=item.get("documentCount", 0),
+        documents_needing_decision=item.get("documentsNeedingDecision", 0),
+        flags=tuple(item.get("flags") or ()),
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+    )
+
+
+def _inbox_partitions(query: InboxQuery) -> list[str]:
+    if query.assignees is None:
+        return [status_partition(query.tenant_id, status) for status in query.statuses]
+    return [
+        assignee_partition(query.tenant_id, status, assignee)
+        for status in query.statuses
+        for assignee in query.assignees
+    ]
+
+
+def search_items(case: Case) -> list[dict[str, Any]]:
+    terms = search_terms(
+        case.entity_id, case.entity_name, case.context.get("entity", {}).get("data") or {}
+    )
+    return [
+        {
+            "pk": f"T#{case.tenant_id}#Q#{search_partition_char(term)}",
+            "sk": f"{term}#{case.case_id}",
+            "recordType": "searchTerm",
+            "caseId": case.case_id,
+        }
+        for term in terms
+    ]
 
 
 def audit_to_item(record: AuditRecord) -> dict[str, Any]:
@@ -189,6 +300,10 @@ class DynamoCaseStore:
                         }
                     },
                     {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+                    *(
+                        {"Put": {"TableName": self._table_name, "Item": item}}
+                        for item in search_items(case)
+                    ),
                 ]
             )
         except ClientError as exc:
@@ -205,7 +320,7 @@ class DynamoCaseStore:
         case: Case,
         *,
         expected_version: int,
-        audit: AuditRecord,
+        audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
     ) -> Case:
         updated = case.model_copy(deep=True)
@@ -238,7 +353,12 @@ class DynamoCaseStore:
                     "ExpressionAttributeValues": values,
                 }
             },
-            {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+            # One write can state several facts (a state change and the completion): all of
+            # their audit records commit with it or none does.
+            *(
+                {"Put": {"TableName": self._table_name, "Item": audit_to_item(record)}}
+                for record in audit_records(audit)
+            ),
         ]
         if updated.status != "active":
             claim_key = claim_pk(case.tenant_id, case.workflow_definition_id, case.entity_id)
@@ -294,9 +414,19 @@ class DynamoCaseStore:
                             "TableName": self._table_name,
                             "Key": {"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
                             "UpdateExpression": "SET taskToken = :token, taskTokenState = :state",
-                            "ConditionExpression": "attribute_exists(pk) AND #state = :state",
+                            # The execution may lag behind the case (transitions not yet sent):
+                            # park for the state it waits in, and never a token already used.
+                            "ConditionExpression": (
+                                "attribute_exists(pk) AND (executionState = :state OR "
+                                "(attribute_not_exists(executionState) AND #state = :state)) "
+                                "AND NOT contains(usedTokens, :digest)"
+                            ),
                             "ExpressionAttributeNames": {"#state": "state"},
-                            "ExpressionAttributeValues": {":token": token, ":state": state},
+                            "ExpressionAttributeValues": {
+                                ":token": token,
+                                ":state": state,
+                                ":digest": token_digest(token),
+                            },
                         }
                     },
                     {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
@@ -307,6 +437,83 @@ class DynamoCaseStore:
                 return False
             raise
         return True
+
+    def claim_transition(
+        self,
+        tenant_id: str,
+        case_id: str,
+        transition: WorkflowTransition,
+        token: str,
+        lease_until: str,
+    ) -> bool:
+        previous = transition.seq - 1
+        delivered = "executionDelivered = :previous" + (
+            " OR attribute_not_exists(executionDelivered)" if previous == 0 else ""
+        )
+        inflight = InflightTransition(
+            **transition.model_dump(), token=token, lease_until=lease_until
+        )
+        try:
+            self._table.update_item(
+                Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                UpdateExpression=(
+                    "SET executionDelivered = :seq, executionState = :to, "
+                    "executionInflight = :inflight REMOVE taskToken, taskTokenState "
+                    "ADD usedTokens :digests"
+                ),
+                ConditionExpression=(
+                    f"attribute_exists(pk) AND ({delivered}) AND taskToken = :token "
+                    "AND taskTokenState = :from AND attribute_not_exists(executionInflight)"
+                ),
+                ExpressionAttributeValues={
+                    ":previous": previous,
+                    ":seq": transition.seq,
+                    ":to": transition.to_state,
+                    ":from": transition.from_state,
+                    ":token": token,
+                    ":inflight": inflight.model_dump(),
+                    ":digests": {token_digest(token)},
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def lease_transition(
+        self, tenant_id: str, case_id: str, seq: int, expected_lease: str, lease_until: str
+    ) -> bool:
+        try:
+            self._table.update_item(
+                Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                UpdateExpression="SET executionInflight.lease_until = :lease",
+                ConditionExpression=(
+                    "executionInflight.seq = :seq AND executionInflight.lease_until = :expected"
+                ),
+                ExpressionAttributeValues={
+                    ":seq": seq,
+                    ":expected": expected_lease,
+                    ":lease": lease_until,
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def finish_transition(self, tenant_id: str, case_id: str, seq: int) -> None:
+        try:
+            self._table.update_item(
+                Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                UpdateExpression="REMOVE executionInflight",
+                ConditionExpression="executionInflight.seq = :seq",
+                ExpressionAttributeValues={":seq": seq},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def list_cases(
         self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
@@ -339,6 +546,122 @@ class DynamoCaseStore:
             if "LastEvaluatedKey" not in response:
                 return records
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
+        pk = case_pk(note.tenant_id, note.case_id)
+        self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table_name,
+                        "Key": {"pk": pk, "sk": CASE_SK},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": {
+                            "pk": pk,
+                            "sk": f"N#{note.created_at}#{note.note_id}",
+                            "recordType": "note",
+                            "noteJson": note.model_dump_json(),
+                        },
+                    }
+                },
+                {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
+            ]
+        )
+
+    def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]:
+        notes: list[NoteRecord] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(case_pk(tenant_id, case_id))
+            & Key("sk").begins_with("N#"),
+        }
+        while True:
+            response = self._table.query(**kwargs)
+            notes.extend(NoteRecord.model_validate_json(i["noteJson"]) for i in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return notes
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+        if query.search:
+            return self._search_page(query, boundary)
+        index, pk_attr, sk_attr = INBOX_INDEXES[(query.assignees is not None, query.sort)]
+        budget = query.limit * READ_BUDGET_FACTOR
+        partitions: list[tuple[list[InboxRow], str | None]] = []
+        items_read = 0
+        for partition in _inbox_partitions(query):
+            condition = Key(pk_attr).eq(partition)
+            if boundary:
+                sk = Key(sk_attr)
+                condition &= sk.lt(boundary) if query.descending else sk.gt(boundary)
+            kwargs: dict[str, Any] = {
+                "IndexName": index,
+                "KeyConditionExpression": condition,
+                "ScanIndexForward": not query.descending,
+                "Limit": query.limit + 1,
+            }
+            found: list[InboxRow] = []
+            frontier: str | None = None
+            read = 0
+            while True:
+                response = self._table.query(**kwargs)
+                read += response.get("ScannedCount", 0)
+                found += [r for r in map(item_to_inbox_row, response["Items"]) if query.matches(r)]
+                last = response.get("LastEvaluatedKey")
+                if last is None or len(found) > query.limit:
+                    frontier = last[sk_attr] if last and len(found) <= query.limit else None
+                    break
+                if read >= budget:
+                    frontier = last[sk_attr]
+                    break
+                kwargs["ExclusiveStartKey"] = last
+            items_read += read
+            partitions.append((found, frontier))
+        return merge_partitions(query, partitions, items_read)
+
+    def _search_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+        term = normalise(query.search or "")
+        pk = f"T#{query.tenant_id}#Q#{search_partition_char(term)}"
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(term),
+            "Limit": query.limit * READ_BUDGET_FACTOR,
+        }
+        if boundary:
+            kwargs["ExclusiveStartKey"] = {"pk": pk, "sk": boundary}
+        response = self._table.query(**kwargs)
+        index_items = response["Items"]
+        items_read = response.get("ScannedCount", 0)
+        rows_by_id: dict[str, InboxRow] = {}
+        case_ids = list(dict.fromkeys(item["caseId"] for item in index_items))
+        if case_ids:
+            names = {f"#a{i}": a for i, a in enumerate(INBOX_ROW_ATTRIBUTES)}
+            items = self._client.batch_get_item(
+                RequestItems={
+                    self._table_name: {
+                        "Keys": [
+                            {"pk": case_pk(query.tenant_id, c), "sk": CASE_SK} for c in case_ids
+                        ],
+                        "ProjectionExpression": ", ".join(names),
+                        "ExpressionAttributeNames": names,
+                    }
+                }
+            )["Responses"].get(self._table_name, [])
+            items_read += len(items)
+            rows_by_id = {item["caseId"]: item_to_inbox_row(item) for item in items}
+        # Walk the index in order so the cursor lands right after the last case shown.
+        rows: list[InboxRow] = []
+        for item in index_items:
+            row = rows_by_id.pop(item["caseId"], None)
+            if row is not None and query.matches(row):
+                rows.append(row)
+                if len(rows) == query.limit:
+                    return InboxPage(rows, item["sk"], items_read)
+        last = response.get("LastEvaluatedKey")
+        return InboxPage(rows, last["sk"] if last else None, items_read)
 
 
 class DynamoTenantDirectory:

@@ -9,6 +9,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.cases.workflow_runtime import StaleTaskToken
+
+# Step Functions no longer waits on the token: used already, timed out, or the execution ended.
+STALE_TOKEN_ERRORS = {"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"}
+
 
 @functools.cache
 def sfn_client() -> Any:
@@ -31,4 +36,11 @@ class StepFunctionsWorkflowEngine:
         return str(response["executionArn"])
 
     def send_event(self, task_token: str, event: str) -> None:
-        sfn_client().send_task_success(taskToken=task_token, output=json.dumps({"event": event}))
+        try:
+            sfn_client().send_task_success(
+                taskToken=task_token, output=json.dumps({"event": event})
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in STALE_TOKEN_ERRORS:
+                raise StaleTaskToken(str(exc)) from exc
+            raise

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.cases.store import ActiveCaseExists, CaseStore
+from chalicelib.decisions.service import (
+    RESUBMITTED,
+    decision_resets,
+    definition_of,
+    pending_decision,
+)
+from chalicelib.decisions.transitions import apply_event
 from chalicelib.documents.content_types import sniff_content_type
 from chalicelib.errors import (
     Conflict,
@@ -111,6 +118,9 @@ def _create_case(
         workflow_definition_id=definition.id,
         workflow_definition_version=definition.version,
         state=definition.initial_state,
+        # The execution starts in the initial state: its first task token is parked for it
+        # even if a decision moves the case on before the token arrives.
+        execution_state=definition.initial_state,
         created_at=now,
         updated_at=now,
         entity_type=entity.type,
@@ -188,8 +198,22 @@ def _update_case(
             "pendingPageCount": sum(1 for s in new_storage.values() if s.status == "pending"),
         },
     )
+    records = [audit, *decision_resets(case, updated, actor, now, request_id)]
+    definition = definition_of(case)
+    if RESUBMITTED in definition.allowed_events(case.state, "integrator"):
+        # Re-running while the case waits for a re-upload is the resubmission: back to review.
+        updated, moved = apply_event(
+            updated,
+            definition,
+            RESUBMITTED,
+            actor=actor,
+            at=now,
+            request_id=request_id,
+            extra={"documentsReplaced": replaced},
+        )
+        records += moved
     return store.update_case(
-        updated, expected_version=case.version, audit=audit, new_page_storage=new_storage
+        updated, expected_version=case.version, audit=records, new_page_storage=new_storage
     )
 
 
@@ -206,7 +230,7 @@ def _store_documents(
     for doc_index, document in enumerate(documents):
         doc = document.model_dump(mode="json", by_alias=True, exclude_unset=True)
         doc["id"] = document.id or new_id("doc")
-        doc.setdefault("decision", {"status": "pending"})
+        doc.setdefault("decision", pending_decision())
         doc["pages"] = []
         for page_index, page in enumerate(document.pages):
             page_id = new_id("page")
@@ -268,11 +292,11 @@ def _merge_documents(
             added.append(doc["id"])
             continue
         if doc["pages"]:
+            # Newest first; new pages need a new look, whatever was decided on the old ones.
             history = match.setdefault("pageHistory", [])
-            history.append({"replacedAt": now, "pages": match.get("pages", [])})
+            history.insert(0, {"replacedAt": now, "pages": match.get("pages", [])})
             match["pages"] = doc["pages"]
-            if match.get("decision", {}).get("status") == "revision":
-                match["decision"] = {"status": "pending", "previous": match["decision"]}
+            match["decision"] = pending_decision()
         for key, value in doc.items():
             if key not in {"id", "pages", "decision"}:
                 match[key] = (

@@ -7,12 +7,23 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from chalicelib.cases.inbox import InboxPage, InboxQuery, InboxRow
+from chalicelib.cases.search import normalise, search_terms
 from chalicelib.errors import VersionConflict
-from chalicelib.models.case import AuditRecord, Case, PageStorage
+from chalicelib.models.case import (
+    AuditRecord,
+    Case,
+    InflightTransition,
+    NoteRecord,
+    PageStorage,
+    WorkflowTransition,
+)
 
 
 class ActiveCaseExists(Exception):
@@ -21,6 +32,25 @@ class ActiveCaseExists(Exception):
     def __init__(self, case_id: str | None) -> None:
         super().__init__(case_id)
         self.case_id = case_id
+
+
+def audit_records(audit: AuditRecord | Sequence[AuditRecord]) -> list[AuditRecord]:
+    return [audit] if isinstance(audit, AuditRecord) else list(audit)
+
+
+def token_digest(token: str) -> str:
+    """Used tokens are remembered by digest: tokens are long and only equality matters."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+# Fields the versioned case write never touches: the parker and the workflow sync own them.
+SYNC_OWNED_FIELDS = (
+    "task_token",
+    "task_token_state",
+    "execution_state",
+    "execution_delivered",
+    "execution_inflight",
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +78,13 @@ class CaseStore(Protocol):
         case: Case,
         *,
         expected_version: int,
-        audit: AuditRecord,
+        audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
     ) -> Case:
-        """Write `case` as version expected_version + 1 with its audit record; VersionConflict
-        if the stored version moved. Page storage entries are only added, never replaced."""
+        """Write `case` as version expected_version + 1 with its audit record(s), all in one
+        transaction; VersionConflict if the stored version moved. Page storage entries are only
+        added, never replaced; the task token and the execution_* fields are left alone (their
+        own writers below own them)."""
 
     def set_page_storage(
         self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord
@@ -61,13 +93,44 @@ class CaseStore(Protocol):
     def park_task_token(
         self, tenant_id: str, case_id: str, state: str, token: str, audit: AuditRecord
     ) -> bool:
-        """Keep the execution's task token on the case; False if the case is not in `state`."""
+        """Keep the execution's task token on the case; False if the execution is not expected
+        to wait in `state` (`execution_state`, or the case's state when that is unset) or the
+        token was already used (a redelivered message)."""
+
+    def claim_transition(
+        self,
+        tenant_id: str,
+        case_id: str,
+        transition: WorkflowTransition,
+        token: str,
+        lease_until: str,
+    ) -> bool:
+        """Mark `transition` as the one being sent with `token`, atomically: only if it is the
+        next undelivered one, `token` is parked for its from-state and nothing else is in flight.
+        Moves execution_state on, so the execution's next token can be parked at once."""
+
+    def lease_transition(
+        self, tenant_id: str, case_id: str, seq: int, expected_lease: str, lease_until: str
+    ) -> bool:
+        """Take over (or, with "", release) the lease of the in-flight transition `seq`, only if
+        its lease is still `expected_lease`: of several retriers exactly one gets to send."""
+
+    def finish_transition(self, tenant_id: str, case_id: str, seq: int) -> None:
+        """The in-flight transition `seq` reached Step Functions: clear it."""
 
     def list_cases(
         self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
     ) -> CasePage: ...
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]: ...
+
+    def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+        """One inbox page after `boundary`; reads a bounded number of items."""
+
+    def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
+        """Keep the note and its audit record together."""
+
+    def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]: ...
 
 
 class InMemoryCaseStore:
@@ -78,6 +141,8 @@ class InMemoryCaseStore:
         self._cases: dict[tuple[str, str], Case] = {}
         self._active: dict[tuple[str, str, str], str] = {}
         self._audit: dict[tuple[str, str], list[AuditRecord]] = {}
+        self._used_tokens: dict[tuple[str, str], set[str]] = {}
+        self._notes: dict[tuple[str, str], list[NoteRecord]] = {}
 
     def get_case(self, tenant_id: str, case_id: str) -> Case | None:
         with self._lock:
@@ -102,7 +167,7 @@ class InMemoryCaseStore:
         case: Case,
         *,
         expected_version: int,
-        audit: AuditRecord,
+        audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
     ) -> Case:
         key = (case.tenant_id, case.case_id)
@@ -113,16 +178,14 @@ class InMemoryCaseStore:
             updated = case.model_copy(deep=True)
             updated.version = expected_version + 1
             updated.page_storage = {**stored.page_storage, **copy.deepcopy(new_page_storage or {})}
-            updated.task_token, updated.task_token_state = (
-                stored.task_token,
-                stored.task_token_state,
-            )
+            for field in SYNC_OWNED_FIELDS:
+                setattr(updated, field, copy.deepcopy(getattr(stored, field)))
             if updated.status != "active":
                 self._active.pop(
                     (case.tenant_id, case.workflow_definition_id, case.entity_id), None
                 )
             self._cases[key] = updated
-            self._audit.setdefault(key, []).append(audit)
+            self._audit.setdefault(key, []).extend(audit_records(audit))
             return updated.model_copy(deep=True)
 
     def set_page_storage(
@@ -137,11 +200,57 @@ class InMemoryCaseStore:
     ) -> bool:
         with self._lock:
             case = self._cases.get((tenant_id, case_id))
-            if case is None or case.state != state:
+            if case is None or (case.execution_state or case.state) != state:
+                return False
+            if token_digest(token) in self._used_tokens.get((tenant_id, case_id), set()):
                 return False
             case.task_token, case.task_token_state = token, state
             self._audit.setdefault((tenant_id, case_id), []).append(audit)
             return True
+
+    def claim_transition(
+        self,
+        tenant_id: str,
+        case_id: str,
+        transition: WorkflowTransition,
+        token: str,
+        lease_until: str,
+    ) -> bool:
+        with self._lock:
+            case = self._cases.get((tenant_id, case_id))
+            if (
+                case is None
+                or case.execution_inflight is not None
+                or case.execution_delivered != transition.seq - 1
+                or case.task_token != token
+                or case.task_token_state != transition.from_state
+            ):
+                return False
+            case.execution_inflight = InflightTransition(
+                **transition.model_dump(), token=token, lease_until=lease_until
+            )
+            case.execution_delivered = transition.seq
+            case.execution_state = transition.to_state
+            case.task_token = case.task_token_state = None
+            self._used_tokens.setdefault((tenant_id, case_id), set()).add(token_digest(token))
+            return True
+
+    def lease_transition(
+        self, tenant_id: str, case_id: str, seq: int, expected_lease: str, lease_until: str
+    ) -> bool:
+        with self._lock:
+            case = self._cases.get((tenant_id, case_id))
+            inflight = case.execution_inflight if case else None
+            if inflight is None or inflight.seq != seq or inflight.lease_until != expected_lease:
+                return False
+            inflight.lease_until = lease_until
+            return True
+
+    def finish_transition(self, tenant_id: str, case_id: str, seq: int) -> None:
+        with self._lock:
+            case = self._cases.get((tenant_id, case_id))
+            if case is not None and case.execution_inflight and case.execution_inflight.seq == seq:
+                case.execution_inflight = None
 
     def list_cases(
         self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
@@ -163,6 +272,51 @@ class InMemoryCaseStore:
         more = len(cases) > limit
         last = {"createdAt": page[-1].created_at, "caseId": page[-1].case_id} if more else None
         return CasePage([c.model_copy(deep=True) for c in page], last, len(page))
+
+    def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
+        with self._lock:
+            key = (note.tenant_id, note.case_id)
+            self._notes.setdefault(key, []).append(note.model_copy())
+            self._audit.setdefault(key, []).append(audit)
+
+    def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]:
+        with self._lock:
+            notes = list(self._notes.get((tenant_id, case_id), []))
+        return sorted(notes, key=lambda n: (n.created_at, n.note_id))
+
+    def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+        with self._lock:
+            cases = [c for (t, _), c in self._cases.items() if t == query.tenant_id]
+        if query.search:
+            wanted = normalise(query.search)
+            cases = [
+                c
+                for c in cases
+                if any(
+                    term.startswith(wanted)
+                    for term in search_terms(
+                        c.entity_id, c.entity_name, c.context.get("entity", {}).get("data") or {}
+                    )
+                )
+            ]
+        rows = sorted(
+            (r for r in map(InboxRow.from_case, cases) if query.matches(r)),
+            key=query.sort_key,
+            reverse=query.descending,
+        )
+        if boundary:
+            rows = [
+                r
+                for r in rows
+                if (
+                    query.sort_key(r) < boundary
+                    if query.descending
+                    else query.sort_key(r) > boundary
+                )
+            ]
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return InboxPage(page, query.sort_key(page[-1]) if more else None, len(page))
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]:
         with self._lock:

@@ -11,7 +11,8 @@ from chalicelib.aws.idempotency import run_once
 from chalicelib.cases import queries
 from chalicelib.cases.ingestion import run_workflow
 from chalicelib.config import get_settings
-from chalicelib.dependencies import case_store, document_storage
+from chalicelib.decisions.service import send_integrator_event
+from chalicelib.dependencies import case_store, document_storage, workflow_engine
 from chalicelib.errors import InvalidRequest
 from chalicelib.handlers.http import (
     api_route,
@@ -23,6 +24,7 @@ from chalicelib.handlers.http import (
     request_id,
 )
 from chalicelib.models.base import ApiModel
+from chalicelib.models.decisions import IntegratorEventRequest
 from chalicelib.models.responses import (
     RunResponse,
     WorkflowContext,
@@ -135,6 +137,23 @@ def get_workflow_context_route(case_id: str) -> Any:
         config=case.config,
     )
     return json_response(body.model_dump(by_alias=True))
+
+
+@api_route(external_api, "/workflows/{case_id}/event", methods=["POST"])
+def send_workflow_event_route(case_id: str) -> Any:
+    request = external_api.current_request
+    tenant_id = integrator_tenant(request)
+    body = parse_body(request, IntegratorEventRequest)
+    case = send_integrator_event(
+        case_store(),
+        workflow_engine(),
+        tenant_id=tenant_id,
+        case_id=case_id,
+        name=body.name,
+        payload=body.payload,
+        request_id=request_id(request),
+    )
+    return json_response(WorkflowRuntime.from_case(case).model_dump(by_alias=True))
 
 
 @api_route(external_api, "/workflow-definitions", methods=["GET"])

@@ -16,6 +16,7 @@ from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.config import MAX_REQUEST_BYTES, get_settings
 from chalicelib.dependencies import reviewer_directory, tenant_directory, token_verifier
 from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge
+from chalicelib.ids import new_id
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import logger
 from chalicelib.tenants.api_keys import authenticate_integrator
@@ -83,8 +84,11 @@ def parse_query(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest("invalid query parameters", details=validation_details(exc)) from exc
 
 
-def request_id(request: Request) -> str | None:
-    return (request.context or {}).get("requestId")
+def request_id(request: Request) -> str:
+    """API Gateway's request id; one of our own where there is none (tests, local tools)."""
+    if request.context is None:
+        request.context = {}
+    return str(request.context.setdefault("requestId", new_id("req")))
 
 
 def integrator_tenant(request: Request) -> str:

@@ -1,30 +1,28 @@
-"""DynamoDB stream consumer: publishes each new audit record as a domain event."""
+"""DynamoDB stream consumer: publishes each new audit record as a domain event.
+
+Records are published in stream order and the batch stops at the first failure: Lambda resumes
+a stream from the lowest failed sequence number, so publishing records after a failure would
+publish them twice when the batch is retried.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from chalice import Blueprint
 
 from chalicelib.audit.outbox import publish_audit_record
 from chalicelib.aws.dynamodb import audit_record_from_stream_image
 from chalicelib.dependencies import event_publisher
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 
 outbox_publisher = Blueprint(__name__)
 
 
-def _publish(record: DynamoDBRecord) -> None:
-    if record.raw_event.get("eventName") != "INSERT":
+def _publish(record: dict[str, Any]) -> None:
+    if record.get("eventName") != "INSERT":
         return
-    new_image = record.raw_event.get("dynamodb", {}).get("NewImage") or {}
-    audit = audit_record_from_stream_image(new_image)
+    audit = audit_record_from_stream_image(record.get("dynamodb", {}).get("NewImage") or {})
     if audit is None:
         return
     event = publish_audit_record(audit, event_publisher())
@@ -35,9 +33,12 @@ def _publish(record: DynamoDBRecord) -> None:
 
 @outbox_publisher.lambda_function(name="outbox_publisher")
 def publish_outbox(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(
-        event=event,
-        record_handler=_publish,
-        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
-        context=context,
-    )
+    for record in event.get("Records", []):
+        try:
+            _publish(record)
+        except Exception:
+            sequence = record.get("dynamodb", {}).get("SequenceNumber")
+            logger.exception("outbox record not published", extra={"sequence": sequence})
+            metrics.add_metric(name="OutboxPublishFailed", unit="Count", value=1)
+            return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    return {"batchItemFailures": []}

@@ -34,6 +34,27 @@ class PageStorage(Record):
     updated_at: str
 
 
+class WorkflowTransition(Record):
+    """A committed state change that the case's Step Functions execution must follow.
+
+    Transitions are numbered per case in commit order (`seq` 1, 2, ...); the workflow sync
+    delivers them to the execution strictly in that order (see `cases.workflow_runtime`)."""
+
+    seq: int
+    event: str
+    from_state: str
+    to_state: str
+    at: str
+
+
+class InflightTransition(WorkflowTransition):
+    """A transition claimed by the workflow sync whose task token is being (re)sent. Only the
+    lease holder sends; an expired (or released, "") lease can be taken over by a retry."""
+
+    token: str
+    lease_until: str = ""
+
+
 class Case(Record):
     case_id: str
     tenant_id: str
@@ -56,10 +77,37 @@ class Case(Record):
     task_token: str | None = None
     task_token_state: str | None = None
     flags: list[str] = Field(default_factory=list)
+    # Written with the case (versioned): transitions the execution has not followed yet. A
+    # writer keeps only those with seq > execution_delivered, so the list stays short.
+    workflow_transitions: list[WorkflowTransition] = Field(default_factory=list)
+    # Written only by the workflow sync and the task-token parker (never bump `version`): the
+    # state the execution waits in (or is about to), how many transitions it has been sent, and
+    # the one being sent right now.
+    execution_state: str | None = None
+    execution_delivered: int = 0
+    execution_inflight: InflightTransition | None = None
 
     @property
     def documents(self) -> list[dict[str, Any]]:
         return self.context.get("documents", [])
+
+    @property
+    def documents_needing_decision(self) -> int:
+        """Documents a reviewer still has to decide (re-upload requests wait on the customer)."""
+        return sum(
+            1
+            for doc in self.documents
+            if (doc.get("decision") or {}).get("status", "pending") == "pending"
+        )
+
+    def next_transition_seq(self) -> int:
+        return max([t.seq for t in self.workflow_transitions] + [self.execution_delivered]) + 1
+
+    def undelivered_transitions(self) -> list[WorkflowTransition]:
+        return sorted(
+            (t for t in self.workflow_transitions if t.seq > self.execution_delivered),
+            key=lambda t: t.seq,
+        )
 
     def pending_pages(self) -> list[tuple[str, str]]:
         """(page id, uri) of remote pages still waiting to be fetched."""
@@ -83,3 +131,15 @@ class AuditRecord(Record):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class NoteRecord(Record):
+    """A reviewer's plain-text note on a case; notes are never edited or deleted."""
+
+    note_id: str
+    tenant_id: str
+    case_id: str
+    text: str
+    author_id: str
+    author_name: str
+    created_at: str

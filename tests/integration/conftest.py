@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from infra.resources import describe_resources
 from local.environment import PREFIX, REGION
+from local.moto_patches import serialise_dynamodb
 from local.provision import LocalProvisioner, provision
 
 TEST_ENV = {
@@ -50,6 +51,10 @@ def _clear_client_caches() -> None:
         cognito.cognito_client,
     ):
         cached.cache_clear()
+    from chalicelib.aws import webhook_queue
+
+    webhook_queue.clear_caches()  # webhooks: the SQS client and queue URLs
+    dependencies._webhook_sender.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +75,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[L
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("COGNITO_JWKS_URL", moto_jwks_url)
     _clear_client_caches()
+    serialise_dynamodb()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(
             describe_resources(PREFIX, frontend_origins=["http://localhost:3000"]), REGION
@@ -119,6 +125,10 @@ class Api:
     def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
         raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
         return self._client.http.post(path, headers=self.headers(headers), body=raw)
+
+    def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+        raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        return self._client.http.put(path, headers=self.headers(headers), body=raw)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self._client.http.get(path, headers=self.headers(headers))

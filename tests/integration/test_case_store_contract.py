@@ -12,7 +12,7 @@ from chalicelib.cases.store import ActiveCaseExists, CaseStore, InMemoryCaseStor
 from chalicelib.config import get_settings
 from chalicelib.errors import VersionConflict
 from chalicelib.ids import new_id, utc_now
-from chalicelib.models.case import Actor, AuditRecord, Case, PageStorage
+from chalicelib.models.case import Actor, AuditRecord, Case, PageStorage, WorkflowTransition
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -141,3 +141,79 @@ class TestCaseStoreContract:
                 break
         assert seen == [c.case_id for c in reversed(cases)]
         assert store.list_cases("demo", status="completed", limit=10, start_key=None).cases == []
+
+
+class TestSeveralFactsAndTheWorkflowSync:
+    """update_case with several audit records; the parker and the sync's own writes."""
+
+    def test_several_audit_records_commit_together_or_not_at_all(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        done = case.model_copy(update={"state": "approved", "status": "completed"})
+        records = [audit(case, "case.state_changed"), audit(case, "case.completed")]
+        store.update_case(done, expected_version=1, audit=records)
+        with pytest.raises(VersionConflict):
+            store.update_case(done, expected_version=1, audit=[audit(case, "lost"), audit(case)])
+        assert [a.action for a in store.list_audit("demo", case.case_id)] == [
+            "case.created",
+            "case.state_changed",
+            "case.completed",
+        ]
+
+    def test_transitions_are_kept_and_sync_fields_are_not_overwritten(
+        self, store: CaseStore
+    ) -> None:
+        case = make_case(execution_state="manual_review")
+        store.create_case(case, audit(case))
+        assert store.park_task_token("demo", case.case_id, "manual_review", "t1", audit(case))
+        step = WorkflowTransition(
+            seq=1, event="revision", from_state="manual_review", to_state="revision", at=utc_now()
+        )
+        moved = case.model_copy(update={"state": "revision", "workflow_transitions": [step]})
+        store.update_case(moved, expected_version=1, audit=audit(case, "case.state_changed"))
+        stored = store.get_case("demo", case.case_id)
+        assert stored.workflow_transitions == [step]
+        # The versioned write leaves the parked token and the execution's position alone.
+        assert (stored.task_token, stored.execution_state) == ("t1", "manual_review")
+        assert stored.undelivered_transitions() == [step]
+
+    def test_token_parks_for_the_state_the_execution_waits_in(self, store: CaseStore) -> None:
+        # The case moved on (revision) before the execution parked its first token.
+        case = make_case(state="revision", execution_state="manual_review")
+        store.create_case(case, audit(case))
+        assert not store.park_task_token("demo", case.case_id, "revision", "t0", audit(case))
+        assert store.park_task_token("demo", case.case_id, "manual_review", "t1", audit(case))
+
+    def test_claim_is_exclusive_moves_the_execution_and_retires_the_token(
+        self, store: CaseStore
+    ) -> None:
+        step = WorkflowTransition(
+            seq=1, event="revision", from_state="manual_review", to_state="revision", at=utc_now()
+        )
+        case = make_case(
+            state="revision", execution_state="manual_review", workflow_transitions=[step]
+        )
+        store.create_case(case, audit(case))
+        assert not store.claim_transition(
+            "demo", case.case_id, step, "t1", "9999"
+        )  # nothing parked
+        store.park_task_token("demo", case.case_id, "manual_review", "t1", audit(case))
+        assert store.claim_transition("demo", case.case_id, step, "t1", "9999")
+        assert not store.claim_transition("demo", case.case_id, step, "t1", "9999")
+        stored = store.get_case("demo", case.case_id)
+        assert stored.execution_inflight is not None and stored.execution_inflight.token == "t1"
+        assert (stored.execution_delivered, stored.execution_state) == (1, "revision")
+        assert stored.task_token is None
+        # The execution's next token parks at once; a redelivered old token never does.
+        assert not store.park_task_token("demo", case.case_id, "revision", "t1", audit(case))
+        assert store.park_task_token("demo", case.case_id, "revision", "t2", audit(case))
+        # Of two retriers taking over the same lease, one wins; a release ("") reopens it.
+        assert store.lease_transition("demo", case.case_id, 1, "9999", "")
+        assert not store.lease_transition("demo", case.case_id, 1, "9999", "later")
+        assert store.lease_transition("demo", case.case_id, 1, "", "later")
+        assert store.get_case("demo", case.case_id).execution_inflight.lease_until == "later"
+        store.finish_transition("demo", case.case_id, 1)
+        stored = store.get_case("demo", case.case_id)
+        assert stored.execution_inflight is None
+        assert (stored.task_token, stored.task_token_state) == ("t2", "revision")
+        assert stored.undelivered_transitions() == []

@@ -1,0 +1,33 @@
+"""Secrets Manager adapter: settings whose value lives in a secret in the cloud.
+
+In the cloud a function's environment names the secret (`<NAME>_SECRET_ARN`), never its value;
+locally and in tests the value is the plain `<NAME>` variable and no AWS call is made.
+A secret is read once per process (a warm function costs nothing); rotating it takes effect as
+functions are recycled, or at once after a deploy.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+
+@functools.cache
+def secrets_client() -> Any:
+    return boto3.client("secretsmanager")
+
+
+@functools.cache
+def secret_string(secret_id: str) -> str:
+    return str(secrets_client().get_secret_value(SecretId=secret_id)["SecretString"])
+
+
+def secret_or_env(env: Mapping[str, str], name: str, default: str) -> str:
+    """The secret named by `<name>_SECRET_ARN` if set, else the `<name>` variable, else default."""
+    secret_id = env.get(f"{name}_SECRET_ARN")
+    if secret_id:
+        return secret_string(secret_id)
+    return env.get(name, default)

@@ -1,0 +1,70 @@
+"""Who works on a case. A reviewer claims an unassigned case or lets go of their own; an admin
+assigns anyone of the tenant who can review. Completed cases keep their last assignee."""
+
+from __future__ import annotations
+
+from chalicelib.auth.directory import ReviewerDirectory
+from chalicelib.auth.permissions import require_active, require_writer
+from chalicelib.cases import queries
+from chalicelib.cases.store import CaseStore
+from chalicelib.errors import Forbidden, InvalidRequest, VersionConflict
+from chalicelib.ids import new_id, utc_now
+from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.reviewers import Reviewer
+
+
+def assign_case(
+    store: CaseStore,
+    directory: ReviewerDirectory,
+    reviewer: Reviewer,
+    case_id: str,
+    *,
+    assignee_id: str | None,
+    expected_version: int,
+    request_id: str | None,
+) -> Case:
+    require_writer(reviewer)
+    case = queries.get_case(store, reviewer.tenant_id, case_id)
+    require_active(case)
+    if case.version != expected_version:
+        raise VersionConflict(
+            "the case was changed by someone else", details={"currentVersion": case.version}
+        )
+    if not reviewer.is_admin:
+        claiming = assignee_id == reviewer.id and case.assignee_id in (None, reviewer.id)
+        releasing = assignee_id is None and case.assignee_id == reviewer.id
+        if not (claiming or releasing):
+            raise Forbidden("a reviewer can only claim an unassigned case or unassign themselves")
+    assignee_name = None
+    if assignee_id is not None:
+        assignee = directory.get_reviewer(reviewer.tenant_id, assignee_id)
+        if assignee is None or not assignee.can_write:
+            raise InvalidRequest(
+                "the assignee must be a reviewer or admin of this tenant",
+                details=[{"path": "assigneeId", "message": "not a reviewer of this tenant"}],
+            )
+        assignee_name = assignee.name
+    if assignee_id == case.assignee_id:
+        return case
+    now = utc_now()
+    previous = case.assignee_id
+    updated = case.model_copy(update={"assignee_id": assignee_id, "updated_at": now})
+    audit = AuditRecord(
+        event_id=new_id("evt"),
+        tenant_id=case.tenant_id,
+        case_id=case.case_id,
+        action="case.assigned",
+        at=now,
+        actor=Actor(type="reviewer", id=reviewer.id, name=reviewer.name),
+        request_id=request_id,
+        before={"assigneeId": previous},
+        after={"assigneeId": assignee_id},
+        details={
+            "previousAssigneeId": previous,
+            "assigneeId": assignee_id,
+            "assigneeName": assignee_name,
+            "entityId": case.entity_id,
+            "workflowDefinitionId": case.workflow_definition_id,
+        },
+    )
+    return store.update_case(updated, expected_version=expected_version, audit=audit)

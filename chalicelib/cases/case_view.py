@@ -1,0 +1,200 @@
+"""What a reviewer sees of one case: the entity beside its documents, the pages as short-lived
+links, what this reviewer may do now, and a compact timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.auth.permissions import may_change_case
+from chalicelib.cases.inbox import InboxRow
+from chalicelib.decisions.policy import decision_options
+from chalicelib.models.backoffice import (
+    Actor,
+    AuditEntry,
+    CasePermissions,
+    CaseRow,
+    CaseView,
+    DecisionAvailability,
+    DocumentDecisionView,
+    DocumentPageView,
+    DocumentView,
+    EntityRef,
+    EntityView,
+    PageHistoryEntry,
+    PersonRef,
+    WorkflowRef,
+)
+from chalicelib.models.case import AuditRecord, Case
+from chalicelib.models.reviewers import Reviewer
+from chalicelib.workflows.definition import WorkflowDefinition
+from chalicelib.workflows.registry import get_definition
+
+PRESIGNED_URL_SECONDS = 300
+TIMELINE_LENGTH = 20
+# Ballerine keeps third-party results under `pluginsOutput`; some integrators send their own key.
+THIRD_PARTY_KEYS = ("pluginsOutput", "thirdPartyData")
+
+Presign = Callable[[str], str]
+NameOf = Callable[[str], str]
+
+
+def case_row(row: InboxRow, name_of: NameOf) -> CaseRow:
+    definition = get_definition(row.workflow_definition_id, row.workflow_definition_version)
+    return CaseRow(
+        id=row.case_id,
+        version=row.version,
+        state=row.state,
+        status=row.status,
+        tags=list(definition.states[row.state].tags) if row.state in definition.states else [],
+        workflow_definition_id=row.workflow_definition_id,
+        workflow_definition_version=row.workflow_definition_version,
+        workflow_name=definition.name,
+        entity=EntityRef(id=row.entity_id, type=row.entity_type, name=row.entity_name),
+        assignee=_person(row.assignee_id, name_of),
+        document_count=row.document_count,
+        documents_pending_decision=row.documents_needing_decision,
+        flags=list(row.flags),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def build_case_view(
+    case: Case,
+    reviewer: Reviewer,
+    *,
+    audit: list[AuditRecord],
+    presign: Presign,
+    name_of: NameOf,
+) -> CaseView:
+    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    entity = case.context.get("entity") or {}
+    data = entity.get("data") or {}
+    can_change = case.status == "active" and may_change_case(reviewer, case)
+    return CaseView(
+        id=case.case_id,
+        version=case.version,
+        state=case.state,
+        status=case.status,
+        tags=list(definition.states[case.state].tags),
+        workflow=WorkflowRef(id=definition.id, version=definition.version, name=definition.name),
+        entity=EntityView(
+            id=case.entity_id, type=case.entity_type, name=case.entity_name, data=data
+        ),
+        ubos=_people(data.get("ubos") or entity.get("ubos")),
+        directors=_people(data.get("directors") or entity.get("directors")),
+        documents=[_document(case, doc, presign, name_of) for doc in case.documents],
+        custom_data=case.context.get("customData") or {},
+        third_party_data={
+            k: v for key in THIRD_PARTY_KEYS for k, v in (case.context.get(key) or {}).items()
+        },
+        assignee=_person(case.assignee_id, name_of),
+        flags=list(case.flags),
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        resolved_at=case.resolved_at,
+        allowed_events=definition.allowed_events(case.state, "reviewer") if can_change else [],
+        case_decisions=case_decisions(case, definition, can_change),
+        permissions=_permissions(case, reviewer, can_change),
+        timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
+    )
+
+
+def case_decisions(
+    case: Case, definition: WorkflowDefinition, can_change: bool
+) -> dict[str, DecisionAvailability]:
+    """Each case decision, allowed or not, with the reason a reviewer is shown when it is not:
+    the definition's rules first, then this reviewer's permission."""
+    result: dict[str, DecisionAvailability] = {}
+    for decision, option in decision_options(case, definition).items():
+        reason = option["reason"]
+        if reason is None and not can_change:
+            reason = "only the case's assignee or an admin can decide; claim the case first"
+        result[decision] = DecisionAvailability(allowed=reason is None, reason=reason)
+    return result
+
+
+def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermissions:
+    active = case.status == "active"
+    return CasePermissions(
+        can_decide=can_change,
+        can_claim=active
+        and reviewer.can_write
+        and case.assignee_id != reviewer.id
+        and (case.assignee_id is None or reviewer.is_admin),
+        can_unassign=active
+        and case.assignee_id is not None
+        and (reviewer.is_admin or case.assignee_id == reviewer.id),
+        can_assign_others=active and reviewer.is_admin,
+        can_add_note=reviewer.can_write,
+    )
+
+
+def _document(case: Case, doc: dict[str, Any], presign: Presign, name_of: NameOf) -> DocumentView:
+    decision = doc.get("decision") or {}
+    decided_by = decision.get("decidedBy") or {}
+    return DocumentView(
+        id=doc["id"],
+        type=str(doc.get("type", "")),
+        category=str(doc.get("category", "")),
+        issuer=doc.get("issuer") or {},
+        properties=doc.get("properties") or {},
+        version=doc.get("version") if isinstance(doc.get("version"), int) else None,
+        decision=DocumentDecisionView(
+            status=decision.get("status") or "pending",
+            reason=decision.get("reason")
+            or decision.get("rejectionReason")
+            or decision.get("revisionReason"),
+            comment=decision.get("comment"),
+            decided_by=PersonRef(
+                id=decided_by["id"], name=decided_by.get("name") or name_of(decided_by["id"])
+            )
+            if decided_by.get("id")
+            else None,
+            decided_at=decision.get("decidedAt"),
+        ),
+        pages=[_page(case, page, presign) for page in doc.get("pages", [])],
+        page_history=[
+            PageHistoryEntry(
+                replaced_at=entry.get("replacedAt"),
+                pages=[_page(case, page, presign) for page in entry.get("pages", [])],
+            )
+            for entry in doc.get("pageHistory", [])
+        ],
+    )
+
+
+def _page(case: Case, page: dict[str, Any], presign: Presign) -> DocumentPageView:
+    storage = case.page_storage.get(page.get("id", ""))
+    stored = storage is not None and storage.status == "stored" and storage.key
+    return DocumentPageView(
+        id=page.get("id", ""),
+        type=page.get("type"),
+        content_type=storage.content_type if storage else None,
+        url=presign(storage.key) if stored and storage and storage.key else None,
+        storage_status=storage.status if storage else "pending",
+        storage_error=storage.error if storage else None,
+        metadata=page.get("metadata") or {},
+    )
+
+
+def _people(value: Any) -> list[dict[str, Any]]:
+    return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
+
+
+def _person(person_id: str | None, name_of: NameOf) -> PersonRef | None:
+    return PersonRef(id=person_id, name=name_of(person_id)) if person_id else None
+
+
+def audit_entry(record: AuditRecord) -> AuditEntry:
+    return AuditEntry(
+        id=record.event_id,
+        action=record.action,
+        at=record.at,
+        actor=Actor(**record.actor.model_dump()),
+        before=record.before,
+        after=record.after,
+        details=record.details,
+        request_id=record.request_id,
+    )

@@ -1,0 +1,335 @@
+"""Case decisions, document decisions and integrator events, as plain functions over their
+adapters (a case store and a workflow engine), so the rules run without AWS in unit tests.
+
+Each one is a single conditional write (`expected_version`) of the case together with all of
+its audit records; after it commits, the case's Step Functions execution is moved on
+(`sync_after_commit`; the workflow-sync queue retries whatever that could not send).
+
+Where things are kept:
+- a document's decision: `context.documents[i].decision` = {status, reason, comment, decidedBy,
+  decidedAt} (+ Ballerine's `rejectionReason` / `revisionReason` text where they apply);
+- a case decision: the new state/status on the case; its decision, reason and comment in the
+  `case.state_changed` (and `case.completed`) audit record, which is also the domain event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.permissions import require_active, require_may_change_case
+from chalicelib.cases import queries
+from chalicelib.cases.store import CaseStore
+from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_after_commit
+from chalicelib.decisions.policy import (
+    approval_blockers,
+    auto_resolution,
+    decision_event,
+    document_status,
+)
+from chalicelib.decisions.reasons import reason_text, require_valid_reason
+from chalicelib.decisions.transitions import (
+    DOCUMENT_STATUS,
+    apply_event,
+    audit_record,
+    reviewer_actor,
+)
+from chalicelib.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TransitionNotAllowed,
+    VersionConflict,
+)
+from chalicelib.ids import utc_now
+from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.reviewers import Reviewer
+from chalicelib.observability import metrics
+from chalicelib.workflows.definition import WorkflowDefinition
+from chalicelib.workflows.registry import get_definition
+
+RESUBMITTED = "resubmitted"
+MAX_EVENT_ATTEMPTS = 5
+
+
+def pending_decision() -> dict[str, Any]:
+    return {
+        "status": "pending",
+        "reason": None,
+        "comment": None,
+        "decidedBy": None,
+        "decidedAt": None,
+    }
+
+
+def document_decision(
+    decision: str, reason: str | None, comment: str | None, reviewer: Reviewer, at: str
+) -> dict[str, Any]:
+    status = DOCUMENT_STATUS[decision]
+    record: dict[str, Any] = {
+        "status": status,
+        "reason": reason,
+        "comment": comment,
+        "decidedBy": {"id": reviewer.id, "name": reviewer.name},
+        "decidedAt": at,
+    }
+    if status == "rejected":
+        record["rejectionReason"] = reason_text(reason, comment)
+    elif status == "revision":
+        record["revisionReason"] = reason_text(reason, comment)
+    return record
+
+
+def decide_case(
+    store: CaseStore,
+    engine: WorkflowEngine,
+    reviewer: Reviewer,
+    case_id: str,
+    *,
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    expected_version: int,
+    request_id: str | None = None,
+) -> Case:
+    require_valid_reason(decision, reason, comment)
+    case = _case_to_change(store, reviewer, case_id, expected_version)
+    definition = definition_of(case)
+    event = decision_event(definition, case.state, decision)
+    if event is None:
+        raise _not_allowed(case, definition, f"the case cannot be decided `{decision}` now")
+    if decision == "approve":
+        blockers = approval_blockers(case, definition)
+        if blockers:
+            raise _not_allowed(
+                case,
+                definition,
+                "the case cannot be approved while documents are rejected or waiting for a "
+                "re-upload",
+                blockingDocuments=blockers,
+            )
+    updated, records = apply_event(
+        case,
+        definition,
+        event,
+        actor=reviewer_actor(reviewer),
+        at=utc_now(),
+        request_id=request_id,
+        decision=decision,
+        reason=reason,
+        comment=comment,
+    )
+    stored = store.update_case(updated, expected_version=expected_version, audit=records)
+    metrics.add_metric(name="CaseDecisions", unit="Count", value=1)
+    sync_after_commit(store, engine, tenant_id=case.tenant_id, case_id=case.case_id)
+    return stored
+
+
+def decide_document(
+    store: CaseStore,
+    engine: WorkflowEngine,
+    reviewer: Reviewer,
+    case_id: str,
+    document_id: str,
+    *,
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    expected_version: int,
+    request_id: str | None = None,
+) -> Case:
+    """Decide one document. A re-upload request also moves the case to its revision state
+    (where the state has a `revision` decision), and where the definition auto-resolves,
+    deciding the last document decides the case, in the same write."""
+    require_valid_reason(decision, reason, comment)
+    case = _case_to_change(store, reviewer, case_id, expected_version)
+    definition = definition_of(case)
+    index = next((i for i, doc in enumerate(case.documents) if doc.get("id") == document_id), None)
+    if index is None:
+        raise NotFound(f"document `{document_id}` not found in case `{case_id}`")
+    now = utc_now()
+    actor = reviewer_actor(reviewer)
+    updated = case.model_copy(deep=True)
+    updated.updated_at = now
+    doc = updated.context["documents"][index]
+    previous = document_status(doc)
+    doc["decision"] = document_decision(decision, reason, comment, reviewer, now)
+    records = [
+        _document_changed(case, doc, previous, actor, now, request_id, reason, comment),
+    ]
+    follow = "revision" if decision == "revision" else auto_resolution(updated, definition)
+    event = decision_event(definition, updated.state, follow) if follow else None
+    if event and not (follow == "approve" and approval_blockers(updated, definition)):
+        same = follow == decision
+        updated, more = apply_event(
+            updated,
+            definition,
+            event,
+            actor=actor,
+            at=now,
+            request_id=request_id,
+            decision=follow,
+            reason=reason if same else None,
+            comment=comment if same else None,
+            extra={"documentId": document_id, "automatic": True},
+        )
+        records += more
+    stored = store.update_case(updated, expected_version=expected_version, audit=records)
+    metrics.add_metric(name="DocumentDecisions", unit="Count", value=1)
+    if len(records) > 1:
+        sync_after_commit(store, engine, tenant_id=case.tenant_id, case_id=case.case_id)
+    return stored
+
+
+def send_integrator_event(
+    store: CaseStore,
+    engine: WorkflowEngine,
+    *,
+    tenant_id: str,
+    case_id: str,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> Case:
+    """`POST /external/workflows/{id}/event`: an integrator event the case's state accepts.
+
+    Unknown (or not an integrator's) -> 400; not accepted in the current state -> 409.
+    `resubmitted` sends the documents waiting for a re-upload back to review."""
+    actor = Actor(type="integrator", id=tenant_id)
+    for _ in range(MAX_EVENT_ATTEMPTS):
+        case = queries.get_case(store, tenant_id, case_id)
+        definition = definition_of(case)
+        spec = definition.events.get(name)
+        if spec is None or spec.source != "integrator":
+            known = sorted(e for e, s in definition.events.items() if s.source == "integrator")
+            raise InvalidRequest(
+                f"unknown event `{name}`",
+                details=[
+                    {"path": "name", "message": f"integrator events of this workflow: {known}"}
+                ],
+            )
+        require_active(case)
+        allowed = definition.allowed_events(case.state, "integrator")
+        if name not in allowed:
+            raise TransitionNotAllowed(
+                f"event `{name}` is not allowed in state `{case.state}`",
+                details={"state": case.state, "allowedEvents": allowed},
+            )
+        now = utc_now()
+        updated = case.model_copy(deep=True)
+        updated.updated_at = now
+        records: list[AuditRecord] = []
+        if name == RESUBMITTED:
+            records += reset_for_resubmission(updated, None, actor, now, request_id)
+        updated, more = apply_event(
+            updated,
+            definition,
+            name,
+            actor=actor,
+            at=now,
+            request_id=request_id,
+            extra={"payload": payload} if payload else None,
+        )
+        try:
+            stored = store.update_case(updated, expected_version=case.version, audit=records + more)
+        except VersionConflict:
+            continue  # a reviewer or another event won the race: decide again on the new state
+        sync_after_commit(store, engine, tenant_id=tenant_id, case_id=case_id)
+        return stored
+    raise Conflict("the case is being changed by concurrent requests; retry")
+
+
+def reset_for_resubmission(
+    case: Case,
+    document_ids: set[str] | None,
+    actor: Actor,
+    at: str,
+    request_id: str | None,
+) -> list[AuditRecord]:
+    """Send documents back to review (in place): those in `document_ids` (their pages were just
+    replaced), or, when None, every document waiting for a re-upload. One
+    `document.decision_changed` record per document whose decision changed."""
+    records: list[AuditRecord] = []
+    for doc in case.documents:
+        previous = document_status(doc)
+        chosen = previous == "revision" if document_ids is None else doc.get("id") in document_ids
+        if not chosen or previous == "pending":
+            continue
+        doc["decision"] = pending_decision()
+        records.append(_document_changed(case, doc, previous, actor, at, request_id, None, None))
+    return records
+
+
+def decision_resets(
+    before: Case, after: Case, actor: Actor, at: str, request_id: str | None
+) -> list[AuditRecord]:
+    """A `document.decision_changed` record for each document whose decision status differs
+    between two versions of the case (e.g. re-sent pages reset a decision to pending)."""
+    previous = {doc.get("id"): document_status(doc) for doc in before.documents}
+    return [
+        _document_changed(after, doc, previous[doc["id"]], actor, at, request_id, None, None)
+        for doc in after.documents
+        if doc.get("id") in previous and previous[doc["id"]] != document_status(doc)
+    ]
+
+
+def definition_of(case: Case) -> WorkflowDefinition:
+    return get_definition(case.workflow_definition_id, case.workflow_definition_version)
+
+
+def _case_to_change(
+    store: CaseStore, reviewer: Reviewer, case_id: str, expected_version: int
+) -> Case:
+    case = queries.get_case(store, reviewer.tenant_id, case_id)
+    require_may_change_case(reviewer, case)
+    require_active(case)
+    if case.version != expected_version:
+        raise VersionConflict(
+            "the case was changed by someone else", details={"currentVersion": case.version}
+        )
+    return case
+
+
+def _not_allowed(
+    case: Case, definition: WorkflowDefinition, message: str, **details: Any
+) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        message,
+        details={
+            "state": case.state,
+            "allowedEvents": definition.allowed_events(case.state, "reviewer"),
+            **details,
+        },
+    )
+
+
+def _document_changed(
+    case: Case,
+    doc: dict[str, Any],
+    previous: str,
+    actor: Actor,
+    at: str,
+    request_id: str | None,
+    reason: str | None,
+    comment: str | None,
+) -> AuditRecord:
+    new = document_status(doc)
+    return audit_record(
+        case,
+        "document.decision_changed",
+        actor=actor,
+        at=at,
+        request_id=request_id,
+        before={"status": previous},
+        after={"status": new},
+        details={
+            "documentId": doc["id"],
+            "documentType": doc.get("type"),
+            "documentCategory": doc.get("category"),
+            "previousStatus": previous,
+            "newStatus": new,
+            "reason": reason,
+            "comment": comment,
+            "entityId": case.entity_id,
+            "workflowDefinitionId": case.workflow_definition_id,
+        },
+    )

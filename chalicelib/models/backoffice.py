@@ -1,0 +1,193 @@
+"""Request and response bodies of the reviewers' back-office API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from chalicelib.models.base import ApiModel
+from chalicelib.models.reviewers import Reviewer
+
+NOTE_MAX_LENGTH = 4000
+
+
+class InboxParams(ApiModel):
+    state: str | None = Field(default=None, max_length=64)
+    status: Literal["active", "completed", "failed", "all"] = "active"
+    assignee: str = Field(
+        default="me_or_unassigned",
+        max_length=128,
+        description="`me`, `unassigned`, `me_or_unassigned`, `any`, or a reviewer id",
+    )
+    workflow_definition_id: str | None = Field(default=None, max_length=64)
+    entity_type: Literal["individual", "business"] | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=80)
+    sort: Literal["createdAt", "updatedAt"] = "createdAt"
+    order: Literal["asc", "desc"] = "desc"
+    limit: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class PersonRef(ApiModel):
+    id: str
+    name: str
+
+
+class EntityRef(ApiModel):
+    id: str
+    type: str
+    name: str
+
+
+class CaseRow(ApiModel):
+    id: str
+    version: int
+    state: str
+    status: str
+    tags: list[str]
+    workflow_definition_id: str
+    workflow_definition_version: int
+    workflow_name: str
+    entity: EntityRef
+    assignee: PersonRef | None
+    document_count: int
+    documents_pending_decision: int
+    flags: list[str]
+    created_at: str
+    updated_at: str
+
+
+class CaseList(ApiModel):
+    data: list[CaseRow]
+    next_cursor: str | None = None
+
+
+class DocumentDecisionView(ApiModel):
+    status: Literal["pending", "approved", "rejected", "revision"]
+    reason: str | None = None
+    comment: str | None = None
+    decided_by: PersonRef | None = None
+    decided_at: str | None = None
+
+
+class DocumentPageView(ApiModel):
+    id: str
+    type: str | None = None
+    content_type: str | None = None
+    url: str | None = Field(description="presigned, valid for at most 5 minutes")
+    storage_status: Literal["stored", "pending", "failed"]
+    storage_error: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class PageHistoryEntry(ApiModel):
+    replaced_at: str | None = None
+    pages: list[DocumentPageView]
+
+
+class DocumentView(ApiModel):
+    id: str
+    type: str
+    category: str
+    issuer: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    version: int | None = None
+    decision: DocumentDecisionView
+    pages: list[DocumentPageView]
+    page_history: list[PageHistoryEntry] = Field(default_factory=list)
+
+
+class EntityView(ApiModel):
+    id: str
+    type: str
+    name: str
+    data: dict[str, Any]
+
+
+class WorkflowRef(ApiModel):
+    id: str
+    version: int
+    name: str
+
+
+class DecisionAvailability(ApiModel):
+    allowed: bool
+    reason: str | None = None
+
+
+class CasePermissions(ApiModel):
+    can_decide: bool
+    can_claim: bool
+    can_unassign: bool
+    can_assign_others: bool
+    can_add_note: bool
+
+
+class Actor(ApiModel):
+    type: str
+    id: str
+    name: str | None = None
+
+
+class AuditEntry(ApiModel):
+    id: str
+    action: str
+    at: str
+    actor: Actor
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    request_id: str | None = None
+
+
+class AuditList(ApiModel):
+    data: list[AuditEntry]
+
+
+class CaseView(ApiModel):
+    id: str
+    version: int
+    state: str
+    status: str
+    tags: list[str]
+    workflow: WorkflowRef
+    entity: EntityView
+    ubos: list[dict[str, Any]]
+    directors: list[dict[str, Any]]
+    documents: list[DocumentView]
+    custom_data: dict[str, Any]
+    third_party_data: dict[str, Any]
+    assignee: PersonRef | None
+    flags: list[str]
+    created_at: str
+    updated_at: str
+    resolved_at: str | None = None
+    allowed_events: list[str]
+    case_decisions: dict[str, DecisionAvailability]
+    permissions: CasePermissions
+    timeline: list[AuditEntry]
+
+
+class AssigneeRequest(ApiModel):
+    assignee_id: str | None = Field(max_length=128)
+    expected_version: int = Field(ge=1)
+
+
+class NoteRequest(ApiModel):
+    text: str = Field(min_length=1, max_length=NOTE_MAX_LENGTH)
+
+
+class NoteView(ApiModel):
+    id: str
+    text: str
+    author: PersonRef
+    created_at: str
+
+
+class NoteList(ApiModel):
+    data: list[NoteView]
+
+
+class UserList(ApiModel):
+    data: list[Reviewer]

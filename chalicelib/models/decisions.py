@@ -1,0 +1,53 @@
+"""Bodies of the decision and event routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from chalicelib.decisions.reasons import (
+    MAX_COMMENT_LENGTH,
+    DecisionKind,
+    ReasonCode,
+)
+from chalicelib.models.base import ApiModel
+
+MAX_EVENT_PAYLOAD_BYTES = 16 * 1024
+
+
+class DecisionRequest(ApiModel):
+    """`POST .../cases/{id}/decision` and `.../documents/{documentId}/decision`.
+
+    The reason rules (reject and revision need one, `other` needs a comment) are checked by the
+    decision service, so they answer 400 with the field's path like every other problem."""
+
+    decision: DecisionKind
+    reason: ReasonCode | None = Field(
+        default=None, description="required for reject and revision; `other` needs a comment"
+    )
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_LENGTH)
+    expected_version: int = Field(ge=1, description="the case version the reviewer looked at")
+
+
+class ReasonCodeView(ApiModel):
+    code: ReasonCode
+    label: str
+
+
+class ReasonCodeList(ApiModel):
+    data: list[ReasonCodeView]
+
+
+class IntegratorEventRequest(ApiModel):
+    """`POST /external/workflows/{id}/event`."""
+
+    name: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _payload_size(self) -> IntegratorEventRequest:
+        if self.payload and len(json.dumps(self.payload)) > MAX_EVENT_PAYLOAD_BYTES:
+            raise ValueError(f"payload: at most {MAX_EVENT_PAYLOAD_BYTES} bytes of JSON")
+        return self

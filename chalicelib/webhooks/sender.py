@@ -1,0 +1,124 @@
+"""One HTTP attempt: POST the signed body to a vetted, pinned address; classify the answer."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from chalicelib.documents.remote_fetch import Resolver
+from chalicelib.webhooks.retry import parse_retry_after
+from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
+
+MAX_RESPONSE_BYTES = 64 * 1024  # read (and drop) at most this much, so keep-alive can reuse it
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status_code: int | None = None
+    latency_ms: float = 0.0
+    error: str | None = None  # "timeout: ...", "connection_error: ...", "refused:<reason>: ..."
+    retry_after: float | None = None
+    refused: bool = False
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult: ...
+
+
+class HttpWebhookSender:
+    """httpx, no redirects followed (a redirect could point past the SSRF guard), no proxies or
+    credentials from the environment, and the connection pinned to the address we vetted, so DNS
+    that changes between check and connect (rebinding) cannot steer the POST elsewhere."""
+
+    def __init__(
+        self,
+        timeout_seconds: float,
+        *,
+        allow_local: bool,
+        resolve: Resolver = socket.getaddrinfo,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._allow_local = allow_local
+        self._resolve = resolve
+        self._timeout = timeout_seconds
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        # One client per process: connections to a receiver are reused across attempts.
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    transport=self._transport,
+                    timeout=httpx.Timeout(self._timeout),
+                    follow_redirects=False,
+                    trust_env=False,
+                )
+            return self._client
+
+    def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
+        started = time.perf_counter()
+        try:
+            addresses = vet_webhook_url(url, allow_local=self._allow_local, resolve=self._resolve)
+        except WebhookUrlRefused as exc:
+            return SendResult(error=f"refused:{exc.reason}: {exc}", refused=True)
+        parsed = httpx.URL(url)
+        last_error = "connection_error: no address accepted the connection"
+        for ip in addresses:
+            try:
+                response = self.client.send(self._pinned(parsed, ip, body, headers), stream=True)
+            except httpx.ConnectError as exc:
+                last_error = f"connection_error: {exc}"
+                continue
+            except httpx.TimeoutException as exc:
+                return SendResult(latency_ms=_ms(started), error=f"timeout: {exc!r}")
+            except httpx.HTTPError as exc:
+                return SendResult(latency_ms=_ms(started), error=f"connection_error: {exc!r}")
+            try:
+                _drain(response)
+            except httpx.TimeoutException as exc:
+                return SendResult(latency_ms=_ms(started), error=f"timeout: {exc!r}")
+            except httpx.HTTPError:
+                pass  # the status line arrived; a broken body does not change the outcome
+            finally:
+                response.close()
+            return SendResult(
+                status_code=response.status_code,
+                latency_ms=_ms(started),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
+        return SendResult(latency_ms=_ms(started), error=last_error)
+
+    def _pinned(
+        self, parsed: httpx.URL, ip: str, body: str, headers: dict[str, str]
+    ) -> httpx.Request:
+        extensions: dict[str, Any] = {}
+        if parsed.scheme == "https":
+            # TLS still verifies the certificate against the real host name, not the IP.
+            extensions["sni_hostname"] = parsed.raw_host.decode("ascii")
+        return self.client.build_request(
+            "POST",
+            parsed.copy_with(host=ip),
+            content=body.encode(),
+            headers={**headers, "Host": parsed.netloc.decode("ascii")},
+            extensions=extensions,
+        )
+
+
+def _drain(response: httpx.Response) -> None:
+    read = 0
+    for chunk in response.iter_bytes():
+        read += len(chunk)
+        if read > MAX_RESPONSE_BYTES:
+            return
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

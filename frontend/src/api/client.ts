@@ -1,0 +1,149 @@
+// The typed back-office API client. Every call goes to the same origin (`/api/v1/...`) with the
+// reviewer's ID token; a 401 triggers one refresh and one retry.
+import { endSession, getSession, refresh, startSession } from "./session";
+import type {
+  ApiErrorBody,
+  AuditEntry,
+  CaseRow,
+  CaseView,
+  DecisionRequest,
+  InboxQuery,
+  LoginResponse,
+  Note,
+  Page,
+  ReasonCode,
+  User,
+} from "./types";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Someone else changed the case (stale expectedVersion). */
+  get isConflict(): boolean {
+    return this.status === 409 && this.code === "version_conflict";
+  }
+}
+
+interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  body?: unknown;
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+async function request<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
+  const { method = "GET", body, auth = true, signal } = options;
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (auth) {
+    const session = getSession();
+    if (!session) throw new ApiError(401, "unauthenticated", "Please sign in.");
+    headers.Authorization = `Bearer ${session.idToken}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError(0, "network_error", "The back office cannot be reached. Check your connection.");
+  }
+  if (response.status === 401 && auth && !retried) {
+    if (await refresh()) return request<T>(path, options, true);
+    endSession();
+  }
+  if (!response.ok) {
+    let payload: ApiErrorBody | null = null;
+    try {
+      payload = (await response.json()) as ApiErrorBody;
+    } catch {
+      payload = null;
+    }
+    const error = payload?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? `The request failed (HTTP ${response.status}).`,
+      error?.details,
+    );
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const BO = "/api/v1/backoffice";
+
+/** Decisions answer the case as it is now; while that answer is not the full CaseView (no
+ * `permissions`/`entity`), the full view is read back. */
+async function fullView(id: string, answer: Promise<CaseView>): Promise<CaseView> {
+  const body = await answer;
+  if (body && typeof body === "object" && "permissions" in body && "entity" in body) return body;
+  return request<CaseView>(`${BO}/cases/${encodeURIComponent(id)}`);
+}
+const enc = encodeURIComponent;
+
+export const api = {
+  async login(email: string, password: string): Promise<User> {
+    const body = await request<LoginResponse>("/api/v1/auth/login", {
+      method: "POST",
+      body: { email, password },
+      auth: false,
+    });
+    startSession(body);
+    return body.user;
+  },
+  logout(): void {
+    endSession();
+  },
+  me: () => request<User>("/api/v1/auth/me"),
+  listCases: (params: InboxQuery, signal?: AbortSignal) =>
+    request<Page<CaseRow>>(`${BO}/cases${query(params)}`, { signal }),
+  getCase: (id: string, signal?: AbortSignal) =>
+    request<CaseView>(`${BO}/cases/${enc(id)}`, { signal }),
+  setAssignee: (id: string, assigneeId: string | null, expectedVersion: number) =>
+    request<CaseView>(`${BO}/cases/${enc(id)}/assignee`, {
+      method: "PUT",
+      body: { assigneeId, expectedVersion },
+    }),
+  decideCase: (id: string, decision: DecisionRequest) =>
+    fullView(id, request<CaseView>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body: decision })),
+  decideDocument: (id: string, documentId: string, decision: DecisionRequest) =>
+    fullView(
+      id,
+      request<CaseView>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
+        method: "POST",
+        body: decision,
+      }),
+    ),
+  listNotes: (id: string) => request<{ data: Note[] }>(`${BO}/cases/${enc(id)}/notes`),
+  addNote: (id: string, text: string) =>
+    request<Note>(`${BO}/cases/${enc(id)}/notes`, { method: "POST", body: { text } }),
+  listAudit: (id: string) => request<{ data: AuditEntry[] }>(`${BO}/cases/${enc(id)}/audit`),
+  listUsers: () => request<{ data: User[] }>(`${BO}/users`),
+  listReasonCodes: () => request<{ data: ReasonCode[] }>(`${BO}/reason-codes`),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,49 @@
+"""Make moto's DynamoDB as atomic as DynamoDB under threads.
+
+DynamoDB applies each conditional write and transaction atomically. moto does not: a
+transaction deep-copies the tables while other threads write them ("dictionary changed size
+during iteration"), and concurrent conditional writes can both pass. The local stack serves
+requests on many threads and the integration tests run the pump beside the app, so every item
+operation of moto's DynamoDB backend runs under one lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+_OPERATIONS = (
+    "put_item",
+    "get_item",
+    "query",
+    "scan",
+    "update_item",
+    "delete_item",
+    "batch_get_item",
+    "transact_write_items",
+    "transact_get_items",
+)
+_lock = threading.RLock()
+_patched = False
+
+
+def serialise_dynamodb() -> None:
+    """Idempotent: patch moto's DynamoDB backend once per process."""
+    global _patched
+    if _patched:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _OPERATIONS:
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        @functools.wraps(original)
+        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _lock:
+                return __original(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    _patched = True

@@ -1,0 +1,107 @@
+"""The issue's walk-through on the local stack, over HTTP: ingest the seed, decide the
+documents, the re-upload loop, approve, and the execution history in local Step Functions."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+import pytest
+
+from local.environment import REVIEWER_PASSWORD
+from tests.conftest import poll
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+SECRET = {"Authorization": "Bearer secret"}
+
+
+def entered_states(stack: Stack, case_id: str) -> list[str]:
+    sfn = stack.aws_client("stepfunctions")
+    machine = next(
+        m["stateMachineArn"]
+        for m in sfn.list_state_machines()["stateMachines"]
+        if m["name"].endswith("risk-score-improvement-dev-v1")
+    )
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
+    history = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in history
+        if "stateEnteredEventDetails" in e and "__on" not in e["stateEnteredEventDetails"]["name"]
+    ]
+
+
+def test_decisions_and_the_reupload_loop(
+    stack: Stack, http: httpx.Client, seed_request: dict[str, Any]
+) -> None:
+    run = http.post("/api/v1/external/workflows/run", json=seed_request, headers=SECRET)
+    assert run.status_code == 201, run.text
+    case_id = run.json()["workflowRuntimeId"]
+    login = http.post(
+        "/api/v1/auth/login", json={"email": "admin@demo.test", "password": REVIEWER_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    reviewer = {"Authorization": f"Bearer {login.json()['idToken']}"}
+    cases = f"/api/v1/backoffice/cases/{case_id}"
+
+    def case_now() -> dict[str, Any]:
+        response = http.get(f"/api/v1/external/workflows/{case_id}", headers=SECRET)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def decide(body: dict[str, Any], document_id: str | None = None) -> dict[str, Any]:
+        path = f"{cases}/documents/{document_id}/decision" if document_id else f"{cases}/decision"
+        response = http.post(path, json=body, headers=reviewer)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # The execution waits in manual_review before anything is decided.
+    poll(lambda: entered_states(stack, case_id) == ["manual_review"], timeout=30)
+    case = case_now()
+    license_id, certificate_id = (d["id"] for d in case["documents"])
+
+    decided = decide({"decision": "approve", "expectedVersion": case["version"]}, license_id)
+    decided = decide(
+        {
+            "decision": "revision",
+            "reason": "blurry_or_unreadable",
+            "comment": "the registration number cannot be read",
+            "expectedVersion": decided["version"],
+        },
+        certificate_id,
+    )
+    assert (decided["state"], decided["status"]) == ("revision", "active")
+    revision = decided["documents"][1]["decision"]
+    assert (revision["reason"], revision["comment"]) == (
+        "blurry_or_unreadable",
+        "the registration number cannot be read",
+    )
+
+    # The integrator re-runs the same workflow for the same entity with the new certificate.
+    rerun = copy.deepcopy(seed_request)
+    rerun["context"]["documents"] = [rerun["context"]["documents"][1]]
+    rerun["context"]["documents"][0]["pages"][0]["uri"] += "&resubmitted=1"
+    again = http.post("/api/v1/external/workflows/run", json=rerun, headers=SECRET)
+    assert again.status_code == 201 and again.json()["workflowRuntimeId"] == case_id
+    case = case_now()
+    assert case["state"] == "manual_review"
+    assert case["documents"][1]["decision"]["status"] == "pending"
+    context = http.get(f"/api/v1/external/workflows/{case_id}/context", headers=SECRET).json()
+    certificate = context["context"]["documents"][1]
+    assert certificate["pages"][0]["uri"].endswith("&resubmitted=1")
+    assert len(certificate["pageHistory"]) == 1
+
+    decided = decide({"decision": "approve", "expectedVersion": case["version"]}, certificate_id)
+    decided = decide({"decision": "approve", "expectedVersion": decided["version"]})
+    assert (decided["state"], decided["status"]) == ("approved", "completed")
+    assert case_now()["resolvedAt"]
+
+    poll(lambda: entered_states(stack, case_id)[-1:] == ["approved"], timeout=30)
+    assert entered_states(stack, case_id) == [
+        "manual_review",
+        "revision",
+        "manual_review",
+        "approved",
+    ]

@@ -1,0 +1,377 @@
+"""The reviewer web app in a real browser (Debian's Chromium via Playwright) against the local
+stack: sign in, find a case, claim it, review and decide its documents, send it back for
+revision; a viewer finds every decision control disabled; entity data is always text."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Dialog, Page, expect
+
+from tests.e2e.conftest import PROJECT_DIR, Stack
+
+pytestmark = [
+    pytest.mark.e2e,
+    # pytest-base-url (a pytest-playwright dependency) still uses an instance-method fixture
+    pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
+]
+
+PASSWORD = "Passw0rd!local"
+SECRET = {"Authorization": "Bearer secret"}
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+FRONTEND = PROJECT_DIR / "frontend"
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_frontend() -> Path:
+    """The stack serves frontend/dist; build it when only the placeholder (or nothing) is there."""
+    if not (FRONTEND / "dist" / "assets").is_dir():
+        subprocess.run(
+            "npm ci --no-audit --no-fund --loglevel=error && npm run build",
+            shell=True,
+            cwd=FRONTEND,
+            check=True,
+        )
+    return FRONTEND / "dist"
+
+
+@pytest.fixture
+def dialogs(page: Page) -> Iterator[list[str]]:
+    """Every alert/confirm/prompt the page opens (there must be none)."""
+    seen: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield seen
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+
+
+def search(page: Page, text: str) -> None:
+    page.keyboard.press("/")
+    expect(page.get_by_label("Search cases")).to_be_focused()
+    page.get_by_label("Search cases").fill(text)
+    page.keyboard.press("Enter")
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def open_case_from_inbox(page: Page, case_id: str) -> None:
+    row = page.locator(f'tr[data-case-id="{case_id}"]')
+    expect(row).to_be_visible()
+    row.get_by_role("link").click()
+    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_be_visible()
+
+
+def api_sign_in(http: httpx.Client, email: str) -> tuple[dict[str, str], dict[str, Any]]:
+    response = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return {"Authorization": f"Bearer {body['idToken']}"}, body["user"]
+
+
+def individual_run(entity_id: str, first_name: str) -> dict[str, Any]:
+    return {
+        "workflowId": "kyc-manual-review",
+        "context": {
+            "entity": {
+                "id": entity_id,
+                "type": "individual",
+                "data": {"firstName": first_name, "lastName": "Tester"},
+            },
+            "documents": [],
+        },
+    }
+
+
+def run_case(http: httpx.Client, body: dict[str, Any]) -> str:
+    response = http.post("/api/v1/external/workflows/run", json=body, headers=SECRET)
+    assert response.status_code == 201, response.text
+    return response.json()["workflowRuntimeId"]
+
+
+def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
+    stack: Stack, http: httpx.Client, page: Page, seed_request: dict[str, Any], dialogs: list[str]
+) -> None:
+    case_id = run_case(http, seed_request)
+
+    sign_in(page, "alice@demo.test")
+    expect(page.locator("table.inbox-table tbody tr").first).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "inbox.png"))
+    assert no_horizontal_scroll(page)
+
+    search(page, "McClure")
+    expect(page).to_have_url(f"{stack.base_url}/?q=McClure")
+    open_case_from_inbox(page, case_id)
+    expect(page.get_by_test_id("case-title")).to_have_text("McClure Inc")
+    expect(page.get_by_role("heading", name="UBOs")).to_be_visible()
+
+    # Claim it (the shortcut `c`); the assignee is visible.
+    expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
+    page.keyboard.press("c")
+    expect(page.get_by_test_id("assignee")).to_contain_text("Alice Reviewer (you)")
+
+    # Review both documents in the viewer: pages, zoom, rotate, properties and issuer.
+    tabs = page.get_by_role("tab")
+    expect(tabs).to_have_count(2)
+    license_tab, certificate_tab = tabs.nth(0), tabs.nth(1)
+    expect(license_tab).to_contain_text("Drivers license")
+    expect(page.get_by_test_id("page-indicator")).to_have_text("Page 1 / 2")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("page-indicator")).to_have_text("Page 2 / 2")
+    page.get_by_role("button", name="Previous page").click()
+    expect(page.get_by_test_id("page-indicator")).to_have_text("Page 1 / 2")
+    page.get_by_role("button", name="Zoom in").click()
+    expect(page.get_by_test_id("zoom-level")).to_have_text("125%")
+    page.get_by_role("button", name="Rotate 90 degrees").click()
+    panel = page.get_by_role("tabpanel")
+    expect(panel.get_by_text("Brockside")).to_be_visible()  # issuer city
+    expect(panel.get_by_text("Turkey, buhgdawe")).to_be_visible()  # a property
+
+    certificate_tab.click()
+    expect(certificate_tab).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("page-indicator")).to_have_text("Page 1 / 1")
+    expect(panel.get_by_text("https://ballerine.com")).to_be_visible()
+
+    # Approve the driver's licence (shortcut `a`): optimistic, then confirmed by the server.
+    license_tab.click()
+    page.keyboard.press("a")
+    expect(license_tab).to_contain_text("Approved")
+    expect(page.get_by_test_id("toast").last).to_contain_text("Drivers license: Approved.")
+    # The app moves on to the next document needing a decision: ask for a re-upload.
+    expect(certificate_tab).to_have_attribute("aria-selected", "true")
+    page.get_by_role("button", name="Ask for re-upload…").click()
+    page.get_by_label("Reason").select_option("blurry_or_unreadable")
+    page.get_by_label("Comment (optional)").fill("The scan is too small to read.")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "case-view.png"))
+    assert no_horizontal_scroll(page)
+    page.get_by_role("button", name="Request re-upload").click()
+
+    # A re-upload request sends the case back to the customer (revision), and the app moves on
+    # to the next case in the inbox.
+    expect(page.get_by_test_id("toast").last).to_contain_text("McClure Inc: case moved to Revision")
+    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_count(0)
+
+    page.goto(f"/cases/{case_id}")
+    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_attribute(
+        "data-state", "revision"
+    )
+    expect(page.get_by_test_id("case-revision")).to_be_disabled()
+    expect(page.get_by_test_id("audit-timeline")).to_contain_text("Alice Reviewer")
+    expect(page.get_by_test_id("audit-timeline")).to_contain_text("revision")
+    case = http.get(f"/api/v1/external/workflows/{case_id}", headers=SECRET).json()
+    assert case["state"] == "revision"
+    assert dialogs == []
+
+
+def test_viewer_finds_every_decision_control_disabled(http: httpx.Client, page: Page) -> None:
+    sign_in(page, "viewer@demo.test")
+    search(page, "Northwind")
+    row = page.locator("table.inbox-table tbody tr", has_text="Northwind Trading GmbH").first
+    expect(row).to_be_visible()
+    row.get_by_role("link").click()
+    expect(page.get_by_test_id("case-title")).to_have_text("Northwind Trading GmbH")
+
+    for test_id in ("case-approve", "case-reject", "case-revision"):
+        expect(page.get_by_test_id(test_id)).to_be_disabled()
+    for name in ("Approve document", "Reject document…", "Ask for re-upload…"):
+        expect(page.get_by_role("button", name=name)).to_be_disabled()
+    expect(page.get_by_role("button", name="Claim")).to_have_count(0)
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("viewer")
+    expect(page.get_by_test_id("doc-blocker")).to_contain_text("viewer")
+    expect(page.get_by_label("Add a note")).to_have_count(0)
+
+    # The shortcuts do nothing either.
+    first_tab = page.get_by_role("tab").first
+    page.keyboard.press("a")
+    page.keyboard.press("r")
+    expect(page.get_by_label("Reason")).to_have_count(0)
+    expect(first_tab).to_contain_text("Pending")
+    page.screenshot(path=str(SCREENSHOTS / "case-view-viewer.png"))
+
+
+def test_entity_data_is_rendered_as_text_and_runs_no_script(
+    http: httpx.Client, page: Page, dialogs: list[str]
+) -> None:
+    from local.sample_documents import render_document_page
+
+    png = render_document_page("certificate_of_incorporation", holder_name="XSS Ltd")
+    entity_id = f"xss-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(
+        http,
+        {
+            "workflowId": "kyb-manual-review",
+            "context": {
+                "entity": {
+                    "id": entity_id,
+                    "type": "business",
+                    "data": {
+                        "companyName": XSS_NAME,
+                        "address": "<script>alert(2)</script>",
+                        "ubos": [{"firstName": XSS_NAME, "lastName": "<b>bold</b>"}],
+                    },
+                },
+                "documents": [
+                    {
+                        "type": "certificate_of_incorporation",
+                        "category": "registration",
+                        "issuer": {"country": "GB", "name": "<svg onload=alert(3)>"},
+                        "properties": {"docNumber": "<img src=y onerror=alert(4)>"},
+                        "pages": [
+                            {
+                                "provider": "base64",
+                                "type": "png",
+                                "data": base64.b64encode(png).decode(),
+                            }
+                        ],
+                    }
+                ],
+                "customData": {"note": "<iframe src=javascript:alert(5)>"},
+            },
+        },
+    )
+
+    sign_in(page, "alice@demo.test")
+    search(page, entity_id)
+    row = page.locator(f'tr[data-case-id="{case_id}"]')
+    expect(row.get_by_role("link")).to_have_text(XSS_NAME)
+    open_case_from_inbox(page, case_id)
+
+    expect(page.get_by_test_id("case-title")).to_have_text(XSS_NAME)
+    expect(page.get_by_test_id("entity-name")).to_have_text(XSS_NAME)
+    expect(page.get_by_text("<script>alert(2)</script>")).to_be_visible()
+    expect(page.get_by_text("<svg onload=alert(3)>")).to_be_visible()
+    expect(page.get_by_text("<iframe src=javascript:alert(5)>")).to_be_visible()
+    # The document page itself is the only image; nothing from the entity became an element.
+    expect(page.get_by_test_id("page-image")).to_be_visible()
+    injected = 'img[src="x"], img[src="y"], script:not([src]), svg, iframe, b'
+    assert page.locator(injected).count() == 0
+    assert page.evaluate("document.querySelectorAll('[onerror],[onload]').length") == 0
+    assert dialogs == []
+
+
+def test_a_stale_change_is_rolled_back_with_a_clear_message(http: httpx.Client, page: Page) -> None:
+    entity_id = f"conflict-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(http, individual_run(entity_id, "Conflict"))
+
+    sign_in(page, "alice@demo.test")
+    search(page, entity_id)
+    open_case_from_inbox(page, case_id)
+    expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
+
+    # Meanwhile an admin takes the case: Alice's page still shows the old version.
+    admin, admin_user = api_sign_in(http, "admin@demo.test")
+    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=admin).json()["version"]
+    response = http.put(
+        f"/api/v1/backoffice/cases/{case_id}/assignee",
+        json={"assigneeId": admin_user["id"], "expectedVersion": version},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_test_id("conflict")).to_contain_text("Someone else changed this case")
+    expect(page.get_by_test_id("assignee")).to_contain_text("Ada Admin")
+    expect(page.get_by_role("button", name="Claim")).to_have_count(0)
+
+
+def test_a_case_decision_moves_on_to_the_next_case(http: httpx.Client, page: Page) -> None:
+    entity_id = f"decide-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(http, individual_run(entity_id, "Decided"))
+
+    sign_in(page, "alice@demo.test")
+    search(page, entity_id)
+    open_case_from_inbox(page, case_id)
+    expect(page.get_by_test_id("case-approve")).to_be_disabled()
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("Claim the case")
+
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_test_id("assignee")).to_contain_text("(you)")
+    page.get_by_label("Add a note").fill("Called the customer: <b>no answer</b>.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".note-text")).to_have_text("Called the customer: <b>no answer</b>.")
+    expect(page.get_by_test_id("audit-timeline")).to_contain_text("note")
+    page.get_by_test_id("case-reject").click()
+    page.get_by_label("Reason").select_option("other")
+    page.get_by_role("button", name="Confirm case rejection").click()
+    expect(page.get_by_role("alert")).to_contain_text("Explain the reason")
+    page.get_by_label("Comment (required)").fill("Not a real customer.")
+    page.get_by_role("button", name="Confirm case rejection").click()
+
+    expect(page.get_by_test_id("toast").last).to_contain_text("case moved to Rejected")
+    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_count(0)
+    case = http.get(f"/api/v1/external/workflows/{case_id}", headers=SECRET).json()
+    assert (case["state"], case["status"]) == ("rejected", "completed")
+
+
+def test_admin_assigns_through_the_reviewer_picker(http: httpx.Client, page: Page) -> None:
+    entity_id = f"assign-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(http, individual_run(entity_id, "Assigned"))
+
+    sign_in(page, "admin@demo.test")
+    search(page, entity_id)
+    open_case_from_inbox(page, case_id)
+    page.get_by_label("Assign to").select_option(label="Bob Reviewer")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.get_by_test_id("assignee")).to_contain_text("Bob Reviewer")
+    expect(page.get_by_test_id("toast").last).to_contain_text("Assigned to Bob Reviewer")
+    page.get_by_role("button", name="Unassign").click()
+    expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
+
+
+def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(page: Page) -> None:
+    sign_in(page, "bob@demo.test")
+    assert "eyJ" not in page.url
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    # An ID token the API refuses (as an expired one is): the app refreshes it and goes on.
+    page.evaluate(
+        """() => {
+            const key = "kyc-backoffice.session";
+            const session = JSON.parse(sessionStorage.getItem(key));
+            session.idToken = "expired";
+            sessionStorage.setItem(key, JSON.stringify(session));
+        }"""
+    )
+    page.reload()
+    expect(page.locator("table.inbox-table tbody tr").first).to_be_visible()
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('kyc-backoffice.session')).idToken")
+    assert token.startswith("eyJ")
+
+    # j/k move through the inbox, Enter opens, the help overlay lists the shortcuts.
+    page.keyboard.press("j")
+    expect(page.locator("table.inbox-table tbody tr").nth(1)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(page.locator("article.case")).to_be_visible()
+    assert "eyJ" not in page.url
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0

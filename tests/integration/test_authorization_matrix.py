@@ -1,0 +1,433 @@
+"""The authorization matrix: every route of the app, called by every kind of caller.
+
+Callers: nobody (no credentials), a forged reviewer token (RS256, signed by a key the user pool
+never had, kid "dummy"), the integrator API keys of tenant demo and of tenant acme, and the
+reviewers of tenant demo by role (`admin`; `assignee`: a reviewer the case is assigned to;
+`reviewer`: a reviewer it is not assigned to; `viewer`) plus acme's admin using demo's ids.
+
+The rules (issue 3, docs/api.md): integrator routes take API keys and refuse tokens; back-office
+routes take ID tokens and refuse API keys; a `viewer` reads only; a `reviewer` changes only the
+cases assigned to them (claiming an unassigned case aside; notes are open to every writer); an
+`admin` does everything in the tenant (webhooks are admin-only); another tenant's ids are 404.
+
+The routes come from `app.routes`: a route without an entry in `EXPECT` fails. Every answer is
+also checked against the OpenAPI document (`Contract.call`), so each status met here is a
+documented one, with the documented body.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jwt
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.openapi import OPERATIONS, route_keys
+from tests.conftest import poll
+from tests.integration.test_ingestion_api import individual_run
+from tests.integration.test_openapi_contract import Contract, forged_token, webhook_receiver
+
+EXTERNAL = "/api/v1/external"
+BACKOFFICE = "/api/v1/backoffice"
+CASE = f"{BACKOFFICE}/cases/{{case_id}}"
+WEBHOOKS = f"{BACKOFFICE}/webhooks"
+
+Family = Literal["integrator", "reviewer", "public"]
+ACCOUNTS = {
+    "admin": "admin@demo.test",
+    "assignee": "alice@demo.test",
+    "reviewer": "bob@demo.test",
+    "viewer": "viewer@demo.test",
+    "other_tenant": "admin@acme.test",
+}
+API_KEYS = {"integrator": "secret", "other_integrator": "acme-secret"}
+ACTORS = ("anonymous", "forged", *API_KEYS, *ACCOUNTS)
+_entity_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class Call:
+    params: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    query: str = ""
+
+
+class World:
+    """Tenant demo with cases assigned to alice, its reviewers signed in, and (on demand) a
+    webhook subscription and a finished delivery. Fresh cases for the calls that change one."""
+
+    def __init__(self, contract: Contract, request: pytest.FixtureRequest) -> None:
+        self.contract = contract
+        self._request = request
+        self._cleanup = ExitStack()
+        self.sessions = {actor: contract.login(email) for actor, email in ACCOUNTS.items()}
+        self.ids = {actor: session["user"]["id"] for actor, session in self.sessions.items()}
+        claims = jwt.decode(self.sessions["admin"]["idToken"], options={"verify_signature": False})
+        self.forged = forged_token(claims)
+        self._shared: dict[str, Any] | None = None
+        self._subscription: str | None = None
+        self._delivery: str | None = None
+        self._receiver: str | None = None
+
+    def close(self) -> None:
+        self._cleanup.close()
+
+    def credential(self, actor: str) -> str | None:
+        if actor == "anonymous":
+            return None
+        if actor == "forged":
+            return self.forged
+        if actor in API_KEYS:
+            return API_KEYS[actor]
+        return self.sessions[actor]["idToken"]
+
+    def token(self, actor: str) -> str:
+        return self.sessions[actor]["idToken"]
+
+    # -- cases -----------------------------------------------------------------------------
+    def new_case(self) -> dict[str, Any]:
+        """A new active case of tenant demo, assigned to alice: its case view."""
+        c = self.contract
+        run = individual_run(f"matrix-{next(_entity_ids)}")
+        case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
+            "workflowRuntimeId"
+        ]
+        view = c.json(c.call("GET", CASE, auth=self.token("admin"), case_id=case_id), 200)
+        claim = {"assigneeId": self.ids["assignee"], "expectedVersion": view["version"]}
+        return c.json(
+            c.call("PUT", CASE + "/assignee", auth=self.token("assignee"), body=claim, **_id(view)),
+            200,
+        )
+
+    def case(self, fresh: bool) -> dict[str, Any]:
+        """A fresh case for a call expected to change it; the shared one otherwise, as it is
+        now (notes and refused calls leave it alone, but its version is read again anyway so a
+        refusal is never a version conflict in disguise)."""
+        if fresh:
+            return self.new_case()
+        if self._shared is None:
+            self._shared = self.new_case()
+        else:
+            c = self.contract
+            self._shared = c.json(
+                c.call("GET", CASE, auth=self.token("admin"), **_id(self._shared)), 200
+            )
+        return self._shared
+
+    def case_in_revision(self) -> dict[str, Any]:
+        """A case waiting for the customer's re-upload (the integrator's `resubmitted`)."""
+        view = self.new_case()
+        c = self.contract
+        body = {
+            "decision": "revision",
+            "reason": "blurry_or_unreadable",
+            "expectedVersion": view["version"],
+        }
+        decided = c.call(
+            "POST",
+            CASE + "/documents/{document_id}/decision",
+            auth=self.token("assignee"),
+            body=body,
+            case_id=view["id"],
+            document_id=view["documents"][0]["id"],
+        )
+        assert c.json(decided, 200)["state"] == "revision"
+        return view
+
+    # -- webhooks ----------------------------------------------------------------------------
+    def subscription(self, fresh: bool) -> str:
+        if fresh or self._subscription is None:
+            created = self.contract.call(
+                "POST",
+                WEBHOOKS,
+                auth=self.token("admin"),
+                body={"url": self.receiver_url(), "events": ["case.note_added"]},
+            )
+            subscription_id = self.contract.json(created, 201)["id"]
+            if fresh:
+                return subscription_id
+            self._subscription = subscription_id
+        return self._subscription
+
+    def receiver_url(self) -> str:
+        if self._receiver is None:
+            self._receiver = self._cleanup.enter_context(webhook_receiver())
+        return self._receiver
+
+    def delivery(self) -> str:
+        """A finished (delivered) webhook delivery of tenant demo: needs the event pipeline."""
+        if self._delivery is None:
+            self._request.getfixturevalue("pipeline")
+            subscription_id = self.subscription(fresh=False)
+            c = self.contract
+            note = c.call(
+                "POST",
+                CASE + "/notes",
+                auth=self.token("assignee"),
+                body={"text": "for the webhook"},
+                **_id(self.case(fresh=False)),
+            )
+            c.json(note, 201)
+
+            def delivered() -> list[str]:
+                page = c.json(
+                    c.call(
+                        "GET",
+                        WEBHOOKS + "/deliveries",
+                        auth=self.token("admin"),
+                        query=f"subscriptionId={subscription_id}",
+                    ),
+                    200,
+                )
+                return [d["id"] for d in page["data"] if d["status"] == "delivered"]
+
+            self._delivery = poll(delivered, timeout=30)[0]
+        return self._delivery
+
+
+def _id(view: dict[str, Any]) -> dict[str, str]:
+    return {"case_id": view["id"]}
+
+
+# How a route is called by `actor`; `fresh` when the call is expected to succeed (and so to
+# change what it acts on).
+Prepare = Callable[[World, str, bool], Call]
+
+
+def nothing(world: World, actor: str, fresh: bool) -> Call:
+    return Call()
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Expected statuses: `answers` for the callers of the route's family (the role table);
+    the other callers are refused with 401 (see `status_for`)."""
+
+    family: Family
+    answers: dict[str, int]
+    prepare: Prepare
+
+    def status_for(self, actor: str) -> int:
+        if self.family == "public":
+            return self.answers["any"]
+        if actor in self.answers:
+            return self.answers[actor]
+        return 401
+
+
+def integrator(ours: int, theirs: int, prepare: Prepare = nothing) -> Expect:
+    """`ours`: tenant demo's key; `theirs`: acme's key (demo's ids are 404 to it)."""
+    return Expect("integrator", {"integrator": ours, "other_integrator": theirs}, prepare)
+
+
+def reviewer(
+    admin: int,
+    assignee: int,
+    other: int,
+    viewer: int,
+    other_tenant: int,
+    prepare: Prepare = nothing,
+) -> Expect:
+    answers = {
+        "admin": admin,
+        "assignee": assignee,
+        "reviewer": other,
+        "viewer": viewer,
+        "other_tenant": other_tenant,
+    }
+    return Expect("reviewer", answers, prepare)
+
+
+def public(status: int, prepare: Prepare = nothing) -> Expect:
+    return Expect("public", {"any": status}, prepare)
+
+
+# -- how each route is called ----------------------------------------------------------------
+def shared_case(world: World, actor: str, fresh: bool) -> Call:
+    return Call(_id(world.case(fresh=False)))
+
+
+def run_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body=individual_run(f"matrix-{next(_entity_ids)}"))
+
+
+def event_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.case_in_revision() if fresh else world.case(fresh=False)
+    return Call(_id(view), body={"name": "resubmitted"})
+
+
+def assignee_call(world: World, actor: str, fresh: bool) -> Call:
+    """Each caller takes the case for themselves; alice, its assignee, lets go of it."""
+    view = world.case(fresh)
+    me = None if actor == "assignee" else world.ids.get(actor, world.ids["admin"])
+    return Call(_id(view), body={"assigneeId": me, "expectedVersion": view["version"]})
+
+
+def note_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(_id(world.case(fresh=False)), body={"text": f"a note by {actor}"})
+
+
+def case_decision_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.case(fresh)
+    return Call(_id(view), body={"decision": "approve", "expectedVersion": view["version"]})
+
+
+def document_decision_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.case(fresh)
+    return Call(
+        {"case_id": view["id"], "document_id": view["documents"][0]["id"]},
+        body={"decision": "approve", "expectedVersion": view["version"]},
+    )
+
+
+def login_call(world: World, actor: str, fresh: bool) -> Call:
+    from local.environment import REVIEWER_PASSWORD
+
+    return Call(body={"email": ACCOUNTS["assignee"], "password": REVIEWER_PASSWORD})
+
+
+def refresh_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"refreshToken": world.sessions["assignee"]["refreshToken"]})
+
+
+def create_subscription_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"url": world.receiver_url()})
+
+
+def subscription_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call({"subscription_id": world.subscription(fresh)})
+
+
+def delivery_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call({"delivery_id": world.delivery()})
+
+
+READ_CASE = {"admin": 200, "assignee": 200, "other": 200, "viewer": 200, "other_tenant": 404}
+READ_TENANT = {"admin": 200, "assignee": 200, "other": 200, "viewer": 200, "other_tenant": 200}
+CHANGE_CASE = {"admin": 200, "assignee": 200, "other": 403, "viewer": 403, "other_tenant": 404}
+
+EXPECT: dict[tuple[str, str], Expect] = {
+    # Integrators: API keys only; another tenant's case ids are 404.
+    ("POST", f"{EXTERNAL}/workflows/run"): integrator(201, 201, run_call),
+    ("GET", f"{EXTERNAL}/workflows"): integrator(200, 200),
+    ("GET", f"{EXTERNAL}/workflows/{{case_id}}"): integrator(200, 404, shared_case),
+    ("GET", f"{EXTERNAL}/workflows/{{case_id}}/context"): integrator(200, 404, shared_case),
+    ("POST", f"{EXTERNAL}/workflows/{{case_id}}/event"): integrator(200, 404, event_call),
+    ("GET", f"{EXTERNAL}/workflow-definitions"): integrator(200, 200),
+    # Sign-in is public; `me` needs an ID token of any role.
+    ("POST", "/api/v1/auth/login"): public(200, login_call),
+    ("POST", "/api/v1/auth/refresh"): public(200, refresh_call),
+    ("GET", "/api/v1/auth/me"): reviewer(**READ_TENANT),
+    ("GET", "/api/v1/openapi.json"): public(200),
+    # The back office.
+    ("GET", f"{BACKOFFICE}/cases"): reviewer(**READ_TENANT),
+    ("GET", CASE): reviewer(**READ_CASE, prepare=shared_case),
+    ("PUT", f"{CASE}/assignee"): reviewer(**CHANGE_CASE, prepare=assignee_call),
+    ("GET", f"{CASE}/notes"): reviewer(**READ_CASE, prepare=shared_case),
+    # Notes are open to every writer of the tenant (`permissions.canAddNote`), not only the
+    # assignee: a note changes no decision.
+    ("POST", f"{CASE}/notes"): reviewer(201, 201, 201, 403, 404, note_call),
+    ("GET", f"{CASE}/audit"): reviewer(**READ_CASE, prepare=shared_case),
+    ("GET", f"{BACKOFFICE}/users"): reviewer(**READ_TENANT),
+    ("POST", f"{CASE}/decision"): reviewer(**CHANGE_CASE, prepare=case_decision_call),
+    ("POST", f"{CASE}/documents/{{document_id}}/decision"): reviewer(
+        **CHANGE_CASE, prepare=document_decision_call
+    ),
+    ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
+    # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
+    ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
+    ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),
+    ("DELETE", f"{WEBHOOKS}/{{subscription_id}}"): reviewer(
+        204, 403, 403, 403, 404, subscription_call
+    ),
+    ("POST", f"{WEBHOOKS}/{{subscription_id}}/rotate-secret"): reviewer(
+        200, 403, 403, 403, 404, subscription_call
+    ),
+    ("GET", f"{WEBHOOKS}/deliveries"): reviewer(200, 403, 403, 403, 200),
+    ("GET", f"{WEBHOOKS}/deliveries/{{delivery_id}}"): reviewer(
+        200, 403, 403, 403, 404, delivery_call
+    ),
+    ("POST", f"{WEBHOOKS}/deliveries/{{delivery_id}}/redeliver"): reviewer(
+        202, 403, 403, 403, 404, delivery_call
+    ),
+}
+
+ROUTES = sorted(route_keys(app.routes), key=lambda key: (key[1], key[0]))
+
+
+@pytest.fixture
+def world(contract: Contract, request: pytest.FixtureRequest) -> Iterator[World]:
+    built = World(contract, request)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def contract(client: Client) -> Contract:
+    document = json.loads(client.http.get("/api/v1/openapi.json").body)
+    return Contract(client, document)
+
+
+def test_every_expectation_names_a_route_of_the_app() -> None:
+    assert sorted(EXPECT.keys() - set(ROUTES)) == []
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_authorization_matrix(route: tuple[str, str], world: World) -> None:
+    expect = EXPECT.get(route)
+    assert expect is not None, f"{route}: add the route's expected answers to EXPECT"
+    assert OPERATIONS[route].security == expect.family, "the OpenAPI security disagrees"
+    method, path = route
+    mismatches = []
+    for actor in ACTORS:
+        want = expect.status_for(actor)
+        call = expect.prepare(world, actor, 200 <= want < 300)
+        response = world.contract.call(
+            method,
+            path,
+            auth=world.credential(actor),
+            body=call.body,
+            query=call.query,
+            **call.params,
+        )
+        if response.status_code != want:
+            mismatches.append(f"{actor}: expected {want}, got {response.status_code}")
+        elif want >= 400:
+            code = json.loads(response.body)["error"]["code"]
+            expected_code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[want]
+            if code != expected_code:
+                mismatches.append(f"{actor}: expected `{expected_code}`, got `{code}`")
+    assert not mismatches, f"{method} {path}:\n  " + "\n  ".join(mismatches)
+
+
+def test_a_reviewer_claims_only_an_unassigned_case(world: World) -> None:
+    """The one change a reviewer makes to a case that is not theirs."""
+    c = world.contract
+    bob = world.token("reviewer")
+    unassigned = c.json(
+        c.call(
+            "POST",
+            f"{EXTERNAL}/workflows/run",
+            auth="secret",
+            body=individual_run(f"matrix-{next(_entity_ids)}"),
+        ),
+        201,
+    )["workflowRuntimeId"]
+    view = c.json(c.call("GET", CASE, auth=bob, case_id=unassigned), 200)
+    claim = {"assigneeId": world.ids["reviewer"], "expectedVersion": view["version"]}
+    claimed = c.call("PUT", CASE + "/assignee", auth=bob, body=claim, case_id=unassigned)
+    assert c.json(claimed, 200)["assignee"]["id"] == world.ids["reviewer"]
+    # ...but not for someone else, and not a case assigned to alice.
+    theirs = world.case(fresh=True)
+    steal = {"assigneeId": world.ids["reviewer"], "expectedVersion": theirs["version"]}
+    c.json(c.call("PUT", CASE + "/assignee", auth=bob, body=steal, **_id(theirs)), 403)
+    view = c.json(c.call("GET", CASE, auth=bob, case_id=unassigned), 200)
+    give = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
+    c.json(c.call("PUT", CASE + "/assignee", auth=bob, body=give, case_id=unassigned), 403)

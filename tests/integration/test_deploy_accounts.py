@@ -1,0 +1,74 @@
+"""`python -m infra.accounts`: the first admin and API keys of a deployed stage (on moto)."""
+
+from __future__ import annotations
+
+import io
+from argparse import Namespace
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra import accounts
+from infra.resources import describe_resources
+from local.environment import PREFIX, REGION
+from local.provision import LocalProvisioner, provision
+from tests.integration.test_package import AWS_ENV
+
+
+@pytest.fixture
+def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A stage's resources and the stack outputs the commands read."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    from chalicelib.aws import cognito, dynamodb
+
+    cognito.cognito_client.cache_clear()
+    dynamodb.dynamodb_resource.cache_clear()
+    with mock_aws():
+        provisioner: LocalProvisioner = provision(
+            describe_resources(PREFIX, frontend_origins=[]), REGION
+        )
+        pepper = boto3.client("secretsmanager").create_secret(
+            Name="pepper", SecretString="cloud-pepper"
+        )["ARN"]
+        outputs = {
+            "UserPoolId": provisioner.outputs["UserPoolId"],
+            "UserPoolClientId": provisioner.outputs["UserPoolClientId"],
+            "CasesTableName": provisioner.refs["CasesTable"],
+            "ApiKeyPepperSecretArn": pepper,
+            "FrontendUrl": "https://d111.cloudfront.net",
+        }
+        yield outputs
+    cognito.cognito_client.cache_clear()
+    dynamodb.dynamodb_resource.cache_clear()
+
+
+def test_admin_is_created_in_cognito_and_the_reviewer_directory(
+    stage: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from chalicelib.aws.dynamodb import DynamoReviewerDirectory
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Adm1n!password-42\n"))
+    args = Namespace(email="ada@acme.test", name="Ada", tenant="acme")
+    accounts.create_admin(stage, args)
+    groups = boto3.client("cognito-idp").admin_list_groups_for_user(
+        UserPoolId=stage["UserPoolId"], Username="ada@acme.test"
+    )["Groups"]
+    assert [g["GroupName"] for g in groups] == ["admin"]
+    (reviewer,) = DynamoReviewerDirectory(stage["CasesTableName"]).list_reviewers("acme")
+    assert (reviewer.email, reviewer.roles) == ("ada@acme.test", ["admin"])
+    assert "https://d111.cloudfront.net" in capsys.readouterr().out
+
+
+def test_api_key_is_stored_as_its_hash_with_the_stage_pepper(stage: dict[str, str]) -> None:
+    from chalicelib.aws.dynamodb import DynamoTenantDirectory
+    from chalicelib.tenants.api_keys import hash_api_key
+
+    api_key = accounts.create_api_key(stage, Namespace(tenant="acme", label="test"))
+    directory = DynamoTenantDirectory(stage["CasesTableName"])
+    assert directory.tenant_for_key_hash(hash_api_key(api_key, "cloud-pepper")) == "acme"
+    assert directory.tenant_for_key_hash(hash_api_key(api_key, "local-pepper")) is None
