@@ -30,8 +30,10 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 # Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 test: setup lint browser
 	$(PY) -m pytest

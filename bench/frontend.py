@@ -11,21 +11,16 @@ reviewer sees when opening the back office.
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from bench.report import table
+from local.child_stack import PROJECT_DIR, running_stack
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 DIST = PROJECT_DIR / "frontend" / "dist"
 CHROMIUM = "/usr/bin/chromium"
 JS_BUDGET_KB = 150.0
@@ -44,33 +39,6 @@ def initial_js_gzipped_kb(dist: Path = DIST) -> tuple[float, list[str]]:
     files = sorted(set(srcs))
     total = sum(len(gzip.compress((dist / s.lstrip("/")).read_bytes(), 9)) for s in files)
     return total / 1024, files
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_stack(log: Path) -> tuple[subprocess.Popen, str]:
-    api_port, aws_port = _free_port(), _free_port()
-    env = {**os.environ, "LOCAL_API_PORT": str(api_port), "LOCAL_AWS_PORT": str(aws_port)}
-    env.pop("AWS_ENDPOINT_URL", None)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.stack"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 120
-    while "Ctrl-C stops everything" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the stack did not start:\n{log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    return process, f"http://127.0.0.1:{api_port}"
 
 
 def _seed_cases(base_url: str, count: int) -> None:
@@ -137,17 +105,9 @@ def run(runs: int = 7) -> tuple[str, bool]:
     if not Path(CHROMIUM).exists():
         rows.append(["inbox of 50 cases interactive", "no chromium", "run `make browser`", False])
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            process, base_url = _start_stack(Path(tmp) / "stack.log")
-            try:
-                _seed_cases(base_url, CASES)
-                samples, api = inbox_interactive_ms(base_url, runs)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp) / "stack.log") as stack:
+            _seed_cases(stack.base_url, CASES)
+            samples, api = inbox_interactive_ms(stack.base_url, runs)
         p50, worst = statistics.median(samples), max(samples)
         interactive_ok = p50 <= INTERACTIVE_BUDGET_MS
         rows.append(

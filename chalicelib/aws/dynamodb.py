@@ -241,6 +241,19 @@ def search_items(case: Case) -> list[dict[str, Any]]:
     ]
 
 
+def _search_index_changes(table: str, before: Case, after: Case) -> list[dict[str, Any]]:
+    """Deletes and puts that move a case's search terms from `before` to `after`."""
+    old = {item["sk"]: item for item in search_items(before)}
+    new = {item["sk"]: item for item in search_items(after)}
+    return [
+        *(
+            {"Delete": {"TableName": table, "Key": {"pk": old[sk]["pk"], "sk": sk}}}
+            for sk in old.keys() - new.keys()
+        ),
+        *({"Put": {"TableName": table, "Item": new[sk]}} for sk in new.keys() - old.keys()),
+    ]
+
+
 def audit_to_item(record: AuditRecord) -> dict[str, Any]:
     return {
         "pk": case_pk(record.tenant_id, record.case_id),
@@ -322,6 +335,7 @@ class DynamoCaseStore:
         expected_version: int,
         audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
+        previous: Case | None = None,
     ) -> Case:
         updated = case.model_copy(deep=True)
         updated.version = expected_version + 1
@@ -360,6 +374,8 @@ class DynamoCaseStore:
                 for record in audit_records(audit)
             ),
         ]
+        if previous is not None:
+            writes += _search_index_changes(self._table_name, previous, updated)
         if updated.status != "active":
             claim_key = claim_pk(case.tenant_id, case.workflow_definition_id, case.entity_id)
             writes.append(

@@ -213,7 +213,11 @@ def _update_case(
         )
         records += moved
     return store.update_case(
-        updated, expected_version=case.version, audit=records, new_page_storage=new_storage
+        updated,
+        expected_version=case.version,
+        audit=records,
+        new_page_storage=new_storage,
+        previous=case,
     )
 
 

@@ -12,7 +12,8 @@ import unicodedata
 from typing import Any
 
 MAX_TERM_LENGTH = 80
-MAX_TERMS = 40
+# Old and new terms of a renamed entity must fit one transaction (100 items) with the case.
+MAX_TERMS = 24
 _SEARCHED_FIELDS = ("companyName", "firstName", "lastName", "email", "registrationNumber")
 
 
@@ -23,16 +24,12 @@ def normalise(text: str) -> str:
 
 
 def search_terms(entity_id: str, entity_name: str, entity_data: dict[str, Any]) -> list[str]:
+    """Whole values first, then their words, so the cap never drops a whole value."""
     values = [entity_id, entity_name]
     values += [str(entity_data[f]) for f in _SEARCHED_FIELDS if entity_data.get(f)]
-    terms: set[str] = set()
-    for value in values:
-        whole = normalise(value)
-        if not whole:
-            continue
-        terms.add(whole)
-        terms.update(word for word in re.split(r"[\s,;]+", whole) if len(word) >= 2)
-    return sorted(terms)[:MAX_TERMS]
+    wholes = [normalise(value) for value in values]
+    words = [word for whole in wholes for word in re.split(r"[\s,;]+", whole) if len(word) >= 2]
+    return list(dict.fromkeys(term for term in (*wholes, *words) if term))[:MAX_TERMS]
 
 
 def search_partition_char(term: str) -> str:

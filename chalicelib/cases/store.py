@@ -80,11 +80,13 @@ class CaseStore(Protocol):
         expected_version: int,
         audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
+        previous: Case | None = None,
     ) -> Case:
         """Write `case` as version expected_version + 1 with its audit record(s), all in one
         transaction; VersionConflict if the stored version moved. Page storage entries are only
         added, never replaced; the task token and the execution_* fields are left alone (their
-        own writers below own them)."""
+        own writers below own them). Pass `previous` when the entity may have changed, so its
+        search terms follow."""
 
     def set_page_storage(
         self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord
@@ -169,6 +171,7 @@ class InMemoryCaseStore:
         expected_version: int,
         audit: AuditRecord | Sequence[AuditRecord],
         new_page_storage: dict[str, PageStorage] | None = None,
+        previous: Case | None = None,
     ) -> Case:
         key = (case.tenant_id, case.case_id)
         with self._lock:

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from local.child_stack import Stack
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
-from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e
 SECRET = {"Authorization": "Bearer secret"}

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
+from local.child_stack import Stack
 from tests.conftest import poll
-from tests.e2e.conftest import Stack
 
 SECRET = {"Authorization": "Bearer secret"}
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.conftest import PROJECT_DIR, Stack
+from local.child_stack import PROJECT_DIR, Stack
 
 pytestmark = [
     pytest.mark.e2e,
@@ -156,6 +156,8 @@ def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
 
     # Approve the driver's licence (shortcut `a`): optimistic, then confirmed by the server.
     license_tab.click()
+    # Shortcuts wait for the app to be idle (the claim's refresh), as the buttons do.
+    expect(page.get_by_role("button", name="Approve document")).to_be_enabled()
     page.keyboard.press("a")
     expect(license_tab).to_contain_text("Approved")
     expect(page.get_by_test_id("toast").last).to_contain_text("Drivers license: Approved.")

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from chalicelib.webhooks.signing import generate_secret
+from local.child_stack import Stack, running_stack
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
-from tests.e2e.conftest import Stack, running_stack
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_webhooks_api import Receiver
 

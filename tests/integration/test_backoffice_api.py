@@ -370,3 +370,13 @@ class TestNotesAuditUsers:
             "viewer@demo.test",
         ]
         assert {u["tenantId"] for u in users} == {"demo"}
+
+
+def test_search_follows_a_renamed_entity(api: Api, as_user: Reviewers) -> None:
+    case_id = ingest(api, business_run("b-9", "Oldname Holdings"))
+    renamed = business_run("b-9", "Newname Holdings")
+    assert ingest(api, renamed) == case_id
+    alice = as_user("alice@demo.test")
+    assert ids_of(alice.get(f"{CASES}?q=newname")) == [case_id]
+    assert ids_of(alice.get(f"{CASES}?q=oldname")) == []
+    assert ids_of(alice.get(f"{CASES}?q=holdings")) == [case_id]
