@@ -33,6 +33,31 @@ def measure(action: Callable[[], object], runs: int, warmup: int = 3) -> Timing:
     return Timing(samples)
 
 
+def measure_alternately(
+    first: Callable[[], object],
+    second: Callable[[], object],
+    runs: int,
+    warmup: int = 3,
+    reset: Callable[[], object] = lambda: None,
+) -> tuple[Timing, Timing]:
+    """Time two actions in turns, calling `reset` (untimed) before each, so both see the same
+    backend state: moto's costs grow with the table, so one measured after the other would run
+    on a bigger table."""
+    for _ in range(warmup):
+        reset()
+        first()
+        reset()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for action, into in ((first, samples[0]), (second, samples[1])):
+            reset()
+            started = time.perf_counter()
+            action()
+            into.append((time.perf_counter() - started) * 1000)
+    return Timing(samples[0]), Timing(samples[1])
+
+
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(c) for c in headers], *[[_fmt(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]

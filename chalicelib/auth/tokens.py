@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-import jwt
-
 from chalicelib.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    import jwt
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "aud", "token_use"]
 # Clocks drift between Cognito and Lambda; a few seconds of leeway avoids spurious 401s.
@@ -36,13 +37,21 @@ class FileSigningKeys:
     """A key set read from a file: for tests under in-process moto, which serves no JWKS."""
 
     def __init__(self, path: Path) -> None:
+        import jwt
+
         self._keys = jwt.PyJWKSet.from_json(path.read_text())
 
     def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
+        import jwt
+
         return self._keys[jwt.get_unverified_header(token).get("kid", "")]
 
 
 def signing_keys(jwks_url: str) -> SigningKeys:
+    # PyJWT pulls in `cryptography` (~30 ms): imported when a verifier is first built, so the
+    # functions that never see a reviewer's token (queue consumers) do not pay for it.
+    import jwt
+
     if jwks_url.startswith("file:"):
         return FileSigningKeys(Path(url2pathname(urlparse(jwks_url).path)))
     # PyJWKClient caches the key set and refetches it when it meets an unknown key id.
@@ -56,6 +65,8 @@ class TokenVerifier:
         self._client_id = client_id
 
     def verify_id_token(self, token: str) -> VerifiedClaims:
+        import jwt
+
         try:
             key = self._keys.get_signing_key_from_jwt(token).key
             claims = jwt.decode(

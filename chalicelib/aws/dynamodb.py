@@ -17,7 +17,6 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from decimal import Decimal
@@ -27,6 +26,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib.aws.per_thread import per_thread
 from chalicelib.cases.inbox import (
     READ_BUDGET_FACTOR,
     InboxPage,
@@ -66,9 +66,15 @@ INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
 }
 
 
-@functools.cache
+@per_thread
 def dynamodb_resource() -> Any:
     return boto3.resource("dynamodb")
+
+
+@per_thread
+def dynamodb_table(name: str) -> Any:
+    # Building a boto3 Table resource costs about a millisecond: once per table (and thread).
+    return dynamodb_resource().Table(name)
 
 
 def _plain(value: Any) -> Any:
@@ -273,7 +279,7 @@ class DynamoCaseStore:
 
     @property
     def _table(self) -> Any:
-        return dynamodb_resource().Table(self._table_name)
+        return dynamodb_table(self._table_name)
 
     @property
     def _client(self) -> Any:
@@ -688,7 +694,7 @@ class DynamoTenantDirectory:
 
     @property
     def _table(self) -> Any:
-        return dynamodb_resource().Table(self._table_name)
+        return dynamodb_table(self._table_name)
 
     def tenant_for_key_hash(self, key_hash: str) -> str | None:
         item = self._table.get_item(Key={"pk": f"K#{key_hash}", "sk": "APIKEY"}).get("Item")
@@ -739,7 +745,7 @@ class DynamoReviewerDirectory:
 
     @property
     def _table(self) -> Any:
-        return dynamodb_resource().Table(self._table_name)
+        return dynamodb_table(self._table_name)
 
     def get_reviewer(self, tenant_id: str, reviewer_id: str) -> Reviewer | None:
         item = self._table.get_item(

@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.dynamodb import dynamodb_resource
+from chalicelib.aws.dynamodb import dynamodb_table
 from chalicelib.models.webhooks import DeliveryAttempt, DeliveryRecord, Subscription
 from chalicelib.webhooks.store import DeliveryFilter, DeliveryPage
 
@@ -88,7 +88,7 @@ class DynamoWebhookStore:
 
     @property
     def _table(self) -> Any:
-        return dynamodb_resource().Table(self._table_name)
+        return dynamodb_table(self._table_name)
 
     # -- subscriptions ------------------------------------------------------------------------
     def put_subscription(self, subscription: Subscription) -> None:

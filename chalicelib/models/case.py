@@ -13,7 +13,7 @@ PageStorageStatus = Literal["stored", "pending", "failed"]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Actor(Record):

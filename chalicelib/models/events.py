@@ -15,7 +15,7 @@ EVENT_SOURCE = "kyc.backoffice"
 class DomainEvent(BaseModel):
     """The `detail` of an EventBridge entry (camelCase on the bus); `detail-type` is `type`."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
     event_id: str
     type: str

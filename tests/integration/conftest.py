@@ -42,6 +42,7 @@ def _clear_client_caches() -> None:
 
     for cached in (
         dynamodb.dynamodb_resource,
+        dynamodb.dynamodb_table,
         s3.s3_client,
         eventbridge.events_client,
         stepfunctions.sfn_client,
