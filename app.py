@@ -16,7 +16,7 @@ from chalicelib.handlers.outbox_publisher import outbox_publisher
 from chalicelib.handlers.webhook_delivery import webhook_delivery
 from chalicelib.handlers.webhooks_api import webhooks_api
 from chalicelib.handlers.workflow_tasks import workflow_tasks
-from chalicelib.observability import metrics
+from chalicelib.observability import flush_metrics
 
 app = Chalice(app_name="kyc-backoffice")
 app.register_blueprint(auth_api, url_prefix="/api/v1/auth")
@@ -32,9 +32,8 @@ app.register_blueprint(webhook_delivery)
 
 
 @app.middleware("all")
-def flush_metrics(event: Any, get_response: Any) -> Any:
+def publish_metrics(event: Any, get_response: Any) -> Any:
     try:
         return get_response(event)
     finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+        flush_metrics()

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.handlers.external_api import WorkflowListQuery
@@ -37,6 +37,7 @@ from chalicelib.models.decisions import (
     IntegratorEventRequest,
     ReasonCodeList,
 )
+from chalicelib.models.errors import ErrorResponse
 from chalicelib.models.responses import (
     RunResponse,
     WorkflowContext,
@@ -84,28 +85,6 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "(the access token is refused). Verified by the app against the pool's JWKS.",
     },
 }
-
-
-class ErrorBody(BaseModel):
-    """`chalicelib.handlers.http.error_response` shapes every error this way. Defined here
-    because errors are shaped from domain exceptions, not from a model; closed to extra fields
-    so that the contract tests notice if that shape grows."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(description="machine-readable, e.g. `validation_error`, `not_found`")
-    message: str
-    details: list[dict[str, Any]] | dict[str, Any] | None = Field(
-        default=None,
-        description="validation errors: `[{path, message, type}]`; invalid transitions: "
-        "`{allowedEvents}`",
-    )
-
-
-class ErrorResponse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    error: ErrorBody
 
 
 # Reusable error responses: status -> (component name, description).
@@ -247,6 +226,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=RefreshRequest,
         response=SessionTokens,
         errors=(401,),
+    ),
+    ("POST", f"{AUTH}/logout"): Operation(
+        summary="Sign out of every session (revokes the reviewer's refresh tokens)",
+        tag="auth",
+        security="reviewer",
+        response=None,
+        status=204,
     ),
     ("GET", f"{AUTH}/me"): Operation(
         summary="The signed-in reviewer",

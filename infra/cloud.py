@@ -24,7 +24,7 @@ from infra.functions import (
     ref,
     sub,
 )
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS
+from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, private_bucket_properties
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SQS_QUEUE = "AWS::SQS::Queue"
@@ -389,17 +389,7 @@ def add_frontend(resources: dict[str, Any], api_stage: str) -> None:
     resources["FrontendBucket"] = {
         "Type": "AWS::S3::Bucket",
         "Properties": {
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
+            **private_bucket_properties(),
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         },
     }

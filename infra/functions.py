@@ -197,6 +197,12 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             queue("WebhookQueueDLQ", ("sqs:GetQueueAttributes",)),
             # Reviewer decisions move the case's execution on at once (DESIGN.md, invariant 2).
             SEND_TASK_TOKENS,
+            # Sign-out revokes the reviewer's refresh tokens.
+            Grant(
+                "SignOutReviewers",
+                ("cognito-idp:AdminUserGlobalSignOut",),
+                (get_att("UserPool", "Arn"),),
+            ),
         ],
         "outbox_publisher": [put_events("EventBus")],
         "workflow_starter": [start_executions(state_machines)],

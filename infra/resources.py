@@ -98,6 +98,23 @@ def _rule(bus: str, name: str, pattern: dict[str, Any], queue: str) -> dict[str,
     }
 
 
+def private_bucket_properties() -> dict[str, Any]:
+    """Every bucket of the project: no public access, encrypted at rest."""
+    return {
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+    }
+
+
 def _index(name: str, pk: str, sk: str, project: list[str] | None = None) -> dict[str, Any]:
     projection: dict[str, Any] = {"ProjectionType": "ALL"}
     if project:
@@ -207,17 +224,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
             "Type": "AWS::S3::Bucket",
             "Properties": {
                 "BucketName": names["DocumentsBucket"],
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
+                **private_bucket_properties(),
                 "VersioningConfiguration": {"Status": "Enabled"},
                 "CorsConfiguration": {
                     "CorsRules": [

@@ -17,6 +17,8 @@ class IdentityProvider(Protocol):
 
     def refresh(self, refresh_token: str) -> IssuedTokens: ...
 
+    def sign_out_everywhere(self, username: str) -> None: ...
+
 
 class IdTokenVerifier(Protocol):
     def verify_id_token(self, token: str) -> VerifiedClaims: ...
@@ -77,3 +79,8 @@ def refresh_session(
     directory: ReviewerDirectory,
 ) -> SessionTokens:
     return _session(provider.refresh(refresh_token), verifier, directory)
+
+
+def sign_out(reviewer: Reviewer, *, provider: IdentityProvider) -> None:
+    """Sign the reviewer out of every session: their refresh tokens stop working at once."""
+    provider.sign_out_everywhere(reviewer.email)

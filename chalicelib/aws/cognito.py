@@ -44,6 +44,11 @@ class CognitoUserPool:
         tokens = self._initiate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
         return tokens
 
+    def sign_out_everywhere(self, username: str) -> None:
+        """Revoke every refresh token of the user; ID tokens already issued run out on their own
+        (at most an hour)."""
+        cognito_client().admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+
     def _initiate(self, flow: str, parameters: dict[str, str]) -> IssuedTokens:
         try:
             response = cognito_client().initiate_auth(

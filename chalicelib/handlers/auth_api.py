@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
-from chalicelib.auth.sessions import refresh_session, sign_in
+from chalicelib.auth.sessions import refresh_session, sign_in, sign_out
 from chalicelib.dependencies import reviewer_directory, token_verifier, user_pool
 from chalicelib.handlers.http import api_route, json_response, parse_body, signed_in_reviewer
 from chalicelib.models.reviewers import LoginRequest, RefreshRequest
@@ -44,3 +44,10 @@ def refresh_route() -> Any:
 def me_route() -> Any:
     reviewer = signed_in_reviewer(auth_api.current_request)
     return json_response(reviewer.model_dump(by_alias=True))
+
+
+@api_route(auth_api, "/logout", methods=["POST"])
+def logout_route() -> Any:
+    reviewer = signed_in_reviewer(auth_api.current_request)
+    sign_out(reviewer, provider=user_pool())
+    return Response(body="", status_code=204)

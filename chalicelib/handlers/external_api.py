@@ -159,5 +159,7 @@ def send_workflow_event_route(case_id: str) -> Any:
 @api_route(external_api, "/workflow-definitions", methods=["GET"])
 def list_workflow_definitions_route() -> Any:
     integrator_tenant(external_api.current_request)
-    body = WorkflowDefinitionList(data=[d.summary() for d in latest_definitions()])
+    body = WorkflowDefinitionList.model_validate(
+        {"data": [d.summary() for d in latest_definitions()]}
+    )
     return json_response(body.model_dump(by_alias=True))

@@ -17,6 +17,7 @@ from chalicelib.config import MAX_REQUEST_BYTES, get_settings
 from chalicelib.dependencies import reviewer_directory, tenant_directory, token_verifier
 from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge
 from chalicelib.ids import new_id
+from chalicelib.models.errors import ErrorBody, ErrorResponse
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import logger
 from chalicelib.tenants.api_keys import authenticate_integrator
@@ -36,10 +37,14 @@ def json_response(
 
 
 def error_response(error: DomainError) -> Response:
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.details is not None:
-        body["details"] = error.details
-    return json_response({"error": body}, error.status_code)
+    # Built without validation: an error answer must never fail in turn (the contract tests
+    # check the shape against the schema instead).
+    body = ErrorResponse.model_construct(
+        error=ErrorBody.model_construct(
+            code=error.code, message=error.message, details=error.details
+        )
+    )
+    return json_response(body.model_dump(exclude_none=True), error.status_code)
 
 
 def field_path(location: tuple[Any, ...]) -> str:

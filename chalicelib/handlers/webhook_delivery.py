@@ -12,7 +12,7 @@ from chalicelib.config import get_webhook_settings
 from chalicelib.dependencies import webhook_dispatcher
 from chalicelib.handlers.consumers import domain_event_from_rule_message, process_sqs_batch
 from chalicelib.models.webhooks import DeliveryMessage
-from chalicelib.observability import metrics
+from chalicelib.observability import flush_metrics
 
 webhook_delivery = Blueprint(__name__)
 
@@ -31,5 +31,4 @@ def deliver_webhooks(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return process_sqs_batch(event, context, handle)
     finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+        flush_metrics()

@@ -119,5 +119,35 @@ class WorkflowContext(ApiModel):
     config: dict[str, Any]
 
 
+class WorkflowStateSummary(ApiModel):
+    name: str
+    type: str = Field(description="`waiting` or `final`")
+    tags: list[str]
+    events: list[str] = Field(description="the events accepted in this state")
+
+
+class WorkflowEventSummary(ApiModel):
+    source: str = Field(description="`reviewer`, `integrator` or `system`")
+    decision: str | None = Field(default=None, description="the decision a reviewer event carries")
+
+
+class DocumentRequirementSummary(ApiModel):
+    category: str
+    type: str
+    required: bool
+
+
+class WorkflowDefinitionSummary(ApiModel):
+    id: str
+    version: int
+    name: str
+    description: str
+    entity_type: str | None = Field(description="`individual`, `business`, or null for either")
+    initial_state: str
+    states: list[WorkflowStateSummary]
+    events: dict[str, WorkflowEventSummary]
+    documents: list[DocumentRequirementSummary]
+
+
 class WorkflowDefinitionList(ApiModel):
-    data: list[dict[str, Any]]
+    data: list[WorkflowDefinitionSummary]

@@ -5,6 +5,7 @@ revision; a viewer finds every decision control disabled; entity data is always 
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -343,7 +344,9 @@ def test_admin_assigns_through_the_reviewer_picker(http: httpx.Client, page: Pag
     expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
 
 
-def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(page: Page) -> None:
+def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(
+    http: httpx.Client, page: Page
+) -> None:
     sign_in(page, "bob@demo.test")
     assert "eyJ" not in page.url
     assert page.evaluate("Object.keys(localStorage).length") == 0
@@ -374,6 +377,13 @@ def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(page: Page)
     expect(page.locator("article.case")).to_be_visible()
     assert "eyJ" not in page.url
 
-    page.get_by_role("button", name="Sign out").click()
+    session = page.evaluate("sessionStorage.getItem('kyc-backoffice.session')")
+    refresh_token = json.loads(session)["refreshToken"]
+    with page.expect_response("**/api/v1/auth/logout") as signed_out:
+        page.get_by_role("button", name="Sign out").click()
+    assert signed_out.value.status == 204
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
+    # The server revoked the session too: its refresh token no longer works.
+    revoked = http.post("/api/v1/auth/refresh", json={"refreshToken": refresh_token})
+    assert revoked.status_code == 401

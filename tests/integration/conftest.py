@@ -141,3 +141,27 @@ class Api:
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client)
+
+
+def observe_domain_events(name: str) -> str:
+    """A test rule on the bus that copies every domain event to a new SQS queue; its URL."""
+    import boto3
+
+    from chalicelib.config import get_settings
+    from chalicelib.models.events import EVENT_SOURCE
+
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    bus = get_settings().event_bus
+    events.put_rule(
+        Name=f"observe-{name}",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": [EVENT_SOURCE]}),
+    )
+    events.put_targets(
+        Rule=f"observe-{name}", EventBusName=bus, Targets=[{"Id": name, "Arn": queue_arn}]
+    )
+    return queue_url

@@ -103,3 +103,14 @@ def test_bad_tokens_are_401(api: Api, kind: str) -> None:
     response = api.as_tenant(token).get("/api/v1/auth/me")
     assert response.status_code == 401
     assert response.json_body["error"]["code"] == "unauthenticated"
+
+
+def test_logout_revokes_the_refresh_token(api: Api) -> None:
+    session = login(api, "bob@demo.test")
+    response = api.as_tenant(session["idToken"]).post("/api/v1/auth/logout", {})
+    assert response.status_code == 204
+    refreshed = api.as_tenant(None).post(
+        "/api/v1/auth/refresh", {"refreshToken": session["refreshToken"]}
+    )
+    assert refreshed.status_code == 401
+    assert api.as_tenant(None).post("/api/v1/auth/logout", {}).status_code == 401

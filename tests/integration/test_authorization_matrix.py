@@ -325,6 +325,10 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/auth/login"): public(200, login_call),
     ("POST", "/api/v1/auth/refresh"): public(200, refresh_call),
     ("GET", "/api/v1/auth/me"): reviewer(**READ_TENANT),
+    # Sign-out: any signed-in reviewer, for themselves (the matrix's sessions sign in anew).
+    ("POST", "/api/v1/auth/logout"): reviewer(
+        **{actor: 204 for actor in ("admin", "assignee", "other", "viewer", "other_tenant")}
+    ),
     ("GET", "/api/v1/openapi.json"): public(200),
     # The back office.
     ("GET", f"{BACKOFFICE}/cases"): reviewer(**READ_TENANT),

@@ -14,7 +14,6 @@ from botocore.exceptions import EndpointConnectionError
 
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
-from chalicelib.config import get_settings
 from chalicelib.decisions.service import decide_case
 from chalicelib.dependencies import case_store, workflow_engine
 from chalicelib.errors import Conflict
@@ -22,7 +21,7 @@ from chalicelib.handlers import workflow_tasks
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import metrics
 from tests.conftest import poll
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, observe_domain_events
 from tests.integration.test_auth_api import login
 from tests.integration.test_decisions_api import decide, ingest, states_entered, wait_for_token
 
@@ -200,19 +199,8 @@ def test_a_publisher_crash_after_commit_still_publishes_once(
     seed_request: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    queue_url = sqs.create_queue(QueueName="decision-observer")["QueueUrl"]
-    bus = get_settings().event_bus
-    events.put_rule(
-        Name="observe-decisions",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": ["kyc.backoffice"]}),
-    )
-    events.put_targets(
-        Rule="observe-decisions",
-        EventBusName=bus,
-        Targets=[{"Id": "o", "Arn": "arn:aws:sqs:us-east-1:123456789012:decision-observer"}],
-    )
+    sqs = boto3.client("sqs")
+    queue_url = observe_domain_events("decision-observer")
     case_id = ingest(api, seed_request)
     wait_for_token(case_id, "manual_review")
 

@@ -16,7 +16,7 @@ from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, document_storage
 from local.sample_documents import render_document_page
 from tests.conftest import poll
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, observe_domain_events
 
 RUN = "/api/v1/external/workflows/run"
 PNG = render_document_page("drivers_license", holder_name="Jane Doe")
@@ -129,19 +129,7 @@ def test_domain_events_reach_the_bus(
     api: Api, pipeline: Any, local_aws: Any, seed_request: dict
 ) -> None:
     sqs = boto3.client("sqs")
-    events = boto3.client("events")
-    queue_url = sqs.create_queue(QueueName="observer")["QueueUrl"]
-    bus = get_settings().event_bus
-    events.put_rule(
-        Name="observe-all",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": ["kyc.backoffice"]}),
-    )
-    events.put_targets(
-        Rule="observe-all",
-        EventBusName=bus,
-        Targets=[{"Id": "observer", "Arn": "arn:aws:sqs:us-east-1:123456789012:observer"}],
-    )
+    queue_url = observe_domain_events("observer")
     case_id = json.loads(api.post(RUN, seed_request).body)["workflowRuntimeId"]
 
     received: list[dict[str, Any]] = []

@@ -245,6 +245,8 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         200,
     )
     c.json(c.call("GET", "/api/v1/auth/me", auth="alice@demo.test"), 200)
+    # Sign-out revokes refresh tokens only: the ID token keeps working until it expires.
+    assert c.call("POST", "/api/v1/auth/logout", auth="alice@demo.test").status_code == 204
 
     # Integrators: run (with and without an idempotency key), list, read.
     run = individual_run("contract-1")

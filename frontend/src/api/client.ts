@@ -115,8 +115,15 @@ export const api = {
     startSession(body);
     return body.user;
   },
-  logout(): void {
-    endSession();
+  /** Revokes the refresh tokens on the server (best effort), then forgets the session here. */
+  async logout(): Promise<void> {
+    try {
+      if (getSession()) await request<void>("/api/v1/auth/logout", { method: "POST", body: {} }, true);
+    } catch {
+      // Offline or already expired: the local session is dropped either way.
+    } finally {
+      endSession();
+    }
   },
   me: () => request<User>("/api/v1/auth/me"),
   listCases: (params: InboxQuery, signal?: AbortSignal) =>

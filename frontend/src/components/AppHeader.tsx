@@ -54,7 +54,7 @@ export function AppHeader({ user, searchRef, searchText, onSearch, onHome, onHel
           {user.name || user.email}
           <span className="role">{user.roles.join(", ")}</span>
         </span>
-        <button type="button" onClick={() => api.logout()}>
+        <button type="button" onClick={() => void api.logout()}>
           Sign out
         </button>
       </div>

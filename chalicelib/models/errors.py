@@ -1,0 +1,26 @@
+"""The one error shape of every route: `{error: {code, message, details?}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    # Closed to extra fields, so the contract tests notice if the shape grows.
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="machine-readable, e.g. `validation_error`, `not_found`")
+    message: str
+    details: list[dict[str, Any]] | dict[str, Any] | None = Field(
+        default=None,
+        description="validation errors: `[{path, message, type}]`; invalid transitions: "
+        "`{allowedEvents}`",
+    )
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorBody
