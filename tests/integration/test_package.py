@@ -76,6 +76,22 @@ def test_package_writes_the_template_next_to_the_lambda_zip(built: Path) -> None
     assert (built.parent / "deployment.zip").stat().st_size > 0
 
 
+def test_the_lambda_zip_ships_compiled_modules(built: Path) -> None:
+    """Lambda cannot write bytecode caches: every module ships compiled, valid without mtimes."""
+    import importlib.util
+    import zipfile
+
+    with zipfile.ZipFile(built.parent / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        sources = [n for n in names if n.endswith(".py")]
+        assert "app.py" in sources
+        missing = [n for n in sources if importlib.util.cache_from_source(n) not in names]
+        assert missing == []
+        pyc = archive.read(importlib.util.cache_from_source("chalicelib/config.py"))
+    flags = int.from_bytes(pyc[4:8], "little")
+    assert flags == 0b01  # hash-based, unchecked (PEP 552)
+
+
 def test_template_passes_cfn_lint(built: Path) -> None:
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run(
