@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+# The tables are the output: keep the handlers' logs and metric lines out of them.
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 from bench import cold_start, frontend, inbox, ingest, webhooks
 

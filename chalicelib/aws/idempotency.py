@@ -34,13 +34,23 @@ def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
 
 
 def run_once(
-    table_name: str, *, scope: str, key: str, payload: Any, action: Callable[[], dict[str, Any]]
+    table_name: str,
+    *,
+    scope: str,
+    key: str,
+    payload: Any,
+    action: Callable[[], dict[str, Any]],
+    lambda_context: Any = None,
 ) -> dict[str, Any]:
     """Run `action` once per (scope, key); a retry returns the first result.
 
     Reusing a key with a different payload is a client error, and a retry that arrives while
-    the first attempt still runs is a conflict.
+    the first attempt still runs is a conflict. With the invocation's Lambda context, an attempt
+    that dies with its invocation (a timeout) stops counting as "in progress" when the
+    invocation's time runs out, instead of blocking the key until the record expires.
     """
+    if lambda_context is not None:
+        _CONFIG.register_lambda_context(lambda_context)
 
     @idempotent_function(
         data_keyword_argument="request",

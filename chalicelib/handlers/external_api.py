@@ -94,6 +94,7 @@ def run_workflow_route() -> Any:
             key=key,
             payload=parse_json(request),
             action=ingest,
+            lambda_context=external_api.lambda_context,
         )
     # Ballerine answers 201 to every accepted run, including one that updated an active case.
     return json_response(body, 201)
