@@ -233,9 +233,7 @@ def _inbox_partitions(query: InboxQuery) -> list[str]:
 
 
 def search_items(case: Case) -> list[dict[str, Any]]:
-    terms = search_terms(
-        case.entity_id, case.entity_name, case.context.get("entity", {}).get("data") or {}
-    )
+    terms = search_terms(case.entity_id, case.entity_name, case.entity_data)
     return [
         {
             "pk": f"T#{case.tenant_id}#Q#{search_partition_char(term)}",

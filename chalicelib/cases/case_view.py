@@ -70,7 +70,7 @@ def build_case_view(
 ) -> CaseView:
     definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
     entity = case.context.get("entity") or {}
-    data = entity.get("data") or {}
+    data = case.entity_data
     can_change = case.status == "active" and may_change_case(reviewer, case)
     return CaseView(
         id=case.case_id,

@@ -297,9 +297,7 @@ class InMemoryCaseStore:
                 for c in cases
                 if any(
                     term.startswith(wanted)
-                    for term in search_terms(
-                        c.entity_id, c.entity_name, c.context.get("entity", {}).get("data") or {}
-                    )
+                    for term in search_terms(c.entity_id, c.entity_name, c.entity_data)
                 )
             ]
         rows = sorted(

@@ -173,20 +173,26 @@ def check_url_allowed(
     return _vet(_parse_url(url), policy, resolve)
 
 
-def _pinned_request(client: httpx.Client, parsed: httpx.URL, ip: str) -> httpx.Request:
-    """A request to `ip` that still looks (Host header, TLS SNI/verification) like `parsed`."""
+def pinned_request(
+    client: httpx.Client,
+    method: str,
+    parsed: httpx.URL,
+    ip: str,
+    *,
+    headers: dict[str, str],
+    content: bytes | None = None,
+) -> httpx.Request:
+    """A request to the vetted `ip` that still looks (Host header, TLS SNI and certificate
+    verification) like `parsed`, so DNS that changes after the check cannot steer it."""
     extensions: dict[str, Any] = {}
     if parsed.scheme == "https":
         # TLS must still verify the certificate against the real name, not the IP.
         extensions["sni_hostname"] = parsed.raw_host.decode("ascii")
     return client.build_request(
-        "GET",
+        method,
         parsed.copy_with(host=ip),
-        headers={
-            "Host": parsed.netloc.decode("ascii"),
-            # Ask for the raw bytes: the size cap then bounds what we actually hold in memory.
-            "Accept-Encoding": "identity",
-        },
+        content=content,
+        headers={**headers, "Host": parsed.netloc.decode("ascii")},
         extensions=extensions,
     )
 
@@ -196,7 +202,11 @@ def _send_pinned(client: httpx.Client, parsed: httpx.URL, addresses: list[str]) 
     last_error: httpx.ConnectError | None = None
     for ip in addresses:
         try:
-            return client.send(_pinned_request(client, parsed, ip), stream=True)
+            # Ask for the raw bytes: the size cap then bounds what we actually hold in memory.
+            request = pinned_request(
+                client, "GET", parsed, ip, headers={"Accept-Encoding": "identity"}
+            )
+            return client.send(request, stream=True)
         except httpx.ConnectError as exc:
             last_error = exc
     raise FetchFailed("connection_error", str(last_error))

@@ -92,6 +92,10 @@ class Case(Record):
         return self.context.get("documents", [])
 
     @property
+    def entity_data(self) -> dict[str, Any]:
+        return (self.context.get("entity") or {}).get("data") or {}
+
+    @property
     def documents_needing_decision(self) -> int:
         """Documents a reviewer still has to decide (re-upload requests wait on the customer)."""
         return sum(

@@ -6,11 +6,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
-from chalicelib.documents.remote_fetch import Resolver
+from chalicelib.documents.remote_fetch import Resolver, pinned_request
 from chalicelib.webhooks.retry import parse_retry_after
 from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
 
@@ -73,7 +73,10 @@ class HttpWebhookSender:
         last_error = "connection_error: no address accepted the connection"
         for ip in addresses:
             try:
-                response = self.client.send(self._pinned(parsed, ip, body, headers), stream=True)
+                request = pinned_request(
+                    self.client, "POST", parsed, ip, headers=headers, content=body.encode()
+                )
+                response = self.client.send(request, stream=True)
             except httpx.ConnectError as exc:
                 last_error = f"connection_error: {exc}"
                 continue
@@ -95,21 +98,6 @@ class HttpWebhookSender:
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         return SendResult(latency_ms=_ms(started), error=last_error)
-
-    def _pinned(
-        self, parsed: httpx.URL, ip: str, body: str, headers: dict[str, str]
-    ) -> httpx.Request:
-        extensions: dict[str, Any] = {}
-        if parsed.scheme == "https":
-            # TLS still verifies the certificate against the real host name, not the IP.
-            extensions["sni_hostname"] = parsed.raw_host.decode("ascii")
-        return self.client.build_request(
-            "POST",
-            parsed.copy_with(host=ip),
-            content=body.encode(),
-            headers={**headers, "Host": parsed.netloc.decode("ascii")},
-            extensions=extensions,
-        )
 
 
 def _drain(response: httpx.Response) -> None:
