@@ -7,7 +7,7 @@ from chalicelib.auth.directory import ReviewerDirectory
 from chalicelib.auth.permissions import require_active, require_writer
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
-from chalicelib.errors import Forbidden, InvalidRequest, VersionConflict
+from chalicelib.errors import Forbidden, InvalidRequest
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, Case
 from chalicelib.models.reviewers import Reviewer
@@ -26,10 +26,7 @@ def assign_case(
     require_writer(reviewer)
     case = queries.get_case(store, reviewer.tenant_id, case_id)
     require_active(case)
-    if case.version != expected_version:
-        raise VersionConflict(
-            "the case was changed by someone else", details={"currentVersion": case.version}
-        )
+    queries.require_version(case, expected_version)
     if not reviewer.is_admin:
         claiming = assignee_id == reviewer.id and case.assignee_id in (None, reviewer.id)
         releasing = assignee_id is None and case.assignee_id == reviewer.id

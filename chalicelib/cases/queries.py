@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.cases.store import CaseStore
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFound, VersionConflict
 from chalicelib.models.case import Case
 from chalicelib.pagination import decode_cursor, encode_cursor
 
@@ -22,6 +22,15 @@ def get_case(store: CaseStore, tenant_id: str, case_id: str) -> Case:
     if case is None:
         raise NotFound(f"case `{case_id}` not found")
     return case
+
+
+def require_version(case: Case, expected_version: int) -> None:
+    """The reviewer acted on the version they saw, or nothing changes (409 before any work;
+    the conditional write catches a change that lands after this read)."""
+    if case.version != expected_version:
+        raise VersionConflict(
+            "the case was changed by someone else", details={"currentVersion": case.version}
+        )
 
 
 def list_cases(

@@ -282,10 +282,7 @@ def _case_to_change(
     case = queries.get_case(store, reviewer.tenant_id, case_id)
     require_may_change_case(reviewer, case)
     require_active(case)
-    if case.version != expected_version:
-        raise VersionConflict(
-            "the case was changed by someone else", details={"currentVersion": case.version}
-        )
+    queries.require_version(case, expected_version)
     return case
 
 
