@@ -19,8 +19,8 @@ SIZES = (1_000, 20_000)
 QUERIES: dict[str, dict[str, Any]] = {
     "default: mine or unassigned, active": {},
     "all statuses, anyone, by updatedAt": {"status": "all", "assignee": "any", "sort": "updatedAt"},
-    "anyone, entity type filter": {"entity_type": "business", "assignee": "any"},
-    "search `person`": {"search": "person"},
+    "anyone, entity type filter": {"entityType": "business", "assignee": "any"},
+    "search `person`": {"q": "person"},
 }
 
 
@@ -64,22 +64,11 @@ def fill(start: int, stop: int) -> None:
 
 def page_costs(name: str) -> tuple[int, int, int]:
     """(rows on page 1, items read for page 1, items read for page 2)."""
-    from chalicelib.cases.inbox import inbox_query
     from chalicelib.dependencies import case_store
+    from chalicelib.models.backoffice import InboxParams
 
-    params: dict[str, Any] = {
-        "status": "active",
-        "assignee": "me_or_unassigned",
-        "sort": "createdAt",
-        "order": "desc",
-        "state": None,
-        "workflow_definition_id": None,
-        "entity_type": None,
-        "search": None,
-        "limit": PAGE,
-        **QUERIES[name],
-    }
-    query = inbox_query("demo", REVIEWER, **params)
+    params = InboxParams.model_validate({"limit": PAGE, **QUERIES[name]})
+    query = params.to_query("demo", REVIEWER)
     store = case_store()
     first = store.inbox_page(query, None)
     second = store.inbox_page(query, first.next_boundary)

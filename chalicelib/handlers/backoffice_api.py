@@ -10,7 +10,7 @@ from chalice import Blueprint
 from chalicelib.cases import queries
 from chalicelib.cases.assignment import assign_case
 from chalicelib.cases.case_view import audit_entry, case_row
-from chalicelib.cases.inbox import inbox_query, list_inbox
+from chalicelib.cases.inbox import list_inbox
 from chalicelib.cases.notes import add_note, list_notes
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, reviewer_directory
@@ -53,21 +53,11 @@ def list_cases_route() -> Any:
     request = backoffice_api.current_request
     reviewer = signed_in_reviewer(request)
     params = parse_query(request, InboxParams)
-    query = inbox_query(
-        reviewer.tenant_id,
-        reviewer.id,
-        status=params.status,
-        assignee=params.assignee,
-        sort=params.sort,
-        order=params.order,
-        state=params.state,
-        workflow_definition_id=params.workflow_definition_id,
-        entity_type=params.entity_type,
-        search=params.q,
-        limit=params.limit,
-    )
     page, next_cursor = list_inbox(
-        case_store(), query, cursor=params.cursor, cursor_secret=get_settings().api_key_pepper
+        case_store(),
+        params.to_query(reviewer.tenant_id, reviewer.id),
+        cursor=params.cursor,
+        cursor_secret=get_settings().api_key_pepper,
     )
     name_of = reviewer_names(reviewer.tenant_id)
     body = CaseList(data=[case_row(row, name_of) for row in page.rows], next_cursor=next_cursor)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from chalicelib.cases.inbox import InboxQuery, inbox_query
 from chalicelib.models.base import ApiModel
 from chalicelib.models.reviewers import Reviewer
 
@@ -27,6 +28,21 @@ class InboxParams(ApiModel):
     order: Literal["asc", "desc"] = "desc"
     limit: int = Field(default=25, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)
+
+    def to_query(self, tenant_id: str, reviewer_id: str) -> InboxQuery:
+        return inbox_query(
+            tenant_id,
+            reviewer_id,
+            status=self.status,
+            assignee=self.assignee,
+            sort=self.sort,
+            order=self.order,
+            state=self.state,
+            workflow_definition_id=self.workflow_definition_id,
+            entity_type=self.entity_type,
+            search=self.q,
+            limit=self.limit,
+        )
 
 
 class PersonRef(ApiModel):
