@@ -96,13 +96,6 @@ function query(params: object): string {
 
 const BO = "/api/v1/backoffice";
 
-/** Decisions answer the case as it is now; while that answer is not the full CaseView (no
- * `permissions`/`entity`), the full view is read back. */
-async function fullView(id: string, answer: Promise<CaseView>): Promise<CaseView> {
-  const body = await answer;
-  if (body && typeof body === "object" && "permissions" in body && "entity" in body) return body;
-  return request<CaseView>(`${BO}/cases/${encodeURIComponent(id)}`);
-}
 const enc = encodeURIComponent;
 
 export const api = {
@@ -135,16 +128,14 @@ export const api = {
       method: "PUT",
       body: { assigneeId, expectedVersion },
     }),
+  // Decisions answer the full CaseView as it is after the decision.
   decideCase: (id: string, decision: DecisionRequest) =>
-    fullView(id, request<CaseView>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body: decision })),
+    request<CaseView>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body: decision }),
   decideDocument: (id: string, documentId: string, decision: DecisionRequest) =>
-    fullView(
-      id,
-      request<CaseView>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
-        method: "POST",
-        body: decision,
-      }),
-    ),
+    request<CaseView>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
+      method: "POST",
+      body: decision,
+    }),
   listNotes: (id: string) => request<{ data: Note[] }>(`${BO}/cases/${enc(id)}/notes`),
   addNote: (id: string, text: string) =>
     request<Note>(`${BO}/cases/${enc(id)}/notes`, { method: "POST", body: { text } }),
