@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench frontend browser clean
+.PHONY: setup run test lint bench frontend browser clean audit
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -41,8 +41,28 @@ test: setup lint browser
 bench: setup
 	$(PY) -m bench
 
+# Dependency and code audit (advisory databases change daily, so not part of `make test`).
+# Every step runs; the target fails if any of them found something or could not check.
+AUDIT_VENV := .venv-audit
+AUDIT_STAMP := $(AUDIT_VENV)/.installed-$(shell sha1sum requirements-audit.txt | cut -c1-12)
+$(AUDIT_STAMP): requirements-audit.txt
+	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.txt
+	rm -f $(AUDIT_VENV)/.installed-*
+	touch $(AUDIT_STAMP)
+
+audit: setup $(AUDIT_STAMP)
+	@status=0; \
+	echo "== pip-audit: the installed runtime and dev dependencies"; \
+	$(AUDIT_VENV)/bin/pip-audit --strict --path $(VENV)/lib/python3.11/site-packages || status=1; \
+	echo "== npm audit --omit=dev (frontend)"; \
+	(cd frontend && npm audit --omit=dev) || status=1; \
+	echo "== bandit chalicelib/"; \
+	$(AUDIT_VENV)/bin/bandit -q -r chalicelib || status=1; \
+	exit $$status
+
 clean:
-	rm -rf $(VENV) frontend/dist frontend/node_modules build .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) frontend/dist frontend/node_modules build .pytest_cache
 
 # Deploy to AWS (docs/deploy.md). The template is stage-independent: STAGE matters at deploy.
 .PHONY: package deploy destroy

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from standardwebhooks import Webhook
 
-SECRET_PREFIX = "whsec_"
+# The Standard Webhooks prefix of every secret, not a secret itself.
+SECRET_PREFIX = "whsec_"  # nosec B105
 USER_AGENT = "kyc-backoffice-webhooks/1"
 
 

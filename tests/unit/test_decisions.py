@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -10,7 +10,7 @@ from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
 from chalicelib.decisions import service
 from chalicelib.decisions.policy import decision_options
-from chalicelib.decisions.reasons import reason_codes, reason_text
+from chalicelib.decisions.reasons import REASON_LABELS, ReasonCode, reason_codes, reason_text
 from chalicelib.errors import (
     CaseCompleted,
     Forbidden,
@@ -153,6 +153,9 @@ class TestReasons:
             "other",
         ]
         assert reason_text("expired", None) == "Expired"
+
+    def test_every_reason_code_has_a_label(self) -> None:
+        assert set(REASON_LABELS) == set(get_args(ReasonCode))
         assert reason_text("expired", "2019") == "Expired: 2019"
         assert reason_text("other", "stamp missing") == "stamp missing"
 
