@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.exceptions import ClientError
@@ -98,4 +98,4 @@ class CognitoUserPool:
         )
         for group in groups:
             client.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
-        return next(a["Value"] for a in attributes if a["Name"] == "sub")
+        return cast(str, next(a["Value"] for a in attributes if a["Name"] == "sub"))

@@ -536,7 +536,7 @@ class DynamoCaseStore:
                 raise
 
     def list_cases(
-        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
+        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage:
         if status:
             index, condition = GSI_BY_STATUS, Key("gsi2pk").eq(f"T#{tenant_id}#S#{status}")

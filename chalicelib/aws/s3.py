@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.config import Config
@@ -29,9 +29,10 @@ class S3DocumentStorage:
         )
 
     def get_page(self, key: str) -> bytes:
-        return s3_client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return cast(bytes, s3_client().get_object(Bucket=self._bucket, Key=key)["Body"].read())
 
     def presigned_url(self, key: str, *, expires_in: int = 300) -> str:
-        return s3_client().generate_presigned_url(
+        url: str = s3_client().generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
         )
+        return url
