@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib.aws.secrets import secret_or_env
+from chalicelib.limits import WEBHOOK_ATTEMPT_TIMEOUT_SECONDS, WEBHOOK_INVOCATION_BUDGET_SECONDS
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the Lambda synchronous payload limit
 
@@ -101,9 +102,13 @@ def get_webhook_settings() -> WebhookSettings:
         table=env.get("WEBHOOKS_TABLE", f"{prefix}-webhooks"),
         default_url=env.get("WEBHOOK_URL", "").strip(),
         retry_delays=parse_delays(env.get("WEBHOOK_RETRY_DELAYS_SECONDS")),
-        timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 15),
+        timeout_seconds=float(
+            env.get("WEBHOOK_TIMEOUT_SECONDS") or WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
+        ),
         queue=env.get("WEBHOOK_QUEUE_URL") or f"{prefix}-webhook",
         dead_letter_queue=env.get("WEBHOOK_QUEUE_DLQ_URL") or f"{prefix}-webhook-dlq",
         allow_local_receivers=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
-        invocation_budget_seconds=float(env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or 40),
+        invocation_budget_seconds=float(
+            env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or WEBHOOK_INVOCATION_BUDGET_SECONDS
+        ),
     )

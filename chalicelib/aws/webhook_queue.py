@@ -9,9 +9,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.limits import SQS_MAX_DELAY_SECONDS
 from chalicelib.models.webhooks import DeliveryMessage
-
-MAX_DELAY_SECONDS = 900  # SQS's limit on DelaySeconds
 
 
 @functools.cache
@@ -45,7 +44,7 @@ class SqsDeliveryQueue:
         return queue if queue.startswith(("http://", "https://")) else _queue_url(queue)
 
     def schedule(self, message: DeliveryMessage, delay_seconds: float) -> None:
-        delay = min(MAX_DELAY_SECONDS, max(0, math.ceil(delay_seconds)))
+        delay = min(SQS_MAX_DELAY_SECONDS, max(0, math.ceil(delay_seconds)))
         sqs_client().send_message(
             QueueUrl=self._url(self._queue), MessageBody=message_body(message), DelaySeconds=delay
         )
