@@ -9,6 +9,7 @@ from typing import Any, cast
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.caches import register
 from chalicelib.errors import Unauthenticated
 
 _REJECTED_SIGN_IN = {
@@ -19,6 +20,7 @@ _REJECTED_SIGN_IN = {
 }
 
 
+@register
 @functools.cache
 def cognito_client() -> Any:
     return boto3.client("cognito-idp")

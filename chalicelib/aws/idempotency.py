@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from chalicelib.caches import register
 from chalicelib.errors import Conflict, Unprocessable
 
 KEEP_RESPONSES_SECONDS = 24 * 60 * 60
@@ -28,6 +29,7 @@ _CONFIG = IdempotencyConfig(
 )
 
 
+@register
 @functools.cache
 def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3.client("dynamodb"))

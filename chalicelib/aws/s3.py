@@ -8,7 +8,10 @@ from typing import Any, cast
 import boto3
 from botocore.config import Config
 
+from chalicelib.caches import register
 
+
+@register
 @functools.cache
 def s3_client() -> Any:
     # SigV4 is required for presigned URLs in every region and for SSE-KMS objects.

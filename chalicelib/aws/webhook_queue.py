@@ -9,23 +9,21 @@ from typing import Any
 
 import boto3
 
+from chalicelib.caches import register
 from chalicelib.limits import SQS_MAX_DELAY_SECONDS
 from chalicelib.models.webhooks import DeliveryMessage
 
 
+@register
 @functools.cache
 def sqs_client() -> Any:
     return boto3.client("sqs")
 
 
+@register
 @functools.cache
 def _queue_url(name: str) -> str:
     return str(sqs_client().get_queue_url(QueueName=name)["QueueUrl"])
-
-
-def clear_caches() -> None:
-    sqs_client.cache_clear()
-    _queue_url.cache_clear()
 
 
 def message_body(message: DeliveryMessage, **extra: Any) -> str:

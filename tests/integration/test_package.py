@@ -498,14 +498,13 @@ def test_cloudformation_deploys_what_the_local_stack_provisions(
 # -- the secrets adapter --------------------------------------------------------------------------
 @pytest.fixture
 def secrets(aws_env: None) -> Iterator[Any]:
+    from chalicelib import caches
     from chalicelib.aws import secrets as adapter
 
-    adapter.secrets_client.cache_clear()
-    adapter.secret_string.cache_clear()
+    caches.reset_all()
     with mock_aws():
         yield adapter
-    adapter.secrets_client.cache_clear()
-    adapter.secret_string.cache_clear()
+    caches.reset_all()
 
 
 def test_settings_come_from_the_named_secret_in_the_cloud_and_the_variable_locally(
