@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.aws.secrets import secret_or_env
 from chalicelib.limits import WEBHOOK_ATTEMPT_TIMEOUT_SECONDS, WEBHOOK_INVOCATION_BUDGET_SECONDS
@@ -25,12 +25,24 @@ class Settings:
     documents_bucket: str
     event_bus: str
     state_machine_arn_prefix: str
-    api_key_pepper: str
     allow_loopback_fetch: bool
     user_pool_id: str
     user_pool_client_id: str
     jwks_url: str
     region: str
+    # Secret-backed settings are read from here when first asked for, not when the settings are
+    # built: a function reads only the secrets it uses, which are all its role may read.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def api_key_pepper(self) -> str:
+        return secret_or_env(self.env, "API_KEY_PEPPER", "local-pepper")
+
+    @property
+    def cursor_signing_key(self) -> str:
+        """Signs pagination cursors. Its own secret: a cursor reveals nothing about the pepper of
+        the API key hashes, and rotating it only voids the cursors clients hold."""
+        return secret_or_env(self.env, "CURSOR_SIGNING_KEY", "local-cursor-key")
 
     @property
     def token_issuer(self) -> str:
@@ -61,12 +73,12 @@ def get_settings() -> Settings:
             f"arn:aws:states:{env.get('AWS_DEFAULT_REGION', 'us-east-1')}:123456789012:"
             f"stateMachine:{prefix}-",
         ),
-        api_key_pepper=secret_or_env(env, "API_KEY_PEPPER", "local-pepper"),
         allow_loopback_fetch=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
         user_pool_id=user_pool_id,
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
         jwks_url=env.get("COGNITO_JWKS_URL") or _jwks_url(env, region, user_pool_id),
         region=region,
+        env=env,
     )
 
 

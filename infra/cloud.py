@@ -367,6 +367,13 @@ def add_secrets(resources: dict[str, Any]) -> None:
             "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
         },
     }
+    resources["CursorSigningKeySecret"] = {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Description": sub("${ResourcePrefix}: key signing the API's pagination cursors"),
+            "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+        },
+    }
     # 32 letters and digits are valid base64: the signing secret is `whsec_` + this value.
     resources["WebhookSecret"] = {
         "Type": "AWS::SecretsManager::Secret",

@@ -32,6 +32,7 @@ TEST_ENV = {
     "STAGE": "test",
     "RESOURCE_PREFIX": PREFIX,
     "API_KEY_PEPPER": "test-pepper",
+    "CURSOR_SIGNING_KEY": "test-cursor-key",
     "ALLOW_LOOPBACK_FETCH": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KycBackofficeTest",
 }
