@@ -28,6 +28,7 @@ run: setup
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy --strict chalicelib
 
 # Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.aws.secrets import secret_or_env
+from chalicelib.limits import WEBHOOK_ATTEMPT_TIMEOUT_SECONDS, WEBHOOK_INVOCATION_BUDGET_SECONDS
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the Lambda synchronous payload limit
 
@@ -24,12 +25,24 @@ class Settings:
     documents_bucket: str
     event_bus: str
     state_machine_arn_prefix: str
-    api_key_pepper: str
     allow_loopback_fetch: bool
     user_pool_id: str
     user_pool_client_id: str
     jwks_url: str
     region: str
+    # Secret-backed settings are read from here when first asked for, not when the settings are
+    # built: a function reads only the secrets it uses, which are all its role may read.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def api_key_pepper(self) -> str:
+        return secret_or_env(self.env, "API_KEY_PEPPER", "local-pepper")
+
+    @property
+    def cursor_signing_key(self) -> str:
+        """Signs pagination cursors. Its own secret: a cursor reveals nothing about the pepper of
+        the API key hashes, and rotating it only voids the cursors clients hold."""
+        return secret_or_env(self.env, "CURSOR_SIGNING_KEY", "local-cursor-key")
 
     @property
     def token_issuer(self) -> str:
@@ -60,12 +73,12 @@ def get_settings() -> Settings:
             f"arn:aws:states:{env.get('AWS_DEFAULT_REGION', 'us-east-1')}:123456789012:"
             f"stateMachine:{prefix}-",
         ),
-        api_key_pepper=secret_or_env(env, "API_KEY_PEPPER", "local-pepper"),
         allow_loopback_fetch=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
         user_pool_id=user_pool_id,
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
         jwks_url=env.get("COGNITO_JWKS_URL") or _jwks_url(env, region, user_pool_id),
         region=region,
+        env=env,
     )
 
 
@@ -101,9 +114,13 @@ def get_webhook_settings() -> WebhookSettings:
         table=env.get("WEBHOOKS_TABLE", f"{prefix}-webhooks"),
         default_url=env.get("WEBHOOK_URL", "").strip(),
         retry_delays=parse_delays(env.get("WEBHOOK_RETRY_DELAYS_SECONDS")),
-        timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 15),
+        timeout_seconds=float(
+            env.get("WEBHOOK_TIMEOUT_SECONDS") or WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
+        ),
         queue=env.get("WEBHOOK_QUEUE_URL") or f"{prefix}-webhook",
         dead_letter_queue=env.get("WEBHOOK_QUEUE_DLQ_URL") or f"{prefix}-webhook-dlq",
         allow_local_receivers=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
-        invocation_budget_seconds=float(env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or 40),
+        invocation_budget_seconds=float(
+            env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or WEBHOOK_INVOCATION_BUDGET_SECONDS
+        ),
     )

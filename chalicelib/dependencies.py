@@ -14,12 +14,14 @@ from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.aws.secrets import secret_or_env
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.aws.webhook_queue import SqsDeliveryQueue
+from chalicelib.caches import register
 from chalicelib.config import get_settings, get_webhook_settings
 from chalicelib.webhooks.delivery import WebhookDispatcher
 from chalicelib.webhooks.sender import HttpWebhookSender
 from chalicelib.webhooks.subscriptions import DefaultSubscription
 
 
+@register
 @functools.cache
 def _case_store(table: str) -> DynamoCaseStore:
     return DynamoCaseStore(table)
@@ -54,6 +56,7 @@ def user_pool() -> CognitoUserPool:
     return CognitoUserPool(settings.user_pool_id, settings.user_pool_client_id)
 
 
+@register
 @functools.cache
 def _token_verifier(jwks_url: str, issuer: str, client_id: str) -> TokenVerifier:
     return TokenVerifier(jwks_url=jwks_url, issuer=issuer, client_id=client_id)
@@ -80,6 +83,7 @@ def default_webhook_secret() -> str:
     return secret_or_env(os.environ, "WEBHOOK_SECRET", "")
 
 
+@register
 @functools.cache
 def _webhook_sender(timeout_seconds: float, allow_local: bool) -> HttpWebhookSender:
     return HttpWebhookSender(timeout_seconds, allow_local=allow_local)

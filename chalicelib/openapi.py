@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
@@ -421,7 +421,10 @@ def _schemas(
     two differ pydantic names them `-Input` and `-Output`."""
     unique = list(dict.fromkeys(models))
     refs, top = models_json_schema(unique, by_alias=True, ref_template=REF_TEMPLATE)
-    return dict(refs), dict(top.get("$defs", {}))
+    # Only BaseModel subclasses go in, so every key is one of `models`.
+    return cast(dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], refs), dict(
+        top.get("$defs", {})
+    )
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.errors import InvalidRequest
 
@@ -34,7 +34,7 @@ def decode_cursor(cursor: str | None, *, scope: str, secret: str) -> dict[str, A
         raise _invalid() from exc
     if not hmac.compare_digest(signature, _signature(secret, scope, payload)):
         raise _invalid()
-    return json.loads(payload)
+    return cast(dict[str, Any], json.loads(payload))
 
 
 def _invalid() -> InvalidRequest:

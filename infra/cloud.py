@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from chalicelib.limits import CONSUMER_TIMEOUT_SECONDS, DEAD_LETTER_RETENTION_SECONDS
 from infra.functions import (
     API_HANDLER,
     API_TIMEOUT_SECONDS,
@@ -127,7 +128,7 @@ def configure_functions(template: dict[str, Any]) -> None:
         props["FunctionName"] = sub(f"${{ResourcePrefix}}-{kebab(name)}")
         props["Role"] = get_att(role, "Arn")
         props["MemorySize"] = FUNCTION_MEMORY_MB.get(name, DEFAULT_MEMORY_MB)
-        props["Timeout"] = _timeout(name, props.get("Timeout", 60), resources)
+        props["Timeout"] = _timeout(name, props.get("Timeout", CONSUMER_TIMEOUT_SECONDS), resources)
         chalice_env = props.get("Environment", {}).get("Variables", {})
         props["Environment"] = {"Variables": {**chalice_env, **environment}}
         # The role may only write to this group, so it must exist before the first invocation.
@@ -250,7 +251,7 @@ def add_triggers(template: dict[str, Any]) -> None:
             "Type": SQS_QUEUE,
             "Properties": {
                 "QueueName": sub(f"${{ResourcePrefix}}-{_kebab_id(table)}-stream-failed"),
-                "MessageRetentionPeriod": 1209600,
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
                 "SqsManagedSseEnabled": True,
             },
         }
@@ -363,6 +364,13 @@ def add_secrets(resources: dict[str, Any]) -> None:
         "Type": "AWS::SecretsManager::Secret",
         "Properties": {
             "Description": sub("${ResourcePrefix}: pepper of the integrators' API key hashes"),
+            "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+        },
+    }
+    resources["CursorSigningKeySecret"] = {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Description": sub("${ResourcePrefix}: key signing the API's pagination cursors"),
             "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
         },
     }

@@ -52,6 +52,7 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
         ),
         # Secrets are never in the environment, only where to read them (chalicelib/aws/secrets.py).
         "API_KEY_PEPPER_SECRET_ARN": ref("ApiKeyPepperSecret"),
+        "CURSOR_SIGNING_KEY_SECRET_ARN": ref("CursorSigningKeySecret"),
         "WEBHOOK_SECRET_ARN": ref("WebhookSecret"),
         "WEBHOOK_URL": ref("WebhookUrl"),
         "USER_POOL_ID": ref("UserPool"),
@@ -191,6 +192,7 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             # GetObject also backs the presigned page URLs the API hands out.
             bucket_objects(resources, "DocumentsBucket", ("s3:PutObject", "s3:GetObject")),
             read_secret("ApiKeyPepperSecret"),
+            read_secret("CursorSigningKeySecret"),
             read_secret("WebhookSecret"),
             # Redeliveries are queued; the deliveries view reports the DLQ's depth.
             queue("WebhookQueue", ("sqs:SendMessage",)),

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.aws.dynamodb import INBOX_INDEXES, INBOX_ROW_ATTRIBUTES
+from chalicelib.limits import (
+    DEAD_LETTER_RETENTION_SECONDS,
+    DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS,
+    QUEUE_MAX_RECEIVES,
+    WEBHOOK_QUEUE_VISIBILITY_SECONDS,
+    WORKFLOW_QUEUE_VISIBILITY_SECONDS,
+)
 from chalicelib.models.events import EVENT_SOURCE
 from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.registry import bundled_definitions
@@ -61,7 +68,7 @@ def _queue_pair(name: str, prefix: str, visibility_timeout: int) -> dict[str, An
             "Type": "AWS::SQS::Queue",
             "Properties": {
                 "QueueName": f"{prefix}-{_kebab(name)}-dlq",
-                "MessageRetentionPeriod": 1209600,
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
                 "SqsManagedSseEnabled": True,
             },
         },
@@ -73,7 +80,7 @@ def _queue_pair(name: str, prefix: str, visibility_timeout: int) -> dict[str, An
                 "SqsManagedSseEnabled": True,
                 "RedrivePolicy": {
                     "deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
-                    "maxReceiveCount": 5,
+                    "maxReceiveCount": QUEUE_MAX_RECEIVES,
                 },
             },
         },
@@ -166,9 +173,9 @@ def _webhook_resources(prefix: str) -> dict[str, Any]:
                 "SSESpecification": {"SSEEnabled": True},
             },
         },
-        # Visibility 120 s: the consumer stops starting attempts after 40 s (15 s timeout each),
-        # so a batch ends well within the function's 60 s.
-        **_queue_pair("WebhookQueue", prefix, visibility_timeout=120),
+        # The consumer stops starting attempts after its invocation budget (chalicelib/limits.py),
+        # so a batch ends within the function's timeout, itself within this visibility timeout.
+        **_queue_pair("WebhookQueue", prefix, visibility_timeout=WEBHOOK_QUEUE_VISIBILITY_SECONDS),
     }
     resources["WebhookEventsRule"] = _rule(
         "EventBus",
@@ -306,12 +313,15 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
             "Type": "AWS::Cognito::UserPoolGroup",
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "UserPool"}},
         }
-    resources.update(_queue_pair("WorkflowTaskQueue", prefix, visibility_timeout=60))
-    resources.update(_queue_pair("WorkflowStarterQueue", prefix, visibility_timeout=60))
-    resources.update(_queue_pair("DocumentFetchQueue", prefix, visibility_timeout=120))
+    workflow_visibility = WORKFLOW_QUEUE_VISIBILITY_SECONDS
+    resources.update(_queue_pair("WorkflowTaskQueue", prefix, workflow_visibility))
+    resources.update(_queue_pair("WorkflowStarterQueue", prefix, workflow_visibility))
+    resources.update(
+        _queue_pair("DocumentFetchQueue", prefix, DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS)
+    )
     # Every committed transition is followed by Step Functions: the request path sends the task
     # token at once, and this queue retries whatever could not be sent (see workflow_runtime).
-    resources.update(_queue_pair("WorkflowSyncQueue", prefix, visibility_timeout=60))
+    resources.update(_queue_pair("WorkflowSyncQueue", prefix, workflow_visibility))
     resources["CaseStateChangedRule"] = _rule(
         "EventBus",
         f"{prefix}-case-state-changed-sync-workflow",

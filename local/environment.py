@@ -42,6 +42,7 @@ def local_environment(aws_port: int, api_port: int) -> dict[str, str]:
         "STAGE": "local",
         "RESOURCE_PREFIX": PREFIX,
         "API_KEY_PEPPER": "local-pepper",
+        "CURSOR_SIGNING_KEY": "local-cursor-key",
         "ALLOW_LOOPBACK_FETCH": "true",
         "FRONTEND_ORIGIN": f"http://localhost:{api_port}",
         "POWERTOOLS_METRICS_NAMESPACE": "KycBackoffice",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.caches import register
 from chalicelib.errors import Unauthenticated
 
 _REJECTED_SIGN_IN = {
@@ -19,6 +20,7 @@ _REJECTED_SIGN_IN = {
 }
 
 
+@register
 @functools.cache
 def cognito_client() -> Any:
     return boto3.client("cognito-idp")
@@ -98,4 +100,4 @@ class CognitoUserPool:
         )
         for group in groups:
             client.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
-        return next(a["Value"] for a in attributes if a["Name"] == "sub")
+        return cast(str, next(a["Value"] for a in attributes if a["Name"] == "sub"))

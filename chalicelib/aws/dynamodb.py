@@ -27,6 +27,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.per_thread import per_thread
+from chalicelib.caches import register
 from chalicelib.cases.inbox import (
     READ_BUDGET_FACTOR,
     InboxPage,
@@ -66,11 +67,13 @@ INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
 }
 
 
+@register
 @per_thread
 def dynamodb_resource() -> Any:
     return boto3.resource("dynamodb")
 
 
+@register
 @per_thread
 def dynamodb_table(name: str) -> Any:
     # Building a boto3 Table resource costs about a millisecond: once per table (and thread).
@@ -536,7 +539,7 @@ class DynamoCaseStore:
                 raise
 
     def list_cases(
-        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
+        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage:
         if status:
             index, condition = GSI_BY_STATUS, Key("gsi2pk").eq(f"T#{tenant_id}#S#{status}")

@@ -191,7 +191,7 @@ class DynamoWebhookStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def list_deliveries(
-        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict | None
+        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict[str, Any] | None
     ) -> DeliveryPage:
         index, key_condition, rest = _choose_index(tenant_id, where)
         kwargs: dict[str, Any] = {

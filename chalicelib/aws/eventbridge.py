@@ -8,11 +8,13 @@ from typing import Any
 
 import boto3
 
+from chalicelib.caches import register
 from chalicelib.models.events import EVENT_SOURCE, DomainEvent
 
 MAX_ENTRIES_PER_CALL = 10
 
 
+@register
 @functools.cache
 def events_client() -> Any:
     return boto3.client("events")

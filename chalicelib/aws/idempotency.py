@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from chalicelib.caches import register
 from chalicelib.errors import Conflict, Unprocessable
 
 KEEP_RESPONSES_SECONDS = 24 * 60 * 60
@@ -28,6 +29,7 @@ _CONFIG = IdempotencyConfig(
 )
 
 
+@register
 @functools.cache
 def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3.client("dynamodb"))
@@ -52,17 +54,20 @@ def run_once(
     if lambda_context is not None:
         _CONFIG.register_lambda_context(lambda_context)
 
-    @idempotent_function(
+    def once(request: dict[str, Any]) -> dict[str, Any]:
+        return action()
+
+    # Powertools types its decorator as returning Any; the wrapper keeps `once`'s signature.
+    guarded: Callable[..., dict[str, Any]] = idempotent_function(
+        once,
         data_keyword_argument="request",
         persistence_store=_persistence(table_name),
         config=_CONFIG,
         key_prefix=scope,
     )
-    def once(request: dict[str, Any]) -> dict[str, Any]:
-        return action()
 
     try:
-        return once(request={"key": f"{scope}:{key}", "payload": payload})
+        return guarded(request={"key": f"{scope}:{key}", "payload": payload})
     except IdempotencyValidationError as exc:
         raise Unprocessable("this Idempotency-Key was used with a different request") from exc
     except IdempotencyAlreadyInProgressError as exc:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.config import Config
 
+from chalicelib.caches import register
 
+
+@register
 @functools.cache
 def s3_client() -> Any:
     # SigV4 is required for presigned URLs in every region and for SSE-KMS objects.
@@ -29,9 +32,10 @@ class S3DocumentStorage:
         )
 
     def get_page(self, key: str) -> bytes:
-        return s3_client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return cast(bytes, s3_client().get_object(Bucket=self._bucket, Key=key)["Body"].read())
 
     def presigned_url(self, key: str, *, expires_in: int = 300) -> str:
-        return s3_client().generate_presigned_url(
+        url: str = s3_client().generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
         )
+        return url

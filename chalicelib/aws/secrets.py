@@ -14,12 +14,16 @@ from typing import Any
 
 import boto3
 
+from chalicelib.caches import register
 
+
+@register
 @functools.cache
 def secrets_client() -> Any:
     return boto3.client("secretsmanager")
 
 
+@register
 @functools.cache
 def secret_string(secret_id: str) -> str:
     return str(secrets_client().get_secret_value(SecretId=secret_id)["SecretString"])

@@ -9,12 +9,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.caches import register
 from chalicelib.cases.workflow_runtime import StaleTaskToken
 
 # Step Functions no longer waits on the token: used already, timed out, or the execution ended.
 STALE_TOKEN_ERRORS = {"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"}
 
 
+@register
 @functools.cache
 def sfn_client() -> Any:
     return boto3.client("stepfunctions")

@@ -9,24 +9,21 @@ from typing import Any
 
 import boto3
 
+from chalicelib.caches import register
+from chalicelib.limits import SQS_MAX_DELAY_SECONDS
 from chalicelib.models.webhooks import DeliveryMessage
 
-MAX_DELAY_SECONDS = 900  # SQS's limit on DelaySeconds
 
-
+@register
 @functools.cache
 def sqs_client() -> Any:
     return boto3.client("sqs")
 
 
+@register
 @functools.cache
 def _queue_url(name: str) -> str:
     return str(sqs_client().get_queue_url(QueueName=name)["QueueUrl"])
-
-
-def clear_caches() -> None:
-    sqs_client.cache_clear()
-    _queue_url.cache_clear()
 
 
 def message_body(message: DeliveryMessage, **extra: Any) -> str:
@@ -45,7 +42,7 @@ class SqsDeliveryQueue:
         return queue if queue.startswith(("http://", "https://")) else _queue_url(queue)
 
     def schedule(self, message: DeliveryMessage, delay_seconds: float) -> None:
-        delay = min(MAX_DELAY_SECONDS, max(0, math.ceil(delay_seconds)))
+        delay = min(SQS_MAX_DELAY_SECONDS, max(0, math.ceil(delay_seconds)))
         sqs_client().send_message(
             QueueUrl=self._url(self._queue), MessageBody=message_body(message), DelaySeconds=delay
         )

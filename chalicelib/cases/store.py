@@ -11,7 +11,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.cases.inbox import InboxPage, InboxQuery, InboxRow
 from chalicelib.cases.search import normalise, search_terms
@@ -56,7 +56,7 @@ SYNC_OWNED_FIELDS = (
 @dataclass(frozen=True)
 class CasePage:
     cases: list[Case]
-    last_key: dict | None
+    last_key: dict[str, Any] | None
     items_read: int
 
 
@@ -121,7 +121,7 @@ class CaseStore(Protocol):
         """The in-flight transition `seq` reached Step Functions: clear it."""
 
     def list_cases(
-        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
+        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage: ...
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]: ...
@@ -256,7 +256,7 @@ class InMemoryCaseStore:
                 case.execution_inflight = None
 
     def list_cases(
-        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict | None
+        self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage:
         with self._lock:
             cases = sorted(

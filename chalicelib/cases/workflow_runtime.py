@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from chalicelib.cases.store import CaseStore
 from chalicelib.errors import VersionConflict
 from chalicelib.ids import new_id, utc_now
+from chalicelib.limits import QUEUE_MAX_RECEIVES
 from chalicelib.models.case import Actor, AuditRecord, InflightTransition
 from chalicelib.observability import logger, metrics
 from chalicelib.workflows.registry import get_definition
@@ -19,14 +20,14 @@ ENGINE = Actor(type="system", id="workflow-engine")
 
 # The flag a case gets when its execution could not be moved on after every retry.
 WORKFLOW_SYNC_FAILED = "workflow_sync_failed"
-# Deliveries a sync consumer gets before its message goes to the DLQ: the queues' redrive
-# policy (`maxReceiveCount` in infra/resources.py) must match.
-MAX_RECEIVES = 5
+# Deliveries a sync consumer gets before its message goes to the DLQ (the queues' redrive policy).
+MAX_RECEIVES = QUEUE_MAX_RECEIVES
 MAX_SYNC_STEPS = 50
 MAX_FLAG_ATTEMPTS = 5
 
 # How long a sender may take between claiming a transition and clearing it before a retry may
-# take over (shorter than the sync queue's visibility timeout, so a retry finds it expired).
+# take over (shorter than the sync queue's visibility timeout, so a retry finds it expired:
+# tests/unit/test_limits.py).
 SEND_LEASE_SECONDS = 20
 
 SyncOutcome = Literal["in_sync", "waiting_for_token", "in_flight", "missing"]

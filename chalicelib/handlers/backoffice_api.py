@@ -57,7 +57,7 @@ def list_cases_route() -> Any:
         case_store(),
         params.to_query(reviewer.tenant_id, reviewer.id),
         cursor=params.cursor,
-        cursor_secret=get_settings().api_key_pepper,
+        cursor_secret=get_settings().cursor_signing_key,
     )
     name_of = reviewer_names(reviewer.tenant_id)
     body = CaseList(data=[case_row(row, name_of) for row in page.rows], next_cursor=next_cursor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -24,12 +24,14 @@ def process_sqs_batch(
     def record_handler(record: SQSRecord) -> None:
         handle(json.loads(record.body))
 
-    return process_partial_response(
+    # Powertools types the answer as a TypedDict; Lambda takes it as the plain dict it is.
+    response = process_partial_response(
         event=event,
         record_handler=record_handler,
         processor=BatchProcessor(event_type=EventType.SQS),
         context=context,
     )
+    return cast(dict[str, Any], response)
 
 
 def domain_event_from_rule_message(body: dict[str, Any]) -> DomainEvent:

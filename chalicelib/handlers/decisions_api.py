@@ -69,5 +69,5 @@ def decide_document_route(case_id: str, document_id: str) -> Any:
 @api_route(decisions_api, "/reason-codes", methods=["GET"])
 def list_reason_codes_route() -> Any:
     signed_in_reviewer(decisions_api.current_request)
-    body = ReasonCodeList(data=[ReasonCodeView(**item) for item in reason_codes()])
+    body = ReasonCodeList(data=[ReasonCodeView.model_validate(item) for item in reason_codes()])
     return json_response(body.model_dump(by_alias=True))

@@ -111,7 +111,7 @@ def list_workflows_route() -> Any:
         status=query.status,
         limit=query.limit,
         cursor=query.cursor,
-        cursor_secret=get_settings().api_key_pepper,
+        cursor_secret=get_settings().cursor_signing_key,
     )
     body = WorkflowRuntimeList(
         data=[WorkflowRuntime.from_case(case) for case in result.cases],

@@ -96,7 +96,7 @@ def list_deliveries_route() -> Any:
     admin = _admin(request)
     query = parse_query(request, DeliveryQuery)
     page: DeliveryList = deliveries.list_deliveries(
-        webhook_store(), admin.tenant_id, query, cursor_secret=get_settings().api_key_pepper
+        webhook_store(), admin.tenant_id, query, cursor_secret=get_settings().cursor_signing_key
     )
     return json_response(page.model_dump(by_alias=True))
 

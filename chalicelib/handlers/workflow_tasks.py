@@ -5,7 +5,7 @@ committed transition (`case.state_changed` -> workflow-sync queue), retrying unt
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -104,12 +104,14 @@ def _process_counting_receives(event: dict[str, Any], context: Any, handle: Any)
         count = int(record.raw_event.get("attributes", {}).get("ApproximateReceiveCount", 1))
         handle(json.loads(record.body), count)
 
-    return process_partial_response(
+    # Powertools types the answer as a TypedDict; Lambda takes it as the plain dict it is.
+    response = process_partial_response(
         event=event,
         record_handler=record_handler,
         processor=BatchProcessor(event_type=EventType.SQS),
         context=context,
     )
+    return cast(dict[str, Any], response)
 
 
 @workflow_tasks.lambda_function(name="workflow_starter")

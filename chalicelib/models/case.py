@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,7 +89,7 @@ class Case(Record):
 
     @property
     def documents(self) -> list[dict[str, Any]]:
-        return self.context.get("documents", [])
+        return cast(list[dict[str, Any]], self.context.get("documents", []))
 
     @property
     def entity_data(self) -> dict[str, Any]:

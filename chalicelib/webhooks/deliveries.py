@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from chalicelib.errors import NotFound
-from chalicelib.models.webhooks import DeliveryList, DeliveryQuery, DeliveryRecord, DeliveryView
+from chalicelib.models.webhooks import (
+    DeliveryAttempt,
+    DeliveryList,
+    DeliveryQuery,
+    DeliveryRecord,
+    DeliveryView,
+)
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.webhooks.store import DeliveryFilter, WebhookStore
 
 
-def delivery_view(record: DeliveryRecord, attempts: list | None = None) -> DeliveryView:
+def delivery_view(
+    record: DeliveryRecord, attempts: list[DeliveryAttempt] | None = None
+) -> DeliveryView:
     fields = record.model_dump(exclude={"tenant_id", "payload"})
     return DeliveryView(**fields, attempt_log=attempts)
 

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import stable_id, utc_now
+from chalicelib.limits import SQS_MAX_DELAY_SECONDS, WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
 from chalicelib.models.case import Case
 from chalicelib.models.events import DomainEvent
 from chalicelib.models.webhooks import (
@@ -47,7 +48,6 @@ from chalicelib.webhooks.subscriptions import (
     targets_for,
 )
 
-MAX_SQS_DELAY_SECONDS = 900
 EARLY_TOLERANCE_SECONDS = 0.5  # SQS delays are whole seconds; do not re-queue for a rounding
 
 
@@ -70,7 +70,7 @@ class WebhookDispatcher:
     cases: CaseReader
     default: DefaultSubscription
     delays: Sequence[float]
-    timeout_seconds: float = 15.0
+    timeout_seconds: float = WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
     clock: Callable[[], float] = time.time
     rng: Callable[[], float] = random.random
     # Monotonic deadline of the current invocation: an attempt that might not finish before it is
@@ -137,7 +137,7 @@ class WebhookDispatcher:
             return  # finished, or a duplicate of an attempt already made
         remaining = message.not_before - self.clock()
         if remaining > EARLY_TOLERANCE_SECONDS:
-            self.queue.schedule(message, min(MAX_SQS_DELAY_SECONDS, remaining))
+            self.queue.schedule(message, min(SQS_MAX_DELAY_SECONDS, remaining))
             return
         self._attempt(record, message.attempt)
 
@@ -279,7 +279,7 @@ class WebhookDispatcher:
             metrics.add_metric(name="WebhooksRetried", unit="Count", value=1)
             self.queue.schedule(
                 self._message(updated, attempt + 1, not_before),
-                min(MAX_SQS_DELAY_SECONDS, retry_in or 0),
+                min(SQS_MAX_DELAY_SECONDS, retry_in or 0),
             )
         else:
             metrics.add_metric(name="WebhooksFailed", unit="Count", value=1)

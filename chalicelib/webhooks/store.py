@@ -65,7 +65,7 @@ class WebhookStore(Protocol):
     def list_attempts(self, tenant_id: str, delivery_id: str) -> list[DeliveryAttempt]: ...
 
     def list_deliveries(
-        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict | None
+        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict[str, Any] | None
     ) -> DeliveryPage: ...
 
 
@@ -135,7 +135,7 @@ class InMemoryWebhookStore:
             return list(self.attempts.get((tenant_id, delivery_id), []))
 
     def list_deliveries(
-        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict | None
+        self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict[str, Any] | None
     ) -> DeliveryPage:
         with self._lock:
             rows = sorted(

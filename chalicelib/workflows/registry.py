@@ -6,6 +6,7 @@ import functools
 import json
 from pathlib import Path
 
+from chalicelib.caches import register
 from chalicelib.workflows.definition import WorkflowDefinition, WorkflowDefinitionError
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -15,6 +16,7 @@ class UnknownWorkflowDefinition(LookupError):
     pass
 
 
+@register
 @functools.cache
 def bundled_definitions() -> tuple[WorkflowDefinition, ...]:
     definitions = tuple(

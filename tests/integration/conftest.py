@@ -15,6 +15,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from chalicelib import caches
 from infra.resources import describe_resources
 from local.environment import PREFIX, REGION
 from local.moto_patches import serialise_dynamodb
@@ -31,31 +32,10 @@ TEST_ENV = {
     "STAGE": "test",
     "RESOURCE_PREFIX": PREFIX,
     "API_KEY_PEPPER": "test-pepper",
+    "CURSOR_SIGNING_KEY": "test-cursor-key",
     "ALLOW_LOOPBACK_FETCH": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KycBackofficeTest",
 }
-
-
-def _clear_client_caches() -> None:
-    from chalicelib import dependencies
-    from chalicelib.aws import cognito, dynamodb, eventbridge, idempotency, s3, stepfunctions
-
-    for cached in (
-        dynamodb.dynamodb_resource,
-        dynamodb.dynamodb_table,
-        s3.s3_client,
-        eventbridge.events_client,
-        stepfunctions.sfn_client,
-        idempotency._persistence,
-        dependencies._case_store,
-        dependencies._token_verifier,
-        cognito.cognito_client,
-    ):
-        cached.cache_clear()
-    from chalicelib.aws import webhook_queue
-
-    webhook_queue.clear_caches()  # webhooks: the SQS client and queue URLs
-    dependencies._webhook_sender.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +55,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[L
     for key, value in TEST_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("COGNITO_JWKS_URL", moto_jwks_url)
-    _clear_client_caches()
+    caches.reset_all()
     serialise_dynamodb()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(
@@ -88,7 +68,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[L
         seed_tenants()
         seed_reviewers()
         yield provisioner
-    _clear_client_caches()
+    caches.reset_all()
 
 
 @pytest.fixture

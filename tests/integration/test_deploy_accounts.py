@@ -24,10 +24,9 @@ def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for key, value in AWS_ENV.items():
         monkeypatch.setenv(key, value)
-    from chalicelib.aws import cognito, dynamodb
+    from chalicelib import caches
 
-    cognito.cognito_client.cache_clear()
-    dynamodb.dynamodb_resource.cache_clear()
+    caches.reset_all()
     with mock_aws():
         provisioner: LocalProvisioner = provision(
             describe_resources(PREFIX, frontend_origins=[]), REGION
@@ -43,8 +42,7 @@ def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
             "FrontendUrl": "https://d111.cloudfront.net",
         }
         yield outputs
-    cognito.cognito_client.cache_clear()
-    dynamodb.dynamodb_resource.cache_clear()
+    caches.reset_all()
 
 
 def test_admin_is_created_in_cognito_and_the_reviewer_directory(

@@ -308,6 +308,18 @@ class TestListing:
         acme = api.as_tenant("acme-secret")
         assert acme.get(f"/api/v1/external/workflows?cursor={cursor}").status_code == 400
 
+    def test_cursors_are_signed_with_their_own_key_not_the_api_key_pepper(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for n in range(2):
+            api.post(RUN, individual_run(f"p-{n}"))
+        cursor = json.loads(api.get("/api/v1/external/workflows?limit=1").body)["nextCursor"]
+        assert api.get(f"/api/v1/external/workflows?limit=1&cursor={cursor}").status_code == 200
+        # Rotating the cursor key voids the cursors clients hold; their API keys keep working.
+        monkeypatch.setenv("CURSOR_SIGNING_KEY", "rotated-cursor-key")
+        assert api.get(f"/api/v1/external/workflows?limit=1&cursor={cursor}").status_code == 400
+        assert api.get("/api/v1/external/workflows?limit=1").status_code == 200
+
     def test_bad_query_is_400(self, api: Api) -> None:
         response = api.get("/api/v1/external/workflows?limit=0&status=weird")
         assert response.status_code == 400

@@ -146,7 +146,7 @@ def test_secrets_are_generated_in_secrets_manager_and_never_in_the_environment(
     resources: dict,
 ) -> None:
     secrets = of_type(resources, "AWS::SecretsManager::Secret")
-    assert {"ApiKeyPepperSecret", "WebhookSecret"} <= set(secrets)
+    assert {"ApiKeyPepperSecret", "CursorSigningKeySecret", "WebhookSecret"} <= set(secrets)
     for secret in secrets.values():
         assert "GenerateSecretString" in secret["Properties"]
         assert "SecretString" not in secret["Properties"]
@@ -154,7 +154,9 @@ def test_secrets_are_generated_in_secrets_manager_and_never_in_the_environment(
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["API_KEY_PEPPER_SECRET_ARN"] == {"Ref": "ApiKeyPepperSecret"}
         assert variables["WEBHOOK_SECRET_ARN"] == {"Ref": "WebhookSecret"}
-        assert "API_KEY_PEPPER" not in variables and "WEBHOOK_SECRET" not in variables
+        assert variables["CURSOR_SIGNING_KEY_SECRET_ARN"] == {"Ref": "CursorSigningKeySecret"}
+        for name in ("API_KEY_PEPPER", "WEBHOOK_SECRET", "CURSOR_SIGNING_KEY"):
+            assert name not in variables
 
 
 # -- messaging: every queue has a DLQ, every consumer reports partial batch failures --------------
@@ -498,14 +500,13 @@ def test_cloudformation_deploys_what_the_local_stack_provisions(
 # -- the secrets adapter --------------------------------------------------------------------------
 @pytest.fixture
 def secrets(aws_env: None) -> Iterator[Any]:
+    from chalicelib import caches
     from chalicelib.aws import secrets as adapter
 
-    adapter.secrets_client.cache_clear()
-    adapter.secret_string.cache_clear()
+    caches.reset_all()
     with mock_aws():
         yield adapter
-    adapter.secrets_client.cache_clear()
-    adapter.secret_string.cache_clear()
+    caches.reset_all()
 
 
 def test_settings_come_from_the_named_secret_in_the_cloud_and_the_variable_locally(
@@ -528,6 +529,46 @@ def test_config_reads_the_pepper_from_secrets_manager_in_the_cloud(
     monkeypatch.delenv("API_KEY_PEPPER", raising=False)
     monkeypatch.setenv("API_KEY_PEPPER_SECRET_ARN", arn)
     assert get_settings().api_key_pepper == "s3cret"
+
+
+def test_cursors_are_signed_with_a_secret_of_their_own_in_the_cloud(
+    secrets: Any, monkeypatch: pytest.MonkeyPatch, resources: dict
+) -> None:
+    from chalicelib.config import get_settings
+
+    client = boto3.client("secretsmanager")
+    pepper = client.create_secret(Name="pepper", SecretString="s3cret")["ARN"]
+    cursor_key = client.create_secret(Name="cursor-key", SecretString="curs0r")["ARN"]
+    monkeypatch.setenv("API_KEY_PEPPER_SECRET_ARN", pepper)
+    monkeypatch.setenv("CURSOR_SIGNING_KEY_SECRET_ARN", cursor_key)
+    assert get_settings().cursor_signing_key == "curs0r"
+    # The API signs cursors, so its role (and only its role) may read that secret.
+    readers = {
+        logical_id
+        for logical_id, role in of_type(resources, "AWS::IAM::Role").items()
+        for statement in policy_statements(role)
+        if {"Ref": "CursorSigningKeySecret"} in as_list(statement.get("Resource", []))
+    }
+    assert readers == {"APIHandlerRole"}
+
+
+def test_settings_read_no_secret_until_one_is_asked_for(
+    secrets: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every function gets every secret's ARN but may read only the secrets it uses: building
+    the settings (every consumer does, for its table or bus) must not read any."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.config import get_settings
+
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:not-readable-AbCdEf"
+    for name in ("API_KEY_PEPPER", "CURSOR_SIGNING_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(f"{name}_SECRET_ARN", missing)
+    settings = get_settings()
+    assert settings.cases_table and settings.event_bus
+    with pytest.raises(ClientError):
+        _ = settings.api_key_pepper
 
 
 def test_function_environment_fits_lambdas_4_kb_limit(resources: dict) -> None:
