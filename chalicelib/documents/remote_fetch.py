@@ -232,11 +232,14 @@ def _read_body(response: httpx.Response, policy: FetchPolicy, deadline: float) -
 
 
 def _content_type(content: bytes, response: httpx.Response, policy: FetchPolicy) -> str:
-    """The sniffed type of the bytes, else the declared media type; must be allowed."""
+    """The type the bytes are (by their magic number); the declared type is never trusted, so
+    HTML or script labelled `image/png` is not stored (and later served) as an image."""
     declared = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    content_type = sniff_content_type(content) or declared
-    if content_type not in policy.allowed_content_types:
-        raise FetchFailed("content_type_not_allowed", content_type or "unknown")
+    content_type = sniff_content_type(content)
+    if content_type is None and declared in policy.allowed_content_types:
+        raise FetchFailed("content_mismatch", f"declared {declared} but the bytes are not one")
+    if content_type is None or content_type not in policy.allowed_content_types:
+        raise FetchFailed("content_type_not_allowed", content_type or declared or "unknown")
     return content_type
 
 

@@ -314,6 +314,33 @@ def test_sniffed_type_wins_over_the_declared_one() -> None:
     assert fetched.content_type == "image/png"
 
 
+@pytest.mark.parametrize(
+    ("body", "declared"),
+    [
+        (b"<html><script>alert(1)</script></html>", "image/png"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/jpeg"),
+        (b"just text", "application/pdf"),
+        (b"RIFF\x00\x00\x00\x00WAVE", "image/webp"),
+        (PNG[1:], "image/png"),  # a magic number off by one byte is no magic number
+    ],
+    ids=["html-as-png", "svg-as-jpeg", "text-as-pdf", "wav-as-webp", "shifted-png"],
+)
+def test_bytes_that_are_not_the_declared_type_are_a_content_mismatch(
+    body: bytes, declared: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": declared})
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(
+            "https://a.example.com/p",
+            resolve=fake_resolver({"a.example.com": [PUBLIC_IP]}),
+            transport=httpx.MockTransport(handler),
+        )
+    assert failed.value.reason == "content_mismatch"
+    assert declared in str(failed.value)
+
+
 # --- a real loopback server ------------------------------------------------------------------
 
 
@@ -344,6 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200, PNG + b"\x00" * 5000, "image/png", length=False
             ),
             "/page.html": lambda: self._send(200, b"<html>hi</html>", "text/html; charset=utf-8"),
+            "/disguised.png": lambda: self._send(200, b"<html>hi</html>", "image/png"),
             "/to-metadata": lambda: self._redirect("http://169.254.169.254/latest/meta-data/"),
             "/to-page": lambda: self._redirect("/page.png"),
             "/loop": lambda: self._redirect("/loop"),
@@ -405,6 +433,12 @@ def test_html_is_not_an_allowed_content_type(server_url: str) -> None:
     with pytest.raises(FetchFailed) as failed:
         fetch_remote_file(f"{server_url}/page.html", LOOPBACK_OK)
     assert failed.value.reason == "content_type_not_allowed"
+
+
+def test_html_labelled_as_png_is_a_content_mismatch(server_url: str) -> None:
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(f"{server_url}/disguised.png", LOOPBACK_OK)
+    assert failed.value.reason == "content_mismatch"
 
 
 def test_redirect_to_the_metadata_service_is_refused(server_url: str) -> None:
