@@ -52,7 +52,8 @@ _NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchRefused(Exception):
-    """The URL points somewhere we must never connect to (nothing was sent)."""
+    """The URL points somewhere we must never connect to, or its host has no address
+    (NXDOMAIN, reason `unresolvable_host`); nothing was sent."""
 
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(message or reason)
@@ -60,7 +61,8 @@ class FetchRefused(Exception):
 
 
 class FetchFailed(Exception):
-    """The URL was acceptable but the download did not yield an acceptable page."""
+    """The URL was acceptable (or could not be judged yet: `dns_unavailable` when the resolver
+    failed for now) but the download did not yield an acceptable page."""
 
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(message or reason)
@@ -138,6 +140,21 @@ def _default_port(parsed: httpx.URL) -> int:
     return parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
+# getaddrinfo errors meaning the resolver could not answer now (SERVFAIL, timeout, local
+# trouble), as opposed to EAI_NONAME/EAI_NODATA: the name has no address (NXDOMAIN).
+_TEMPORARY_DNS_ERRORS = frozenset(
+    getattr(socket, name)
+    for name in ("EAI_AGAIN", "EAI_FAIL", "EAI_MEMORY", "EAI_SYSTEM")
+    if hasattr(socket, name)
+)
+
+
+def _is_temporary_dns_failure(exc: Exception) -> bool:
+    if isinstance(exc, socket.gaierror):
+        return exc.errno in _TEMPORARY_DNS_ERRORS
+    return isinstance(exc, TimeoutError)
+
+
 def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]:
     """Resolve the host and require every answer to be allowed; returns the vetted IPs.
 
@@ -148,6 +165,9 @@ def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]
     try:
         answers = resolve(host, _default_port(parsed))
     except (OSError, UnicodeError, ValueError) as exc:  # socket.gaierror is an OSError
+        if _is_temporary_dns_failure(exc):
+            # Nothing is known about the address yet: a failure to retry, not a refusal.
+            raise FetchFailed("dns_unavailable", f"{host}: {exc}") from exc
         raise FetchRefused("unresolvable_host", f"{host}: {exc}") from exc
     vetted: list[str] = []
     for answer in answers:
@@ -169,7 +189,8 @@ def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]
 def check_url_allowed(
     url: str, policy: FetchPolicy, resolve: Resolver = socket.getaddrinfo
 ) -> list[str]:
-    """Vet `url` for fetching; returns the allowed IP addresses or raises FetchRefused."""
+    """Vet `url` for fetching; returns the allowed IP addresses or raises FetchRefused (or
+    FetchFailed `dns_unavailable` when DNS cannot answer right now)."""
     return _vet(_parse_url(url), policy, resolve)
 
 

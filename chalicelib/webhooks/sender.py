@@ -12,7 +12,7 @@ import httpx
 
 from chalicelib.documents.remote_fetch import Resolver, pinned_request
 from chalicelib.webhooks.retry import parse_retry_after
-from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
+from chalicelib.webhooks.urls import WebhookHostUnresolved, WebhookUrlRefused, vet_webhook_url
 
 MAX_RESPONSE_BYTES = 64 * 1024  # read (and drop) at most this much, so keep-alive can reuse it
 
@@ -21,7 +21,8 @@ MAX_RESPONSE_BYTES = 64 * 1024  # read (and drop) at most this much, so keep-ali
 class SendResult:
     status_code: int | None = None
     latency_ms: float = 0.0
-    error: str | None = None  # "timeout: ...", "connection_error: ...", "refused:<reason>: ..."
+    # "timeout: ...", "connection_error: ...", "dns_error:<reason>: ...", "refused:<reason>: ..."
+    error: str | None = None
     retry_after: float | None = None
     refused: bool = False
 
@@ -67,6 +68,9 @@ class HttpWebhookSender:
         started = time.perf_counter()
         try:
             addresses = vet_webhook_url(url, allow_local=self._allow_local, resolve=self._resolve)
+        except WebhookHostUnresolved as exc:
+            # Retried like a connection error: only a forbidden address is a refusal.
+            return SendResult(latency_ms=_ms(started), error=f"dns_error:{exc.reason}: {exc}")
         except WebhookUrlRefused as exc:
             return SendResult(error=f"refused:{exc.reason}: {exc}", refused=True)
         parsed = httpx.URL(url)

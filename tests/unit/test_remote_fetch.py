@@ -129,6 +129,29 @@ def test_unresolvable_host_is_refused() -> None:
     assert refused.value.reason == "unresolvable_host"
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+        socket.gaierror(socket.EAI_FAIL, "Non-recoverable failure in name resolution"),
+        TimeoutError("resolver timed out"),
+    ],
+    ids=["eai-again", "eai-fail", "timeout"],
+)
+def test_a_resolver_failure_is_a_fetch_failure_not_a_refusal(error: Exception) -> None:
+    """DNS that cannot answer right now says nothing about where the host points."""
+
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise error
+
+    with pytest.raises(FetchFailed) as failed:
+        check_url_allowed("https://flaky.example.com/p.png", FetchPolicy(), resolve)
+    assert failed.value.reason == "dns_unavailable"
+    with pytest.raises(FetchFailed) as failed_fetch:
+        fetch_remote_file("https://flaky.example.com/p.png", resolve=resolve)
+    assert failed_fetch.value.reason == "dns_unavailable"
+
+
 def test_empty_resolution_is_refused() -> None:
     resolve = fake_resolver({"empty.example.com": []})
     with pytest.raises(FetchRefused) as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -58,6 +59,22 @@ def test_unresolvable_hosts_are_refused() -> None:
     with pytest.raises(WebhookUrlRefused) as refused:
         vet_webhook_url("https://nope.invalid/in", allow_local=False, resolve=fail)
     assert refused.value.reason == "unresolvable_host"
+
+
+def test_a_subscription_whose_host_dns_cannot_answer_now_is_a_400_not_a_500() -> None:
+    def flaky(host: str, port: int) -> list[tuple[Any, ...]]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    with pytest.raises(InvalidRequest) as refused:
+        create_subscription(
+            InMemoryWebhookStore(),
+            "demo",
+            CreateSubscriptionRequest(url="https://hooks.example.com/in"),
+            created_by="admin",
+            allow_local=False,
+            resolve=flaky,
+        )
+    assert refused.value.details[0]["type"] == "dns_unavailable"
 
 
 def test_public_https_urls_are_accepted() -> None:
