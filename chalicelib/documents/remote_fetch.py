@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -202,6 +205,7 @@ def pinned_request(
     *,
     headers: dict[str, str],
     content: bytes | None = None,
+    timeout: float | None = None,
 ) -> httpx.Request:
     """A request to the vetted `ip` that still looks (Host header, TLS SNI and certificate
     verification) like `parsed`, so DNS that changes after the check cannot steer it."""
@@ -215,19 +219,103 @@ def pinned_request(
         content=content,
         headers={**headers, "Host": parsed.netloc.decode("ascii")},
         extensions=extensions,
+        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
     )
 
 
-def _send_pinned(client: httpx.Client, parsed: httpx.URL, addresses: list[str]) -> httpx.Response:
+class PinnedClients:
+    """Sends pinned requests, reusing a connection only for the host it was opened for.
+
+    A pinned request's URL carries the vetted IP and httpx pools connections by URL origin, so
+    one shared client would hand a connection opened (SNI sent, certificate verified) for
+    `a.example` to a request for `b.example` on the same IP and port: one tenant's request on
+    another's TLS session. Hence one client per (scheme, host name, port), each pooling by the
+    pinned IP: a connection is reused only for the same (scheme, host name, port, IP).
+
+    `transport` is a test double shared by every host; real clients each get their own pool.
+    `verify` is the trust store (tests pass a context trusting their own CA).
+    """
+
+    def __init__(
+        self,
+        timeout_seconds: float,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | None = None,
+        max_hosts: int = 128,
+    ) -> None:
+        self._timeout = timeout_seconds
+        self._transport = transport
+        self._verify = verify
+        self._max_hosts = max_hosts
+        self._lock = threading.Lock()
+        self._clients: OrderedDict[tuple[str, str, int], httpx.Client] = OrderedDict()
+
+    def _client(self, parsed: httpx.URL) -> httpx.Client:
+        key = (parsed.scheme, parsed.raw_host.decode("ascii").lower(), _default_port(parsed))
+        with self._lock:
+            client = self._clients.get(key)
+            if client is not None:
+                self._clients.move_to_end(key)
+                return client
+            if self._verify is None:
+                # One trust store for all hosts: loading it per client costs milliseconds each.
+                self._verify = httpx.create_ssl_context(trust_env=False)
+            # trust_env=False: no proxies or .netrc credentials from the environment.
+            client = httpx.Client(
+                transport=self._transport,
+                verify=self._verify,
+                timeout=httpx.Timeout(self._timeout),
+                follow_redirects=False,
+                trust_env=False,
+            )
+            self._clients[key] = client
+            if len(self._clients) > self._max_hosts:
+                _, evicted = self._clients.popitem(last=False)
+                evicted.close()
+            return client
+
+    def send(
+        self,
+        method: str,
+        parsed: httpx.URL,
+        ip: str,
+        *,
+        headers: dict[str, str],
+        content: bytes | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send to `ip` as `parsed`; the response is streamed (the caller reads and closes)."""
+        client = self._client(parsed)
+        request = pinned_request(
+            client, method, parsed, ip, headers=headers, content=content, timeout=timeout
+        )
+        return client.send(request, stream=True)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), OrderedDict()
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> PinnedClients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _send_pinned(
+    clients: PinnedClients, parsed: httpx.URL, addresses: list[str], timeout: float
+) -> httpx.Response:
     """Send to the first vetted address that accepts a connection."""
     last_error: httpx.ConnectError | None = None
     for ip in addresses:
         try:
             # Ask for the raw bytes: the size cap then bounds what we actually hold in memory.
-            request = pinned_request(
-                client, "GET", parsed, ip, headers={"Accept-Encoding": "identity"}
+            return clients.send(
+                "GET", parsed, ip, headers={"Accept-Encoding": "identity"}, timeout=timeout
             )
-            return client.send(request, stream=True)
         except httpx.ConnectError as exc:
             last_error = exc
     raise FetchFailed("connection_error", str(last_error))
@@ -270,24 +358,23 @@ def fetch_remote_file(
     *,
     resolve: Resolver = socket.getaddrinfo,
     transport: httpx.BaseTransport | None = None,
+    verify: ssl.SSLContext | None = None,
 ) -> FetchedFile:
     """Download `url` under `policy`, vetting every hop; raises FetchRefused or FetchFailed."""
     deadline = time.monotonic() + policy.timeout_seconds
     current = url
-    # trust_env=False: no proxies or .netrc credentials from the environment.
-    with httpx.Client(
-        transport=transport,
-        timeout=httpx.Timeout(policy.timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
-    ) as client:
+    # Per host, as for webhooks: a redirect to another name on the same address is a new connection.
+    with PinnedClients(policy.timeout_seconds, transport=transport, verify=verify) as clients:
         for _hop in range(policy.max_redirects + 1):
             parsed = _parse_url(current)
             addresses = _vet(parsed, policy, resolve)
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise FetchFailed("timeout", "download exceeded the time limit")
             try:
-                response = _send_pinned(client, parsed, addresses)
+                # Each wait (connect, each read) is bounded by what is left of the whole fetch, so
+                # redirects cannot stretch it: see FetchPolicy.longest_fetch_seconds.
+                response = _send_pinned(clients, parsed, addresses, timeout=left)
                 try:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECT_STATUSES and location:
