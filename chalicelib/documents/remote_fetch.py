@@ -16,10 +16,11 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 
 from chalicelib.documents.content_types import ALLOWED_PAGE_TYPES, sniff_content_type
@@ -205,7 +206,6 @@ def pinned_request(
     *,
     headers: dict[str, str],
     content: bytes | None = None,
-    timeout: float | None = None,
 ) -> httpx.Request:
     """A request to the vetted `ip` that still looks (Host header, TLS SNI and certificate
     verification) like `parsed`, so DNS that changes after the check cannot steer it."""
@@ -219,8 +219,75 @@ def pinned_request(
         content=content,
         headers={**headers, "Host": parsed.netloc.decode("ascii")},
         extensions=extensions,
-        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
     )
+
+
+def _until(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the fetch's time limit has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every wait ends by the deadline. httpx's timeouts restart with each read,
+    so a server dripping a byte at a time (in the headers too, where no body loop can check the
+    clock) would otherwise hold a fetch for as long as it likes."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _until(self._deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _until(self._deadline, timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = _until(self._deadline, timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, wait), self._deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self._backend = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = _until(self._deadline, timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, wait, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+
+def _deadline_transport(verify: ssl.SSLContext, deadline: float) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    # httpx takes no network backend but its connection pool does (httpx 0.28 keeps the pool in
+    # `_pool`; tests/unit/test_remote_fetch.py's header-dripping server guards this wiring).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=verify, network_backend=_DeadlineBackend(deadline)
+    )
+    return transport
 
 
 class PinnedClients:
@@ -233,7 +300,8 @@ class PinnedClients:
     pinned IP: a connection is reused only for the same (scheme, host name, port, IP).
 
     `transport` is a test double shared by every host; real clients each get their own pool.
-    `verify` is the trust store (tests pass a context trusting their own CA).
+    `verify` is the trust store (tests pass a context trusting their own CA). `deadline` (a
+    `time.monotonic()` value) ends every connect, handshake, read and write by then.
     """
 
     def __init__(
@@ -242,11 +310,13 @@ class PinnedClients:
         *,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | None = None,
+        deadline: float | None = None,
         max_hosts: int = 128,
     ) -> None:
         self._timeout = timeout_seconds
         self._transport = transport
         self._verify = verify
+        self._deadline = deadline
         self._max_hosts = max_hosts
         self._lock = threading.Lock()
         self._clients: OrderedDict[tuple[str, str, int], httpx.Client] = OrderedDict()
@@ -261,9 +331,12 @@ class PinnedClients:
             if self._verify is None:
                 # One trust store for all hosts: loading it per client costs milliseconds each.
                 self._verify = httpx.create_ssl_context(trust_env=False)
+            transport = self._transport
+            if transport is None and self._deadline is not None:
+                transport = _deadline_transport(self._verify, self._deadline)
             # trust_env=False: no proxies or .netrc credentials from the environment.
             client = httpx.Client(
-                transport=self._transport,
+                transport=transport,
                 verify=self._verify,
                 timeout=httpx.Timeout(self._timeout),
                 follow_redirects=False,
@@ -283,13 +356,10 @@ class PinnedClients:
         *,
         headers: dict[str, str],
         content: bytes | None = None,
-        timeout: float | None = None,
     ) -> httpx.Response:
         """Send to `ip` as `parsed`; the response is streamed (the caller reads and closes)."""
         client = self._client(parsed)
-        request = pinned_request(
-            client, method, parsed, ip, headers=headers, content=content, timeout=timeout
-        )
+        request = pinned_request(client, method, parsed, ip, headers=headers, content=content)
         return client.send(request, stream=True)
 
     def close(self) -> None:
@@ -305,17 +375,13 @@ class PinnedClients:
         self.close()
 
 
-def _send_pinned(
-    clients: PinnedClients, parsed: httpx.URL, addresses: list[str], timeout: float
-) -> httpx.Response:
+def _send_pinned(clients: PinnedClients, parsed: httpx.URL, addresses: list[str]) -> httpx.Response:
     """Send to the first vetted address that accepts a connection."""
     last_error: httpx.ConnectError | None = None
     for ip in addresses:
         try:
             # Ask for the raw bytes: the size cap then bounds what we actually hold in memory.
-            return clients.send(
-                "GET", parsed, ip, headers={"Accept-Encoding": "identity"}, timeout=timeout
-            )
+            return clients.send("GET", parsed, ip, headers={"Accept-Encoding": "identity"})
         except httpx.ConnectError as exc:
             last_error = exc
     raise FetchFailed("connection_error", str(last_error))
@@ -364,17 +430,16 @@ def fetch_remote_file(
     deadline = time.monotonic() + policy.timeout_seconds
     current = url
     # Per host, as for webhooks: a redirect to another name on the same address is a new connection.
-    with PinnedClients(policy.timeout_seconds, transport=transport, verify=verify) as clients:
+    with PinnedClients(
+        policy.timeout_seconds, transport=transport, verify=verify, deadline=deadline
+    ) as clients:
         for _hop in range(policy.max_redirects + 1):
             parsed = _parse_url(current)
             addresses = _vet(parsed, policy, resolve)
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() > deadline:
                 raise FetchFailed("timeout", "download exceeded the time limit")
             try:
-                # Each wait (connect, each read) is bounded by what is left of the whole fetch, so
-                # redirects cannot stretch it: see FetchPolicy.longest_fetch_seconds.
-                response = _send_pinned(clients, parsed, addresses, timeout=left)
+                response = _send_pinned(clients, parsed, addresses)
                 try:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECT_STATUSES and location:

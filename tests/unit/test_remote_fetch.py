@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import threading
@@ -480,6 +481,45 @@ def test_loopback_server_is_refused_without_allow_loopback(server_url: str) -> N
     with pytest.raises(FetchRefused) as refused:
         fetch_remote_file(f"{server_url}/page.png")
     assert refused.value.reason == "loopback_address"
+
+
+@pytest.fixture
+def header_dripper() -> Iterator[str]:
+    """A server that answers its status line, then drips a header a byte at a time for up to
+    5 s before finishing with a PNG: every read gets data well within any per-read timeout."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                for _ in range(100):
+                    if stop.wait(0.05):
+                        return
+                    connection.sendall(b"x")
+                connection.sendall(
+                    b"\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % len(PNG) + PNG
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/p.png"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def test_a_fetch_ends_at_its_time_limit_even_when_the_headers_drip(header_dripper: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(header_dripper, FetchPolicy(timeout_seconds=0.5, allow_loopback=True))
+    assert failed.value.reason == "timeout"
+    assert time.monotonic() - started < 2
 
 
 def test_connection_refused_is_a_connection_error() -> None:
