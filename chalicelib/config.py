@@ -23,6 +23,8 @@ class Settings:
     cases_table: str
     idempotency_table: str
     documents_bucket: str
+    # URL (cloud: DOCUMENT_FETCH_QUEUE_URL) or name (local): where unfinished work is handed back.
+    document_fetch_queue: str
     event_bus: str
     state_machine_arn_prefix: str
     allow_loopback_fetch: bool
@@ -67,6 +69,7 @@ def get_settings() -> Settings:
         cases_table=env.get("CASES_TABLE", f"{prefix}-cases"),
         idempotency_table=env.get("IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
         documents_bucket=env.get("DOCUMENTS_BUCKET", f"{prefix}-documents"),
+        document_fetch_queue=env.get("DOCUMENT_FETCH_QUEUE_URL") or f"{prefix}-document-fetch",
         event_bus=env.get("EVENT_BUS", f"{prefix}-events"),
         state_machine_arn_prefix=env.get(
             "STATE_MACHINE_ARN_PREFIX",

@@ -14,6 +14,7 @@ from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.aws.secrets import secret_or_env
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.aws.webhook_queue import SqsDeliveryQueue
+from chalicelib.aws.work_queue import SqsWorkQueue
 from chalicelib.caches import register
 from chalicelib.config import get_settings, get_webhook_settings
 from chalicelib.webhooks.delivery import WebhookDispatcher
@@ -41,6 +42,10 @@ def reviewer_directory() -> DynamoReviewerDirectory:
 
 def document_storage() -> S3DocumentStorage:
     return S3DocumentStorage(get_settings().documents_bucket)
+
+
+def document_fetch_queue() -> SqsWorkQueue:
+    return SqsWorkQueue(get_settings().document_fetch_queue)
 
 
 def event_publisher() -> EventBridgePublisher:

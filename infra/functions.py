@@ -214,6 +214,8 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
         "document_fetch": [
             table("CasesTable", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
             bucket_objects(resources, "DocumentsBucket", ("s3:PutObject",)),
+            # Work its time budget could not cover goes back to its own queue as a new message.
+            queue("DocumentFetchQueue", ("sqs:SendMessage",)),
         ],
         "webhook_delivery": [
             webhook_store,

@@ -26,8 +26,14 @@ STREAM_IDLE_SECONDS = 0.1
 STREAM_MAX_ATTEMPTS = 5
 
 
+# Chalice's default function timeout, which the deploy keeps for the consumers (infra/cloud.py);
+# consumers budget their work by the context's remaining time.
+FUNCTION_TIMEOUT_MS = 60_000
+
+
 def invoke(app: Chalice, function: str, event: dict[str, Any]) -> Any:
-    return app.handler_map[function](event, LambdaContext(function, memory_size=512))
+    context = LambdaContext(function, memory_size=512, max_runtime_ms=FUNCTION_TIMEOUT_MS)
+    return app.handler_map[function](event, context)
 
 
 class Pump:

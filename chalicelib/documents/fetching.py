@@ -24,8 +24,10 @@ def fetch_pending_pages(
     tenant_id: str,
     case_id: str,
     fetch: Callable[[str], FetchedFile],
+    has_time: Callable[[], bool] = lambda: True,
 ) -> dict[str, str]:
-    """Fetch every pending page of the case; returns page id -> resulting status."""
+    """Fetch every pending page of the case while `has_time()` allows another fetch; returns
+    page id -> resulting status, `pending` for the pages left for a later invocation."""
     case = store.get_case(tenant_id, case_id)
     if case is None:
         return {}
@@ -34,6 +36,9 @@ def fetch_pending_pages(
     }
     outcome: dict[str, str] = {}
     for page_id, uri in case.pending_pages():
+        if not has_time():
+            outcome[page_id] = "pending"
+            continue
         document_id = document_of_page.get(page_id, "unknown")
         now = utc_now()
         try:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 
 from chalicelib.documents.content_types import ALLOWED_PAGE_TYPES, sniff_content_type
@@ -52,7 +56,8 @@ _NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchRefused(Exception):
-    """The URL points somewhere we must never connect to (nothing was sent)."""
+    """The URL points somewhere we must never connect to, or its host has no address
+    (NXDOMAIN, reason `unresolvable_host`); nothing was sent."""
 
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(message or reason)
@@ -60,7 +65,8 @@ class FetchRefused(Exception):
 
 
 class FetchFailed(Exception):
-    """The URL was acceptable but the download did not yield an acceptable page."""
+    """The URL was acceptable (or could not be judged yet: `dns_unavailable` when the resolver
+    failed for now) but the download did not yield an acceptable page."""
 
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(message or reason)
@@ -138,6 +144,21 @@ def _default_port(parsed: httpx.URL) -> int:
     return parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
+# getaddrinfo errors meaning the resolver could not answer now (SERVFAIL, timeout, local
+# trouble), as opposed to EAI_NONAME/EAI_NODATA: the name has no address (NXDOMAIN).
+_TEMPORARY_DNS_ERRORS = frozenset(
+    getattr(socket, name)
+    for name in ("EAI_AGAIN", "EAI_FAIL", "EAI_MEMORY", "EAI_SYSTEM")
+    if hasattr(socket, name)
+)
+
+
+def _is_temporary_dns_failure(exc: Exception) -> bool:
+    if isinstance(exc, socket.gaierror):
+        return exc.errno in _TEMPORARY_DNS_ERRORS
+    return isinstance(exc, TimeoutError)
+
+
 def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]:
     """Resolve the host and require every answer to be allowed; returns the vetted IPs.
 
@@ -148,6 +169,9 @@ def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]
     try:
         answers = resolve(host, _default_port(parsed))
     except (OSError, UnicodeError, ValueError) as exc:  # socket.gaierror is an OSError
+        if _is_temporary_dns_failure(exc):
+            # Nothing is known about the address yet: a failure to retry, not a refusal.
+            raise FetchFailed("dns_unavailable", f"{host}: {exc}") from exc
         raise FetchRefused("unresolvable_host", f"{host}: {exc}") from exc
     vetted: list[str] = []
     for answer in answers:
@@ -169,7 +193,8 @@ def _vet(parsed: httpx.URL, policy: FetchPolicy, resolve: Resolver) -> list[str]
 def check_url_allowed(
     url: str, policy: FetchPolicy, resolve: Resolver = socket.getaddrinfo
 ) -> list[str]:
-    """Vet `url` for fetching; returns the allowed IP addresses or raises FetchRefused."""
+    """Vet `url` for fetching; returns the allowed IP addresses or raises FetchRefused (or
+    FetchFailed `dns_unavailable` when DNS cannot answer right now)."""
     return _vet(_parse_url(url), policy, resolve)
 
 
@@ -197,16 +222,166 @@ def pinned_request(
     )
 
 
-def _send_pinned(client: httpx.Client, parsed: httpx.URL, addresses: list[str]) -> httpx.Response:
+def _until(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the fetch's time limit has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every wait ends by the deadline. httpx's timeouts restart with each read,
+    so a server dripping a byte at a time (in the headers too, where no body loop can check the
+    clock) would otherwise hold a fetch for as long as it likes."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _until(self._deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _until(self._deadline, timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = _until(self._deadline, timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, wait), self._deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self._backend = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = _until(self._deadline, timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, wait, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+
+def _deadline_transport(verify: ssl.SSLContext, deadline: float) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    # httpx takes no network backend but its connection pool does (httpx 0.28 keeps the pool in
+    # `_pool`; tests/unit/test_remote_fetch.py's header-dripping server guards this wiring).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=verify, network_backend=_DeadlineBackend(deadline)
+    )
+    return transport
+
+
+class PinnedClients:
+    """Sends pinned requests, reusing a connection only for the host it was opened for.
+
+    A pinned request's URL carries the vetted IP and httpx pools connections by URL origin, so
+    one shared client would hand a connection opened (SNI sent, certificate verified) for
+    `a.example` to a request for `b.example` on the same IP and port: one tenant's request on
+    another's TLS session. Hence one client per (scheme, host name, port), each pooling by the
+    pinned IP: a connection is reused only for the same (scheme, host name, port, IP).
+
+    `transport` is a test double shared by every host; real clients each get their own pool.
+    `verify` is the trust store (tests pass a context trusting their own CA). `deadline` (a
+    `time.monotonic()` value) ends every connect, handshake, read and write by then.
+    """
+
+    def __init__(
+        self,
+        timeout_seconds: float,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | None = None,
+        deadline: float | None = None,
+        max_hosts: int = 128,
+    ) -> None:
+        self._timeout = timeout_seconds
+        self._transport = transport
+        self._verify = verify
+        self._deadline = deadline
+        self._max_hosts = max_hosts
+        self._lock = threading.Lock()
+        self._clients: OrderedDict[tuple[str, str, int], httpx.Client] = OrderedDict()
+
+    def _client(self, parsed: httpx.URL) -> httpx.Client:
+        key = (parsed.scheme, parsed.raw_host.decode("ascii").lower(), _default_port(parsed))
+        with self._lock:
+            client = self._clients.get(key)
+            if client is not None:
+                self._clients.move_to_end(key)
+                return client
+            if self._verify is None:
+                # One trust store for all hosts: loading it per client costs milliseconds each.
+                self._verify = httpx.create_ssl_context(trust_env=False)
+            transport = self._transport
+            if transport is None and self._deadline is not None:
+                transport = _deadline_transport(self._verify, self._deadline)
+            # trust_env=False: no proxies or .netrc credentials from the environment.
+            client = httpx.Client(
+                transport=transport,
+                verify=self._verify,
+                timeout=httpx.Timeout(self._timeout),
+                follow_redirects=False,
+                trust_env=False,
+            )
+            self._clients[key] = client
+            if len(self._clients) > self._max_hosts:
+                _, evicted = self._clients.popitem(last=False)
+                evicted.close()
+            return client
+
+    def send(
+        self,
+        method: str,
+        parsed: httpx.URL,
+        ip: str,
+        *,
+        headers: dict[str, str],
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """Send to `ip` as `parsed`; the response is streamed (the caller reads and closes)."""
+        client = self._client(parsed)
+        request = pinned_request(client, method, parsed, ip, headers=headers, content=content)
+        return client.send(request, stream=True)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), OrderedDict()
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> PinnedClients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _send_pinned(clients: PinnedClients, parsed: httpx.URL, addresses: list[str]) -> httpx.Response:
     """Send to the first vetted address that accepts a connection."""
     last_error: httpx.ConnectError | None = None
     for ip in addresses:
         try:
             # Ask for the raw bytes: the size cap then bounds what we actually hold in memory.
-            request = pinned_request(
-                client, "GET", parsed, ip, headers={"Accept-Encoding": "identity"}
-            )
-            return client.send(request, stream=True)
+            return clients.send("GET", parsed, ip, headers={"Accept-Encoding": "identity"})
         except httpx.ConnectError as exc:
             last_error = exc
     raise FetchFailed("connection_error", str(last_error))
@@ -232,11 +407,14 @@ def _read_body(response: httpx.Response, policy: FetchPolicy, deadline: float) -
 
 
 def _content_type(content: bytes, response: httpx.Response, policy: FetchPolicy) -> str:
-    """The sniffed type of the bytes, else the declared media type; must be allowed."""
+    """The type the bytes are (by their magic number); the declared type is never trusted, so
+    HTML or script labelled `image/png` is not stored (and later served) as an image."""
     declared = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    content_type = sniff_content_type(content) or declared
-    if content_type not in policy.allowed_content_types:
-        raise FetchFailed("content_type_not_allowed", content_type or "unknown")
+    content_type = sniff_content_type(content)
+    if content_type is None and declared in policy.allowed_content_types:
+        raise FetchFailed("content_mismatch", f"declared {declared} but the bytes are not one")
+    if content_type is None or content_type not in policy.allowed_content_types:
+        raise FetchFailed("content_type_not_allowed", content_type or declared or "unknown")
     return content_type
 
 
@@ -246,24 +424,22 @@ def fetch_remote_file(
     *,
     resolve: Resolver = socket.getaddrinfo,
     transport: httpx.BaseTransport | None = None,
+    verify: ssl.SSLContext | None = None,
 ) -> FetchedFile:
     """Download `url` under `policy`, vetting every hop; raises FetchRefused or FetchFailed."""
     deadline = time.monotonic() + policy.timeout_seconds
     current = url
-    # trust_env=False: no proxies or .netrc credentials from the environment.
-    with httpx.Client(
-        transport=transport,
-        timeout=httpx.Timeout(policy.timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
-    ) as client:
+    # Per host, as for webhooks: a redirect to another name on the same address is a new connection.
+    with PinnedClients(
+        policy.timeout_seconds, transport=transport, verify=verify, deadline=deadline
+    ) as clients:
         for _hop in range(policy.max_redirects + 1):
             parsed = _parse_url(current)
             addresses = _vet(parsed, policy, resolve)
             if time.monotonic() > deadline:
                 raise FetchFailed("timeout", "download exceeded the time limit")
             try:
-                response = _send_pinned(client, parsed, addresses)
+                response = _send_pinned(clients, parsed, addresses)
                 try:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECT_STATUSES and location:

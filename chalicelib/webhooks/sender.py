@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import socket
-import threading
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
 
-from chalicelib.documents.remote_fetch import Resolver, pinned_request
+from chalicelib.documents.remote_fetch import PinnedClients, Resolver
 from chalicelib.webhooks.retry import parse_retry_after
-from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
+from chalicelib.webhooks.urls import WebhookHostUnresolved, WebhookUrlRefused, vet_webhook_url
 
 MAX_RESPONSE_BYTES = 64 * 1024  # read (and drop) at most this much, so keep-alive can reuse it
 
@@ -21,7 +21,8 @@ MAX_RESPONSE_BYTES = 64 * 1024  # read (and drop) at most this much, so keep-ali
 class SendResult:
     status_code: int | None = None
     latency_ms: float = 0.0
-    error: str | None = None  # "timeout: ...", "connection_error: ...", "refused:<reason>: ..."
+    # "timeout: ...", "connection_error: ...", "dns_error:<reason>: ...", "refused:<reason>: ..."
+    error: str | None = None
     retry_after: float | None = None
     refused: bool = False
 
@@ -42,41 +43,30 @@ class HttpWebhookSender:
         allow_local: bool,
         resolve: Resolver = socket.getaddrinfo,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         self._allow_local = allow_local
         self._resolve = resolve
-        self._timeout = timeout_seconds
-        self._transport = transport
-        self._lock = threading.Lock()
-        self._client: httpx.Client | None = None
-
-    @property
-    def client(self) -> httpx.Client:
-        # One client per process: connections to a receiver are reused across attempts.
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(
-                    transport=self._transport,
-                    timeout=httpx.Timeout(self._timeout),
-                    follow_redirects=False,
-                    trust_env=False,
-                )
-            return self._client
+        # One set per process: connections to a receiver are reused across attempts, never
+        # across receivers' host names (see PinnedClients).
+        self._clients = PinnedClients(timeout_seconds, transport=transport, verify=verify)
 
     def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
         started = time.perf_counter()
         try:
             addresses = vet_webhook_url(url, allow_local=self._allow_local, resolve=self._resolve)
+        except WebhookHostUnresolved as exc:
+            # Retried like a connection error: only a forbidden address is a refusal.
+            return SendResult(latency_ms=_ms(started), error=f"dns_error:{exc.reason}: {exc}")
         except WebhookUrlRefused as exc:
             return SendResult(error=f"refused:{exc.reason}: {exc}", refused=True)
         parsed = httpx.URL(url)
         last_error = "connection_error: no address accepted the connection"
         for ip in addresses:
             try:
-                request = pinned_request(
-                    self.client, "POST", parsed, ip, headers=headers, content=body.encode()
+                response = self._clients.send(
+                    "POST", parsed, ip, headers=headers, content=body.encode()
                 )
-                response = self.client.send(request, stream=True)
             except httpx.ConnectError as exc:
                 last_error = f"connection_error: {exc}"
                 continue

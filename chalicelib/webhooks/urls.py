@@ -13,13 +13,26 @@ import socket
 
 import httpx
 
-from chalicelib.documents.remote_fetch import FetchPolicy, FetchRefused, Resolver, check_url_allowed
+from chalicelib.documents.remote_fetch import (
+    FetchFailed,
+    FetchPolicy,
+    FetchRefused,
+    Resolver,
+    check_url_allowed,
+)
 
 
 class WebhookUrlRefused(Exception):
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(message or reason)
         self.reason = reason
+
+
+class WebhookHostUnresolved(WebhookUrlRefused):
+    """The host gave no address (`unresolvable_host`) or DNS could not answer now
+    (`dns_unavailable`). A new subscription is refused (the URL cannot be checked), but a
+    delivery retries on its schedule: nothing says the URL is forbidden, and a name that
+    resolved when the subscription was accepted more likely suffers an outage than an attack."""
 
 
 def vet_webhook_url(
@@ -34,5 +47,9 @@ def vet_webhook_url(
         raise WebhookUrlRefused("https_required", "webhook URLs must use https")
     try:
         return check_url_allowed(url, FetchPolicy(allow_loopback=allow_local), resolve)
+    except FetchFailed as exc:  # dns_unavailable
+        raise WebhookHostUnresolved(exc.reason, str(exc)) from exc
     except FetchRefused as exc:
+        if exc.reason == "unresolvable_host":
+            raise WebhookHostUnresolved(exc.reason, str(exc)) from exc
         raise WebhookUrlRefused(exc.reason, str(exc)) from exc

@@ -246,6 +246,20 @@ def test_functions_log_with_powertools_without_xray(resources: dict) -> None:
         assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
+def test_the_document_fetch_timeout_fits_a_whole_fetch_and_matches_the_local_pump(
+    resources: dict,
+) -> None:
+    """The consumer starts a fetch only while one fits in what is left of the invocation, so
+    the function must fit a few; the local pump gives handlers the same time as the cloud."""
+    from chalicelib.documents.remote_fetch import FetchPolicy
+    from chalicelib.handlers.document_fetch import BUDGET_MARGIN_SECONDS
+    from local.pump import FUNCTION_TIMEOUT_MS
+
+    function = resources["DocumentFetch"]["Properties"]
+    assert function["Timeout"] >= BUDGET_MARGIN_SECONDS + 2 * FetchPolicy().timeout_seconds
+    assert function["Timeout"] * 1000 == FUNCTION_TIMEOUT_MS
+
+
 def test_every_setting_config_reads_is_provided_in_the_cloud(resources: dict) -> None:
     """A setting added to chalicelib/config.py must be set in infra/functions.py (or declared
     as fine with its default there), or the cloud silently runs on the local default."""

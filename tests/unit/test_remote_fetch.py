@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import threading
@@ -127,6 +128,29 @@ def test_unresolvable_host_is_refused() -> None:
     with pytest.raises(FetchRefused) as refused:
         check_url_allowed("https://nowhere.invalid/p.png", FetchPolicy(), fake_resolver({}))
     assert refused.value.reason == "unresolvable_host"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+        socket.gaierror(socket.EAI_FAIL, "Non-recoverable failure in name resolution"),
+        TimeoutError("resolver timed out"),
+    ],
+    ids=["eai-again", "eai-fail", "timeout"],
+)
+def test_a_resolver_failure_is_a_fetch_failure_not_a_refusal(error: Exception) -> None:
+    """DNS that cannot answer right now says nothing about where the host points."""
+
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise error
+
+    with pytest.raises(FetchFailed) as failed:
+        check_url_allowed("https://flaky.example.com/p.png", FetchPolicy(), resolve)
+    assert failed.value.reason == "dns_unavailable"
+    with pytest.raises(FetchFailed) as failed_fetch:
+        fetch_remote_file("https://flaky.example.com/p.png", resolve=resolve)
+    assert failed_fetch.value.reason == "dns_unavailable"
 
 
 def test_empty_resolution_is_refused() -> None:
@@ -314,6 +338,33 @@ def test_sniffed_type_wins_over_the_declared_one() -> None:
     assert fetched.content_type == "image/png"
 
 
+@pytest.mark.parametrize(
+    ("body", "declared"),
+    [
+        (b"<html><script>alert(1)</script></html>", "image/png"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/jpeg"),
+        (b"just text", "application/pdf"),
+        (b"RIFF\x00\x00\x00\x00WAVE", "image/webp"),
+        (PNG[1:], "image/png"),  # a magic number off by one byte is no magic number
+    ],
+    ids=["html-as-png", "svg-as-jpeg", "text-as-pdf", "wav-as-webp", "shifted-png"],
+)
+def test_bytes_that_are_not_the_declared_type_are_a_content_mismatch(
+    body: bytes, declared: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": declared})
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(
+            "https://a.example.com/p",
+            resolve=fake_resolver({"a.example.com": [PUBLIC_IP]}),
+            transport=httpx.MockTransport(handler),
+        )
+    assert failed.value.reason == "content_mismatch"
+    assert declared in str(failed.value)
+
+
 # --- a real loopback server ------------------------------------------------------------------
 
 
@@ -344,6 +395,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200, PNG + b"\x00" * 5000, "image/png", length=False
             ),
             "/page.html": lambda: self._send(200, b"<html>hi</html>", "text/html; charset=utf-8"),
+            "/disguised.png": lambda: self._send(200, b"<html>hi</html>", "image/png"),
             "/to-metadata": lambda: self._redirect("http://169.254.169.254/latest/meta-data/"),
             "/to-page": lambda: self._redirect("/page.png"),
             "/loop": lambda: self._redirect("/loop"),
@@ -407,6 +459,12 @@ def test_html_is_not_an_allowed_content_type(server_url: str) -> None:
     assert failed.value.reason == "content_type_not_allowed"
 
 
+def test_html_labelled_as_png_is_a_content_mismatch(server_url: str) -> None:
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(f"{server_url}/disguised.png", LOOPBACK_OK)
+    assert failed.value.reason == "content_mismatch"
+
+
 def test_redirect_to_the_metadata_service_is_refused(server_url: str) -> None:
     with pytest.raises(FetchRefused) as refused:
         fetch_remote_file(f"{server_url}/to-metadata", LOOPBACK_OK)
@@ -423,6 +481,45 @@ def test_loopback_server_is_refused_without_allow_loopback(server_url: str) -> N
     with pytest.raises(FetchRefused) as refused:
         fetch_remote_file(f"{server_url}/page.png")
     assert refused.value.reason == "loopback_address"
+
+
+@pytest.fixture
+def header_dripper() -> Iterator[str]:
+    """A server that answers its status line, then drips a header a byte at a time for up to
+    5 s before finishing with a PNG: every read gets data well within any per-read timeout."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                for _ in range(100):
+                    if stop.wait(0.05):
+                        return
+                    connection.sendall(b"x")
+                connection.sendall(
+                    b"\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n" % len(PNG) + PNG
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/p.png"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def test_a_fetch_ends_at_its_time_limit_even_when_the_headers_drip(header_dripper: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchFailed) as failed:
+        fetch_remote_file(header_dripper, FetchPolicy(timeout_seconds=0.5, allow_loopback=True))
+    assert failed.value.reason == "timeout"
+    assert time.monotonic() - started < 2
 
 
 def test_connection_refused_is_a_connection_error() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from standardwebhooks import Webhook
 
@@ -15,7 +17,7 @@ from chalicelib.models.events import DomainEvent
 from chalicelib.models.webhooks import CreateSubscriptionRequest
 from chalicelib.webhooks.delivery import WebhookDispatcher, delivery_id
 from chalicelib.webhooks.retry import DEFAULT_RETRY_DELAYS, next_delay, parse_delays
-from chalicelib.webhooks.sender import SendResult
+from chalicelib.webhooks.sender import HttpWebhookSender, SendResult
 from chalicelib.webhooks.signing import generate_secret
 from chalicelib.webhooks.store import (
     DeliveryFilter,
@@ -271,6 +273,43 @@ def test_a_redriven_dead_letter_redelivers(world: Any) -> None:
     dispatcher.handle_message(dead)  # moved back from the DLQ by an SQS redrive
     world.run_queue(dispatcher)
     assert world.store.get_delivery("demo", record.id).status == "delivered"
+
+
+@pytest.mark.parametrize(
+    "dns_error",
+    [
+        socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+    ],
+    ids=["temporary", "nxdomain"],
+)
+def test_a_dns_failure_at_delivery_time_is_retried_not_refused(
+    world: Any, dns_error: OSError
+) -> None:
+    """Only an address the guard forbids ends a delivery; a name that does not resolve right now
+    (a resolver outage, or a lapsed zone) gets the same retries as a connection error."""
+    failures = [dns_error]
+
+    def resolve(host: str, port: int) -> list[tuple[Any, ...]]:
+        if failures:
+            raise failures.pop()
+        return PUBLIC
+
+    received: list[httpx.Request] = []
+    world.sender = HttpWebhookSender(
+        5,
+        allow_local=False,
+        resolve=resolve,
+        transport=httpx.MockTransport(lambda r: received.append(r) or httpx.Response(204)),
+    )
+    dispatcher = world.dispatcher()
+    [record] = dispatcher.fan_out(event())
+    assert record.status == "retrying"
+    [first] = world.store.list_attempts("demo", record.id)
+    assert first.outcome == "retry" and (first.error or "").startswith("dns_error:")
+    world.run_queue(dispatcher)
+    assert world.store.get_delivery("demo", record.id).status == "delivered"
+    assert len(received) == 1
 
 
 def test_non_retryable_answers_fail_at_once_and_410_disables_the_subscription(

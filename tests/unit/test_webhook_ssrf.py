@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -74,7 +75,21 @@ def test_local_mode_allows_http_to_loopback_but_still_not_private_addresses() ->
         vet_webhook_url("http://10.0.0.1/in", allow_local=True, resolve=resolving_to("10.0.0.1"))
 
 
-def test_creating_a_subscription_to_an_internal_url_is_a_400_with_the_reason() -> None:
+def _dns_cannot_answer_now(host: str, port: int) -> list[tuple[Any, ...]]:
+    raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+
+@pytest.mark.parametrize(
+    ("resolve", "reason"),
+    [
+        (resolving_to("169.254.169.254"), "metadata_address"),
+        (_dns_cannot_answer_now, "dns_unavailable"),  # cannot be checked now: 400, not 500
+    ],
+    ids=["metadata", "dns-unavailable"],
+)
+def test_creating_a_subscription_to_an_internal_url_is_a_400_with_the_reason(
+    resolve: Any, reason: str
+) -> None:
     with pytest.raises(InvalidRequest) as refused:
         create_subscription(
             InMemoryWebhookStore(),
@@ -82,9 +97,9 @@ def test_creating_a_subscription_to_an_internal_url_is_a_400_with_the_reason() -
             CreateSubscriptionRequest(url="https://metadata.example/latest"),
             created_by="admin",
             allow_local=False,
-            resolve=resolving_to("169.254.169.254"),
+            resolve=resolve,
         )
-    assert refused.value.details[0]["type"] == "metadata_address"
+    assert refused.value.details[0]["type"] == reason
 
 
 def test_the_sender_revets_at_delivery_time_and_pins_the_vetted_address() -> None:

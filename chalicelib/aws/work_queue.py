@@ -1,0 +1,16 @@
+"""SQS adapter for handing a consumer's unfinished message back to its queue."""
+
+from __future__ import annotations
+
+from chalicelib.aws.webhook_queue import _queue_url, sqs_client
+
+
+class SqsWorkQueue:
+    """A queue given by URL (the cloud exports them) or, failing that, by name (local)."""
+
+    def __init__(self, queue: str) -> None:
+        self._queue = queue
+
+    def send(self, body: str) -> None:
+        url = self._queue if self._queue.startswith(("http://", "https://")) else None
+        sqs_client().send_message(QueueUrl=url or _queue_url(self._queue), MessageBody=body)
