@@ -14,6 +14,7 @@ from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, reviewer_directory
 from chalicelib.handlers.auth_kinds import REVIEWER
 from chalicelib.handlers.case_views import case_view_response, reviewer_names
+from chalicelib.handlers.external_api import definition_list
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
 from chalicelib.models.backoffice import (
@@ -29,6 +30,7 @@ from chalicelib.models.backoffice import (
     UserList,
 )
 from chalicelib.models.case import NoteRecord
+from chalicelib.models.responses import WorkflowDefinitionList
 from chalicelib.models.reviewers import Reviewer
 
 backoffice_api = Blueprint(__name__)
@@ -167,3 +169,17 @@ def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
 def list_users_route(reviewer: Reviewer) -> UserList:
     users = reviewer_directory().list_reviewers(reviewer.tenant_id)
     return UserList(data=users)
+
+
+@operation(
+    backoffice_api,
+    "GET",
+    "/workflow-definitions",
+    auth=REVIEWER,
+    summary="The workflow definitions (for the inbox's workflow filter)",
+    tag="cases",
+    response=WorkflowDefinitionList,
+    errors=(),
+)
+def list_workflow_definitions_for_reviewers_route() -> WorkflowDefinitionList:
+    return definition_list()

@@ -213,6 +213,11 @@ def send_workflow_event_route(
     errors=(),
 )
 def list_workflow_definitions_route() -> WorkflowDefinitionList:
+    return definition_list()
+
+
+def definition_list() -> WorkflowDefinitionList:
+    """The latest version of each bundled definition, as integrators and reviewers see them."""
     return WorkflowDefinitionList.model_validate(
         {"data": [d.summary() for d in latest_definitions()]}
     )

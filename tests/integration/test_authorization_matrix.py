@@ -346,6 +346,7 @@ EXPECT: dict[tuple[str, str], Expect] = {
         **CHANGE_CASE, prepare=document_decision_call
     ),
     ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
+    ("GET", f"{BACKOFFICE}/workflow-definitions"): reviewer(**READ_TENANT),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),
