@@ -173,12 +173,13 @@ class VendorSignature(AuthKind[VendorCaller]):
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> VendorCaller:
         provider = self.provider or path.get(self.provider_param, "")
+        body = request.raw_body or b""
         return verify_callback(
             provider,
             secrets=self.secrets(),
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             signature=request.headers.get(SIGNATURE_HEADER),
-            body=request.raw_body or b"",
+            body=body.encode() if isinstance(body, str) else body,
             now=self.clock(),
         )
 

@@ -8,8 +8,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.aws.errors import is_retryable_aws_error
@@ -120,7 +119,11 @@ def error_envelope_middleware(
             code, message = INTERNAL_ERROR, "an unexpected error occurred"
         else:
             message = str(body.get("Message", ""))
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        headers = {
+            name: str(value)
+            for name, value in response.headers.items()
+            if name.lower() != "content-type"
+        }
         return _envelope(response.status_code, code, message, request, headers=headers)
     return response
 

@@ -184,3 +184,21 @@ def test_importing_the_app_does_not_build_the_document() -> None:
         "assert openapi_api._document is None"
     )
     subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, check=True, timeout=120)
+
+
+def test_every_operation_can_fail_unexpectedly_or_be_throttled(document: dict[str, Any]) -> None:
+    for method, path, operation in operations(document):
+        responses = operation["responses"]
+        assert responses["500"] == {"$ref": "#/components/responses/InternalError"}, (method, path)
+        assert responses["503"] == {"$ref": "#/components/responses/ServiceUnavailable"}
+    throttled = document["components"]["responses"]["ServiceUnavailable"]
+    assert throttled["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def test_the_module_holds_no_table_of_operations() -> None:
+    tables = [
+        name
+        for name, value in vars(openapi).items()
+        if isinstance(value, dict) and any(isinstance(key, tuple) for key in value)
+    ]
+    assert tables == []
