@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.handlers.http import RETRY_AFTER_SECONDS
-from chalicelib.handlers.operations import Header, Operation, operation_of
+from chalicelib.handlers.operations import Header, declared_operation
 from chalicelib.models.errors import ErrorResponse
 
 OPENAPI_VERSION = "3.1.0"
@@ -90,15 +90,8 @@ def route_keys(routes: Mapping[str, Mapping[str, Any]]) -> set[tuple[str, str]]:
     return {(method, path) for path, methods in routes.items() for method in methods}
 
 
-def _declared(routes: Mapping[str, Mapping[str, Any]], method: str, path: str) -> Operation | None:
-    found = operation_of(routes[path][method].view_function)
-    if found is None or found.method != method or not path.endswith(found.path):
-        return None
-    return found
-
-
 def undocumented(routes: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
-    return sorted(key for key in route_keys(routes) if _declared(routes, *key) is None)
+    return sorted(key for key in route_keys(routes) if declared_operation(routes, *key) is None)
 
 
 def _operation_id(view_name: str) -> str:
@@ -177,7 +170,7 @@ def _header_parameter(header: Header) -> dict[str, Any]:
 def build_openapi(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The OpenAPI 3.1 document for a Chalice `app.routes`. Raises `UndocumentedRoutes` when a
     route was not declared with `@operation`."""
-    found = {key: _declared(routes, *key) for key in route_keys(routes)}
+    found = {key: declared_operation(routes, *key) for key in route_keys(routes)}
     missing = sorted(key for key, operation in found.items() if operation is None)
     if missing:
         listed = ", ".join(f"{method} {path}" for method, path in missing)

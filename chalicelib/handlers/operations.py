@@ -129,10 +129,21 @@ def operation_of(view_function: Callable[..., Any]) -> Operation | None:
     return _REGISTRY.get(view_function)
 
 
-def operation_at(routes: Mapping[str, Mapping[str, Any]], method: str, path: str) -> Operation:
-    """The operation behind `method path` of a Chalice `app.routes` (KeyError if none)."""
+def declared_operation(
+    routes: Mapping[str, Mapping[str, Any]], method: str, path: str
+) -> Operation | None:
+    """The operation behind `method path` of a Chalice `app.routes`; None for a route that
+    was not declared with `@operation` (or whose view was declared for another route)."""
     found = operation_of(routes[path][method].view_function)
     if found is None or found.method != method or not path.endswith(found.path):
+        return None
+    return found
+
+
+def operation_at(routes: Mapping[str, Mapping[str, Any]], method: str, path: str) -> Operation:
+    """`declared_operation`, for callers that need one (KeyError if none)."""
+    found = declared_operation(routes, method, path)
+    if found is None:
         raise KeyError(f"{method} {path} was not declared with @operation")
     return found
 
