@@ -11,6 +11,7 @@ from chalicelib.handlers.backoffice_api import backoffice_api
 from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
+from chalicelib.handlers.http import error_envelope_middleware
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
 from chalicelib.handlers.webhook_delivery import webhook_delivery
@@ -19,6 +20,9 @@ from chalicelib.handlers.workflow_tasks import workflow_tasks
 from chalicelib.observability import flush_metrics
 
 app = Chalice(app_name="kyc-backoffice")
+# Registered first, so it wraps every other middleware: whatever fails, and whatever Chalice
+# answers itself, leaves in the one error envelope.
+app.register_middleware(error_envelope_middleware, "http")
 app.register_blueprint(auth_api, url_prefix="/api/v1/auth")
 app.register_blueprint(external_api, url_prefix="/api/v1/external")
 app.register_blueprint(backoffice_api, url_prefix="/api/v1/backoffice")

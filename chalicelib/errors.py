@@ -62,3 +62,14 @@ class TransitionNotAllowed(Conflict):
 
 class CaseCompleted(Conflict):
     code = "case_completed"
+
+
+class ServiceUnavailable(DomainError):
+    """AWS throttled us or is briefly unavailable: the client may retry after `retry_after`."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -87,6 +87,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         # Imported after the environment is set: nothing may bind to AWS before that.
         from app import app
         from infra.resources import describe_resources
+        from local.faults import install_fault
         from local.provision import provision
         from local.pump import Pump
         from local.seed import seed_demo_cases, seed_reviewers, seed_tenants
@@ -97,6 +98,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         os.environ.update(provisioner.app_environment())
         seed_tenants()
         seed_reviewers()
+        install_fault()
         http = serve(app, "127.0.0.1", http_port)
         pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
         pump.start()
@@ -132,7 +134,7 @@ def banner(stack: RunningStack) -> str:
   Try it:
     curl -X POST http://localhost:{http_port}/api/v1/external/workflows/run \\
       -H 'Content-Type: application/json' -H 'Authorization: Bearer secret' \\
-      -d @../shared/fixtures/seed-run-request.json
+      -d @tests/fixtures/seed-run-request.json
   Ctrl-C stops everything.
 """
 

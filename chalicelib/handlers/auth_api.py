@@ -3,51 +3,84 @@ and who the reviewer is."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from chalicelib.auth.sessions import refresh_session, sign_in, sign_out
 from chalicelib.dependencies import reviewer_directory, token_verifier, user_pool
-from chalicelib.handlers.http import api_route, json_response, parse_body, signed_in_reviewer
-from chalicelib.models.reviewers import LoginRequest, RefreshRequest
+from chalicelib.handlers.auth_kinds import PUBLIC, REVIEWER
+from chalicelib.handlers.operations import operation
+from chalicelib.models.reviewers import LoginRequest, RefreshRequest, Reviewer, SessionTokens
 
 auth_api = Blueprint(__name__)
 
 
-@api_route(auth_api, "/login", methods=["POST"])
-def login_route() -> Any:
-    body = parse_body(auth_api.current_request, LoginRequest)
-    session = sign_in(
+@operation(
+    auth_api,
+    "POST",
+    "/login",
+    auth=PUBLIC,
+    summary="Sign in with email and password",
+    tag="auth",
+    body=LoginRequest,
+    response=SessionTokens,
+    errors=(401,),
+)
+def login_route(body: LoginRequest) -> SessionTokens:
+    return sign_in(
         body.email,
         body.password,
         provider=user_pool(),
         verifier=token_verifier(),
         directory=reviewer_directory(),
     )
-    return json_response(session.model_dump(by_alias=True))
 
 
-@api_route(auth_api, "/refresh", methods=["POST"])
-def refresh_route() -> Any:
-    body = parse_body(auth_api.current_request, RefreshRequest)
-    session = refresh_session(
+@operation(
+    auth_api,
+    "POST",
+    "/refresh",
+    auth=PUBLIC,
+    summary="Renew the ID and access tokens",
+    tag="auth",
+    body=RefreshRequest,
+    response=SessionTokens,
+    errors=(401,),
+    # Cognito issues no new refresh token on a refresh: the field is left out, not null.
+    exclude_none=True,
+)
+def refresh_route(body: RefreshRequest) -> SessionTokens:
+    return refresh_session(
         body.refresh_token,
         provider=user_pool(),
         verifier=token_verifier(),
         directory=reviewer_directory(),
     )
-    return json_response(session.model_dump(by_alias=True, exclude_none=True))
 
 
-@api_route(auth_api, "/me", methods=["GET"])
-def me_route() -> Any:
-    reviewer = signed_in_reviewer(auth_api.current_request)
-    return json_response(reviewer.model_dump(by_alias=True))
+@operation(
+    auth_api,
+    "GET",
+    "/me",
+    auth=REVIEWER,
+    summary="The signed-in reviewer",
+    tag="auth",
+    response=Reviewer,
+    errors=(),
+)
+def me_route(reviewer: Reviewer) -> Reviewer:
+    return reviewer
 
 
-@api_route(auth_api, "/logout", methods=["POST"])
-def logout_route() -> Any:
-    reviewer = signed_in_reviewer(auth_api.current_request)
+@operation(
+    auth_api,
+    "POST",
+    "/logout",
+    auth=REVIEWER,
+    summary="Sign out of every session (revokes the reviewer's refresh tokens)",
+    tag="auth",
+    response=None,
+    status=204,
+    errors=(),
+)
+def logout_route(reviewer: Reviewer) -> None:
     sign_out(reviewer, provider=user_pool())
-    return Response(body="", status_code=204)

@@ -3,8 +3,6 @@ scoped to the reviewer's tenant (another tenant's case is a 404)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
 from chalicelib.cases import queries
@@ -14,19 +12,16 @@ from chalicelib.cases.inbox import list_inbox
 from chalicelib.cases.notes import add_note, list_notes
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, reviewer_directory
+from chalicelib.handlers.auth_kinds import REVIEWER
 from chalicelib.handlers.case_views import case_view_response, reviewer_names
-from chalicelib.handlers.http import (
-    api_route,
-    json_response,
-    parse_body,
-    parse_query,
-    request_id,
-    signed_in_reviewer,
-)
+from chalicelib.handlers.external_api import definition_list
+from chalicelib.handlers.http import request_id
+from chalicelib.handlers.operations import operation
 from chalicelib.models.backoffice import (
     AssigneeRequest,
     AuditList,
     CaseList,
+    CaseView,
     InboxParams,
     NoteList,
     NoteRequest,
@@ -35,6 +30,8 @@ from chalicelib.models.backoffice import (
     UserList,
 )
 from chalicelib.models.case import NoteRecord
+from chalicelib.models.responses import WorkflowDefinitionList
+from chalicelib.models.reviewers import Reviewer
 
 backoffice_api = Blueprint(__name__)
 
@@ -48,34 +45,56 @@ def _note_view(note: NoteRecord) -> NoteView:
     )
 
 
-@api_route(backoffice_api, "/cases", methods=["GET"])
-def list_cases_route() -> Any:
-    request = backoffice_api.current_request
-    reviewer = signed_in_reviewer(request)
-    params = parse_query(request, InboxParams)
+@operation(
+    backoffice_api,
+    "GET",
+    "/cases",
+    auth=REVIEWER,
+    summary="The inbox: the tenant's cases, filtered, sorted, cursor-paginated",
+    tag="cases",
+    query=InboxParams,
+    response=CaseList,
+    errors=(),
+)
+def list_cases_route(reviewer: Reviewer, query: InboxParams) -> CaseList:
     page, next_cursor = list_inbox(
         case_store(),
-        params.to_query(reviewer.tenant_id, reviewer.id),
-        cursor=params.cursor,
+        query.to_query(reviewer.tenant_id, reviewer.id),
+        cursor=query.cursor,
         cursor_secret=get_settings().cursor_signing_key,
     )
     name_of = reviewer_names(reviewer.tenant_id)
-    body = CaseList(data=[case_row(row, name_of) for row in page.rows], next_cursor=next_cursor)
-    return json_response(body.model_dump(by_alias=True))
+    return CaseList(data=[case_row(row, name_of) for row in page.rows], next_cursor=next_cursor)
 
 
-@api_route(backoffice_api, "/cases/{case_id}", methods=["GET"])
-def get_case_route(case_id: str) -> Any:
-    reviewer = signed_in_reviewer(backoffice_api.current_request)
+@operation(
+    backoffice_api,
+    "GET",
+    "/cases/{case_id}",
+    auth=REVIEWER,
+    summary="The case view",
+    tag="cases",
+    response=CaseView,
+    errors=(),
+)
+def get_case_route(reviewer: Reviewer, case_id: str) -> CaseView:
     case = queries.get_case(case_store(), reviewer.tenant_id, case_id)
-    return json_response(case_view_response(case, reviewer).model_dump(by_alias=True))
+    return case_view_response(case, reviewer)
 
 
-@api_route(backoffice_api, "/cases/{case_id}/assignee", methods=["PUT"])
-def assign_case_route(case_id: str) -> Any:
+@operation(
+    backoffice_api,
+    "PUT",
+    "/cases/{case_id}/assignee",
+    auth=REVIEWER,
+    summary="Assign, claim or unassign a case",
+    tag="cases",
+    body=AssigneeRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def assign_case_route(reviewer: Reviewer, case_id: str, body: AssigneeRequest) -> CaseView:
     request = backoffice_api.current_request
-    reviewer = signed_in_reviewer(request)
-    body = parse_body(request, AssigneeRequest)
     case = assign_case(
         case_store(),
         reviewer_directory(),
@@ -85,37 +104,82 @@ def assign_case_route(case_id: str) -> Any:
         expected_version=body.expected_version,
         request_id=request_id(request),
     )
-    return json_response(case_view_response(case, reviewer).model_dump(by_alias=True))
+    return case_view_response(case, reviewer)
 
 
-@api_route(backoffice_api, "/cases/{case_id}/notes", methods=["GET"])
-def list_notes_route(case_id: str) -> Any:
-    reviewer = signed_in_reviewer(backoffice_api.current_request)
+@operation(
+    backoffice_api,
+    "GET",
+    "/cases/{case_id}/notes",
+    auth=REVIEWER,
+    summary="The case's notes, oldest first",
+    tag="cases",
+    response=NoteList,
+    errors=(),
+)
+def list_notes_route(reviewer: Reviewer, case_id: str) -> NoteList:
     notes = list_notes(case_store(), reviewer, case_id)
-    return json_response(NoteList(data=[_note_view(n) for n in notes]).model_dump(by_alias=True))
+    return NoteList(data=[_note_view(n) for n in notes])
 
 
-@api_route(backoffice_api, "/cases/{case_id}/notes", methods=["POST"])
-def add_note_route(case_id: str) -> Any:
+@operation(
+    backoffice_api,
+    "POST",
+    "/cases/{case_id}/notes",
+    auth=REVIEWER,
+    summary="Add a note to the case",
+    tag="cases",
+    body=NoteRequest,
+    response=NoteView,
+    status=201,
+    errors=(403,),
+)
+def add_note_route(reviewer: Reviewer, case_id: str, body: NoteRequest) -> NoteView:
     request = backoffice_api.current_request
-    reviewer = signed_in_reviewer(request)
-    body = parse_body(request, NoteRequest)
     note = add_note(case_store(), reviewer, case_id, body.text, request_id=request_id(request))
-    return json_response(_note_view(note).model_dump(by_alias=True), 201)
+    return _note_view(note)
 
 
-@api_route(backoffice_api, "/cases/{case_id}/audit", methods=["GET"])
-def list_audit_route(case_id: str) -> Any:
-    reviewer = signed_in_reviewer(backoffice_api.current_request)
+@operation(
+    backoffice_api,
+    "GET",
+    "/cases/{case_id}/audit",
+    auth=REVIEWER,
+    summary="The case's audit trail, oldest first",
+    tag="cases",
+    response=AuditList,
+    errors=(),
+)
+def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
     case = queries.get_case(case_store(), reviewer.tenant_id, case_id)
     records = case_store().list_audit(case.tenant_id, case.case_id)
-    return json_response(
-        AuditList(data=[audit_entry(r) for r in records]).model_dump(by_alias=True)
-    )
+    return AuditList(data=[audit_entry(r) for r in records])
 
 
-@api_route(backoffice_api, "/users", methods=["GET"])
-def list_users_route() -> Any:
-    reviewer = signed_in_reviewer(backoffice_api.current_request)
+@operation(
+    backoffice_api,
+    "GET",
+    "/users",
+    auth=REVIEWER,
+    summary="The tenant's reviewers (for the assignee picker)",
+    tag="users",
+    response=UserList,
+    errors=(),
+)
+def list_users_route(reviewer: Reviewer) -> UserList:
     users = reviewer_directory().list_reviewers(reviewer.tenant_id)
-    return json_response(UserList(data=users).model_dump(by_alias=True))
+    return UserList(data=users)
+
+
+@operation(
+    backoffice_api,
+    "GET",
+    "/workflow-definitions",
+    auth=REVIEWER,
+    summary="The workflow definitions (for the inbox's workflow filter)",
+    tag="cases",
+    response=WorkflowDefinitionList,
+    errors=(),
+)
+def list_workflow_definitions_for_reviewers_route() -> WorkflowDefinitionList:
+    return definition_list()

@@ -3,35 +3,39 @@ reason codes. Thin: parse, authenticate, call one decision service function, sha
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
 from chalicelib.decisions import service
 from chalicelib.decisions.reasons import reason_codes
 from chalicelib.dependencies import case_store, workflow_engine
+from chalicelib.handlers.auth_kinds import REVIEWER
 from chalicelib.handlers.case_views import case_view_response
-from chalicelib.handlers.http import (
-    api_route,
-    json_response,
-    parse_body,
-    request_id,
-    signed_in_reviewer,
-)
+from chalicelib.handlers.http import request_id
+from chalicelib.handlers.operations import operation
+from chalicelib.models.backoffice import CaseView
 from chalicelib.models.decisions import (
     DecisionRequest,
     ReasonCodeList,
     ReasonCodeView,
 )
+from chalicelib.models.reviewers import Reviewer
 
 decisions_api = Blueprint(__name__)
 
 
-@api_route(decisions_api, "/cases/{case_id}/decision", methods=["POST"])
-def decide_case_route(case_id: str) -> Any:
+@operation(
+    decisions_api,
+    "POST",
+    "/cases/{case_id}/decision",
+    auth=REVIEWER,
+    summary="Decide the case: approve, reject or ask for a revision",
+    tag="decisions",
+    body=DecisionRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def decide_case_route(reviewer: Reviewer, case_id: str, body: DecisionRequest) -> CaseView:
     request = decisions_api.current_request
-    reviewer = signed_in_reviewer(request)
-    body = parse_body(request, DecisionRequest)
     case = service.decide_case(
         case_store(),
         workflow_engine(),
@@ -43,14 +47,24 @@ def decide_case_route(case_id: str) -> Any:
         expected_version=body.expected_version,
         request_id=request_id(request),
     )
-    return json_response(case_view_response(case, reviewer).model_dump(by_alias=True))
+    return case_view_response(case, reviewer)
 
 
-@api_route(decisions_api, "/cases/{case_id}/documents/{document_id}/decision", methods=["POST"])
-def decide_document_route(case_id: str, document_id: str) -> Any:
+@operation(
+    decisions_api,
+    "POST",
+    "/cases/{case_id}/documents/{document_id}/decision",
+    auth=REVIEWER,
+    summary="Decide one document of the case",
+    tag="decisions",
+    body=DecisionRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def decide_document_route(
+    reviewer: Reviewer, case_id: str, document_id: str, body: DecisionRequest
+) -> CaseView:
     request = decisions_api.current_request
-    reviewer = signed_in_reviewer(request)
-    body = parse_body(request, DecisionRequest)
     case = service.decide_document(
         case_store(),
         workflow_engine(),
@@ -63,11 +77,18 @@ def decide_document_route(case_id: str, document_id: str) -> Any:
         expected_version=body.expected_version,
         request_id=request_id(request),
     )
-    return json_response(case_view_response(case, reviewer).model_dump(by_alias=True))
+    return case_view_response(case, reviewer)
 
 
-@api_route(decisions_api, "/reason-codes", methods=["GET"])
-def list_reason_codes_route() -> Any:
-    signed_in_reviewer(decisions_api.current_request)
-    body = ReasonCodeList(data=[ReasonCodeView.model_validate(item) for item in reason_codes()])
-    return json_response(body.model_dump(by_alias=True))
+@operation(
+    decisions_api,
+    "GET",
+    "/reason-codes",
+    auth=REVIEWER,
+    summary="The reason codes a reject or revision decision takes",
+    tag="decisions",
+    response=ReasonCodeList,
+    errors=(),
+)
+def list_reason_codes_route() -> ReasonCodeList:
+    return ReasonCodeList(data=[ReasonCodeView.model_validate(item) for item in reason_codes()])

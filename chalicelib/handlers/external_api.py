@@ -14,15 +14,9 @@ from chalicelib.config import get_settings
 from chalicelib.decisions.service import send_integrator_event
 from chalicelib.dependencies import case_store, document_storage, workflow_engine
 from chalicelib.errors import InvalidRequest
-from chalicelib.handlers.http import (
-    api_route,
-    integrator_tenant,
-    json_response,
-    parse_body,
-    parse_json,
-    parse_query,
-    request_id,
-)
+from chalicelib.handlers.auth_kinds import INTEGRATOR
+from chalicelib.handlers.http import parse_json, request_id
+from chalicelib.handlers.operations import Header, operation
 from chalicelib.models.base import ApiModel
 from chalicelib.models.decisions import IntegratorEventRequest
 from chalicelib.models.responses import (
@@ -46,15 +40,34 @@ class WorkflowListQuery(ApiModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
-@api_route(external_api, "/workflows/run", methods=["POST"])
-def run_workflow_route() -> Any:
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "replays the first answer for the same key (1..255 characters)",
+    MAX_IDEMPOTENCY_KEY,
+)
+
+
+@operation(
+    external_api,
+    "POST",
+    "/workflows/run",
+    auth=INTEGRATOR,
+    summary="Run a workflow: create a case (or update the entity's active case)",
+    tag="integrator",
+    body=RunRequest,
+    response=RunResponse,
+    # Ballerine answers 201 to every accepted run, including one that updated an active case.
+    status=201,
+    # 404: unknown workflowId; 409: concurrent runs or a replay still in progress.
+    errors=(404, 409, 422),
+    headers=(IDEMPOTENCY_KEY,),
+)
+def run_workflow_route(tenant_id: str, body: RunRequest) -> RunResponse:
     request = external_api.current_request
-    tenant_id = integrator_tenant(request)
-    run = parse_body(request, RunRequest)
 
     def ingest() -> dict[str, Any]:
         outcome = run_workflow(
-            run,
+            body,
             tenant_id=tenant_id,
             store=case_store(),
             pages=document_storage(),
@@ -81,14 +94,14 @@ def run_workflow_route() -> Any:
 
     key = request.headers.get("idempotency-key")
     if key is None:
-        body = ingest()
+        answer = ingest()
     else:
         if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
             raise InvalidRequest(
                 "invalid Idempotency-Key",
                 details=[{"path": "header.Idempotency-Key", "message": "1 to 255 characters"}],
             )
-        body = run_once(
+        answer = run_once(
             get_settings().idempotency_table,
             scope=f"run:{tenant_id}",
             key=key,
@@ -96,15 +109,22 @@ def run_workflow_route() -> Any:
             action=ingest,
             lambda_context=external_api.lambda_context,
         )
-    # Ballerine answers 201 to every accepted run, including one that updated an active case.
-    return json_response(body, 201)
+    # A replay answers what was stored for the first request.
+    return RunResponse.model_validate(answer)
 
 
-@api_route(external_api, "/workflows", methods=["GET"])
-def list_workflows_route() -> Any:
-    request = external_api.current_request
-    tenant_id = integrator_tenant(request)
-    query = parse_query(request, WorkflowListQuery)
+@operation(
+    external_api,
+    "GET",
+    "/workflows",
+    auth=INTEGRATOR,
+    summary="List the tenant's cases, newest first",
+    tag="integrator",
+    query=WorkflowListQuery,
+    response=WorkflowRuntimeList,
+    errors=(),
+)
+def list_workflows_route(tenant_id: str, query: WorkflowListQuery) -> WorkflowRuntimeList:
     result = queries.list_cases(
         case_store(),
         tenant_id,
@@ -113,38 +133,63 @@ def list_workflows_route() -> Any:
         cursor=query.cursor,
         cursor_secret=get_settings().cursor_signing_key,
     )
-    body = WorkflowRuntimeList(
+    return WorkflowRuntimeList(
         data=[WorkflowRuntime.from_case(case) for case in result.cases],
         next_cursor=result.next_cursor,
     )
-    return json_response(body.model_dump(by_alias=True))
 
 
-@api_route(external_api, "/workflows/{case_id}", methods=["GET"])
-def get_workflow_route(case_id: str) -> Any:
-    tenant_id = integrator_tenant(external_api.current_request)
+@operation(
+    external_api,
+    "GET",
+    "/workflows/{case_id}",
+    auth=INTEGRATOR,
+    summary="One case with its documents and their decisions",
+    tag="integrator",
+    response=WorkflowRuntime,
+    errors=(),
+)
+def get_workflow_route(tenant_id: str, case_id: str) -> WorkflowRuntime:
     case = queries.get_case(case_store(), tenant_id, case_id)
-    return json_response(WorkflowRuntime.from_case(case).model_dump(by_alias=True))
+    return WorkflowRuntime.from_case(case)
 
 
-@api_route(external_api, "/workflows/{case_id}/context", methods=["GET"])
-def get_workflow_context_route(case_id: str) -> Any:
-    tenant_id = integrator_tenant(external_api.current_request)
+@operation(
+    external_api,
+    "GET",
+    "/workflows/{case_id}/context",
+    auth=INTEGRATOR,
+    summary="The case's whole context as kept (unknown fields preserved)",
+    tag="integrator",
+    response=WorkflowContext,
+    errors=(),
+)
+def get_workflow_context_route(tenant_id: str, case_id: str) -> WorkflowContext:
     case = queries.get_case(case_store(), tenant_id, case_id)
-    body = WorkflowContext(
+    return WorkflowContext(
         workflow_runtime_id=case.case_id,
         version=case.version,
         context=case.context,
         config=case.config,
     )
-    return json_response(body.model_dump(by_alias=True))
 
 
-@api_route(external_api, "/workflows/{case_id}/event", methods=["POST"])
-def send_workflow_event_route(case_id: str) -> Any:
+@operation(
+    external_api,
+    "POST",
+    "/workflows/{case_id}/event",
+    auth=INTEGRATOR,
+    summary="Send an integrator event (e.g. `resubmitted`)",
+    tag="integrator",
+    body=IntegratorEventRequest,
+    response=WorkflowRuntime,
+    errors=(409,),
+    description="400 for an unknown event, 409 when the event is not allowed now.",
+)
+def send_workflow_event_route(
+    tenant_id: str, case_id: str, body: IntegratorEventRequest
+) -> WorkflowRuntime:
     request = external_api.current_request
-    tenant_id = integrator_tenant(request)
-    body = parse_body(request, IntegratorEventRequest)
     case = send_integrator_event(
         case_store(),
         workflow_engine(),
@@ -154,13 +199,25 @@ def send_workflow_event_route(case_id: str) -> Any:
         payload=body.payload,
         request_id=request_id(request),
     )
-    return json_response(WorkflowRuntime.from_case(case).model_dump(by_alias=True))
+    return WorkflowRuntime.from_case(case)
 
 
-@api_route(external_api, "/workflow-definitions", methods=["GET"])
-def list_workflow_definitions_route() -> Any:
-    integrator_tenant(external_api.current_request)
-    body = WorkflowDefinitionList.model_validate(
+@operation(
+    external_api,
+    "GET",
+    "/workflow-definitions",
+    auth=INTEGRATOR,
+    summary="The bundled workflow definitions",
+    tag="integrator",
+    response=WorkflowDefinitionList,
+    errors=(),
+)
+def list_workflow_definitions_route() -> WorkflowDefinitionList:
+    return definition_list()
+
+
+def definition_list() -> WorkflowDefinitionList:
+    """The latest version of each bundled definition, as integrators and reviewers see them."""
+    return WorkflowDefinitionList.model_validate(
         {"data": [d.summary() for d in latest_definitions()]}
     )
-    return json_response(body.model_dump(by_alias=True))

@@ -1,29 +1,27 @@
-"""The HTTP edge shared by every route: body parsing, authentication and the one place where
-domain errors become HTTP responses."""
+"""The HTTP edge shared by every route: body parsing, and the one place where failures become
+HTTP responses, all in one envelope `{error: {code, message, details?, requestId}}`."""
 
 from __future__ import annotations
 
-import functools
 import json
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.auth.sessions import authenticate_reviewer
-from chalicelib.config import MAX_REQUEST_BYTES, get_settings
-from chalicelib.dependencies import reviewer_directory, tenant_directory, token_verifier
-from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge
+from chalicelib.aws.errors import is_retryable_aws_error
+from chalicelib.config import MAX_REQUEST_BYTES
+from chalicelib.errors import DomainError, InvalidRequest, PayloadTooLarge, ServiceUnavailable
 from chalicelib.ids import new_id
 from chalicelib.models.errors import ErrorBody, ErrorResponse
-from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import logger
-from chalicelib.tenants.api_keys import authenticate_integrator
 
 Model = TypeVar("Model", bound=BaseModel)
 JSON_HEADERS = {"Content-Type": "application/json"}
+RETRY_AFTER_SECONDS = 1
+INTERNAL_ERROR = "internal_error"
 
 
 def json_response(
@@ -36,15 +34,98 @@ def json_response(
     )
 
 
-def error_response(error: DomainError) -> Response:
+def _envelope(
+    status: int,
+    code: str,
+    message: str,
+    request: Request | None,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     # Built without validation: an error answer must never fail in turn (the contract tests
     # check the shape against the schema instead).
     body = ErrorResponse.model_construct(
         error=ErrorBody.model_construct(
-            code=error.code, message=error.message, details=error.details
+            code=code, message=message, details=details, request_id=request_id(request)
         )
     )
-    return json_response(body.model_dump(exclude_none=True), error.status_code)
+    return json_response(body.model_dump(by_alias=True, exclude_none=True), status, headers)
+
+
+def error_response(error: DomainError, request: Request | None) -> Response:
+    headers = None
+    if isinstance(error, ServiceUnavailable):
+        headers = {"Retry-After": str(error.retry_after)}
+    return _envelope(error.status_code, error.code, error.message, request, error.details, headers)
+
+
+def _route(request: Request | None) -> dict[str, str]:
+    """Where a failure happened, by route template: never the concrete path or query, which
+    can carry names (inbox search) or ids a log reader should not need."""
+    context = (request.context if request is not None else None) or {}
+    return {
+        "method": str(context.get("httpMethod", "")),
+        "route": str(context.get("resourcePath", "")),
+    }
+
+
+def unexpected_error_response(exc: Exception, request: Request | None) -> Response:
+    """500 `internal_error`, or 503 with `Retry-After` when AWS throttled us or is briefly
+    unavailable. Logged once, with the request id and the stack but not the message or the
+    body: either may carry the personal data the request was about."""
+    rid = request_id(request)
+    where = {"request_id": rid, **_route(request), "exception_name": type(exc).__name__}
+    if is_retryable_aws_error(exc):
+        logger.warning("AWS is throttling or unavailable", extra=where)
+        return error_response(
+            ServiceUnavailable(
+                "the service is busy; retry shortly", retry_after=RETRY_AFTER_SECONDS
+            ),
+            request,
+        )
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("unexpected error", extra={**where, "stack": stack})
+    return _envelope(500, INTERNAL_ERROR, "an unexpected error occurred", request)
+
+
+def handle_errors(request: Request | None, call: Callable[[], Response]) -> Response:
+    """`call()`, with every failure answered in the envelope."""
+    try:
+        return call()
+    except DomainError as error:
+        if error.status_code >= 500 and not isinstance(error, ServiceUnavailable):
+            logger.exception("domain error", extra={"code": error.code})
+        return error_response(error, request)
+    except Exception as exc:  # the last line: no failure leaves without the envelope
+        return unexpected_error_response(exc, request)
+
+
+def _chalice_error_code(name: str) -> str:
+    """Chalice's own error names (`MethodNotAllowedError`) as our codes (`method_not_allowed`)."""
+    name = name.removesuffix("Error") or name
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def error_envelope_middleware(
+    request: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    """App-wide: failures outside the views (other middleware) and the errors Chalice answers
+    itself (`{"Code": ..., "Message": ...}`: 405, 415, its 500) leave in the envelope too."""
+    response = handle_errors(request, lambda: get_response(request))
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        code = _chalice_error_code(str(body["Code"]))
+        if response.status_code >= 500:
+            code, message = INTERNAL_ERROR, "an unexpected error occurred"
+        else:
+            message = str(body.get("Message", ""))
+        headers = {
+            name: str(value)
+            for name, value in response.headers.items()
+            if name.lower() != "content-type"
+        }
+        return _envelope(response.status_code, code, message, request, headers=headers)
+    return response
 
 
 def field_path(location: tuple[Any, ...]) -> str:
@@ -89,39 +170,11 @@ def parse_query(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest("invalid query parameters", details=validation_details(exc)) from exc
 
 
-def request_id(request: Request) -> str:
-    """API Gateway's request id; one of our own where there is none (tests, local tools)."""
+def request_id(request: Request | None) -> str:
+    """API Gateway's request id; one of our own where there is none (tests, local tools), kept
+    on the request so that every log line and error answer of one request share it."""
+    if request is None:
+        return new_id("req")
     if request.context is None:
         request.context = {}
     return str(request.context.setdefault("requestId", new_id("req")))
-
-
-def integrator_tenant(request: Request) -> str:
-    return authenticate_integrator(
-        request.headers.get("authorization"), tenant_directory(), get_settings().api_key_pepper
-    )
-
-
-def signed_in_reviewer(request: Request) -> Reviewer:
-    """The reviewer whose Cognito ID token authorises this request (401 otherwise)."""
-    return authenticate_reviewer(
-        request.headers.get("authorization"), token_verifier(), reviewer_directory()
-    )
-
-
-def api_route(bp: Blueprint, path: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """`bp.route` whose view maps domain and validation errors to JSON error responses."""
-
-    def register(view: Callable[..., Any]) -> Any:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return view(*args, **kwargs)
-            except DomainError as error:
-                if error.status_code >= 500:
-                    logger.exception("domain error", extra={"code": error.code})
-                return error_response(error)
-
-        return bp.route(path, **options)(guarded)
-
-    return register

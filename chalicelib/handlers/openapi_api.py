@@ -8,11 +8,12 @@ schema generation) is imported only then, so importing the app stays as cheap as
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.handlers.auth_kinds import PUBLIC
 from chalicelib.handlers.http import JSON_HEADERS
+from chalicelib.handlers.operations import operation
 
 openapi_api = Blueprint(__name__)
 
@@ -29,8 +30,18 @@ def openapi_document() -> str:
     return _document
 
 
-@openapi_api.route("/openapi.json", methods=["GET"])
-def openapi_route() -> Any:
+@operation(
+    openapi_api,
+    "GET",
+    "/openapi.json",
+    auth=PUBLIC,
+    summary="This OpenAPI 3.1 document (holds no tenant data, so it is public)",
+    tag="meta",
+    # A JSON object no model describes: the document itself.
+    response=None,
+    errors=(),
+)
+def openapi_route() -> Response:
     return Response(
         body=openapi_document(),
         status_code=200,

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from chalice import Blueprint
 
-from chalice import Blueprint, Response
-from chalice.app import Request
-
-from chalicelib.auth.permissions import require_admin
 from chalicelib.config import get_settings, get_webhook_settings
 from chalicelib.dependencies import default_webhook_secret, webhook_dispatcher, webhook_store
-from chalicelib.handlers.http import (
-    api_route,
-    json_response,
-    parse_body,
-    parse_query,
-    signed_in_reviewer,
-)
+from chalicelib.handlers.auth_kinds import ADMIN
+from chalicelib.handlers.operations import operation
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.webhooks import (
     CreateSubscriptionRequest,
     DeliveryList,
     DeliveryQuery,
+    DeliveryView,
     RotateSecretRequest,
     SubscriptionList,
     SubscriptionWithSecret,
@@ -31,30 +23,42 @@ from chalicelib.webhooks import deliveries, subscriptions
 webhooks_api = Blueprint(__name__)
 
 
-def _admin(request: Request) -> Reviewer:
-    reviewer = signed_in_reviewer(request)
-    require_admin(reviewer)
-    return reviewer
-
-
 def _default() -> subscriptions.DefaultSubscription:
     return subscriptions.DefaultSubscription(
         get_webhook_settings().default_url, default_webhook_secret()
     )
 
 
-@api_route(webhooks_api, "/webhooks", methods=["GET"])
-def list_subscriptions_route() -> Any:
-    admin = _admin(webhooks_api.current_request)
+@operation(
+    webhooks_api,
+    "GET",
+    "/webhooks",
+    auth=ADMIN,
+    summary="The tenant's webhook subscriptions (and the default one); secrets never shown",
+    tag="webhooks",
+    response=SubscriptionList,
+    errors=(403,),
+)
+def list_subscriptions_route(admin: Reviewer) -> SubscriptionList:
     views = subscriptions.list_subscription_views(webhook_store(), admin.tenant_id, _default())
-    return json_response(SubscriptionList(data=views).model_dump(by_alias=True))
+    return SubscriptionList(data=views)
 
 
-@api_route(webhooks_api, "/webhooks", methods=["POST"])
-def create_subscription_route() -> Any:
-    request = webhooks_api.current_request
-    admin = _admin(request)
-    body = parse_body(request, CreateSubscriptionRequest)
+@operation(
+    webhooks_api,
+    "POST",
+    "/webhooks",
+    auth=ADMIN,
+    summary="Subscribe a URL; the signing secret (`whsec_...`) is in this answer only",
+    tag="webhooks",
+    body=CreateSubscriptionRequest,
+    response=SubscriptionWithSecret,
+    status=201,
+    errors=(403, 409),
+)
+def create_subscription_route(
+    admin: Reviewer, body: CreateSubscriptionRequest
+) -> SubscriptionWithSecret:
     created = subscriptions.create_subscription(
         webhook_store(),
         admin.tenant_id,
@@ -62,54 +66,91 @@ def create_subscription_route() -> Any:
         created_by=admin.id,
         allow_local=get_webhook_settings().allow_local_receivers,
     )
-    view = SubscriptionWithSecret(
+    return SubscriptionWithSecret(
         **subscriptions.subscription_view(created).model_dump(), secret=created.secret
     )
-    return json_response(view.model_dump(by_alias=True), 201)
 
 
-@api_route(webhooks_api, "/webhooks/{subscription_id}", methods=["DELETE"])
-def delete_subscription_route(subscription_id: str) -> Any:
-    admin = _admin(webhooks_api.current_request)
+@operation(
+    webhooks_api,
+    "DELETE",
+    "/webhooks/{subscription_id}",
+    auth=ADMIN,
+    summary="Delete a subscription (its pending retries are cancelled)",
+    tag="webhooks",
+    response=None,
+    status=204,
+    errors=(403, 409),
+)
+def delete_subscription_route(admin: Reviewer, subscription_id: str) -> None:
     subscriptions.delete_subscription(webhook_store(), admin.tenant_id, subscription_id)
-    return Response(body="", status_code=204)
 
 
-@api_route(webhooks_api, "/webhooks/{subscription_id}/rotate-secret", methods=["POST"])
-def rotate_secret_route(subscription_id: str) -> Any:
-    request = webhooks_api.current_request
-    admin = _admin(request)
-    raw = request.raw_body or b""
-    body = parse_body(request, RotateSecretRequest) if raw.strip() else RotateSecretRequest()
+@operation(
+    webhooks_api,
+    "POST",
+    "/webhooks/{subscription_id}/rotate-secret",
+    auth=ADMIN,
+    summary="New signing secret; the old one also signs until the overlap ends",
+    tag="webhooks",
+    body=RotateSecretRequest,
+    body_required=False,
+    response=SubscriptionWithSecret,
+    errors=(403,),
+)
+def rotate_secret_route(
+    admin: Reviewer, subscription_id: str, body: RotateSecretRequest
+) -> SubscriptionWithSecret:
     rotated = subscriptions.rotate_secret(
         webhook_store(), admin.tenant_id, subscription_id, overlap_seconds=body.overlap_seconds
     )
-    view = SubscriptionWithSecret(
+    return SubscriptionWithSecret(
         **subscriptions.subscription_view(rotated).model_dump(), secret=rotated.secret
     )
-    return json_response(view.model_dump(by_alias=True))
 
 
-@api_route(webhooks_api, "/webhooks/deliveries", methods=["GET"])
-def list_deliveries_route() -> Any:
-    request = webhooks_api.current_request
-    admin = _admin(request)
-    query = parse_query(request, DeliveryQuery)
-    page: DeliveryList = deliveries.list_deliveries(
+@operation(
+    webhooks_api,
+    "GET",
+    "/webhooks/deliveries",
+    auth=ADMIN,
+    summary="The delivery log, newest first, filtered, cursor-paginated",
+    tag="webhooks",
+    query=DeliveryQuery,
+    response=DeliveryList,
+    errors=(403,),
+)
+def list_deliveries_route(admin: Reviewer, query: DeliveryQuery) -> DeliveryList:
+    return deliveries.list_deliveries(
         webhook_store(), admin.tenant_id, query, cursor_secret=get_settings().cursor_signing_key
     )
-    return json_response(page.model_dump(by_alias=True))
 
 
-@api_route(webhooks_api, "/webhooks/deliveries/{delivery_id}", methods=["GET"])
-def get_delivery_route(delivery_id: str) -> Any:
-    admin = _admin(webhooks_api.current_request)
-    view = deliveries.get_delivery(webhook_store(), admin.tenant_id, delivery_id)
-    return json_response(view.model_dump(by_alias=True))
+@operation(
+    webhooks_api,
+    "GET",
+    "/webhooks/deliveries/{delivery_id}",
+    auth=ADMIN,
+    summary="One delivery with every attempt",
+    tag="webhooks",
+    response=DeliveryView,
+    errors=(403,),
+)
+def get_delivery_route(admin: Reviewer, delivery_id: str) -> DeliveryView:
+    return deliveries.get_delivery(webhook_store(), admin.tenant_id, delivery_id)
 
 
-@api_route(webhooks_api, "/webhooks/deliveries/{delivery_id}/redeliver", methods=["POST"])
-def redeliver_route(delivery_id: str) -> Any:
-    admin = _admin(webhooks_api.current_request)
+@operation(
+    webhooks_api,
+    "POST",
+    "/webhooks/deliveries/{delivery_id}/redeliver",
+    auth=ADMIN,
+    summary="Deliver again (same webhook-id, fresh retry schedule)",
+    tag="webhooks",
+    response=DeliveryView,
+    status=202,
+    errors=(403, 409),
+)
+def redeliver_route(admin: Reviewer, delivery_id: str) -> DeliveryView:
     record = webhook_dispatcher().redeliver(admin.tenant_id, delivery_id)
-    return json_response(deliveries.delivery_view(record).model_dump(by_alias=True), 202)
+    return deliveries.delivery_view(record)

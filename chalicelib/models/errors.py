@@ -1,4 +1,4 @@
-"""The one error shape of every route: `{error: {code, message, details?}}`."""
+"""The one error shape of every route: `{error: {code, message, details?, requestId}}`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class ErrorBody(BaseModel):
     # Closed to extra fields, so the contract tests notice if the shape grows.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     code: str = Field(description="machine-readable, e.g. `validation_error`, `not_found`")
     message: str
@@ -17,6 +17,10 @@ class ErrorBody(BaseModel):
         default=None,
         description="validation errors: `[{path, message, type}]`; invalid transitions: "
         "`{allowedEvents}`",
+    )
+    request_id: str = Field(
+        alias="requestId",
+        description="the request's id, also in the logs: quote it when reporting a problem",
     )
 
 

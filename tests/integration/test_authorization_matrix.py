@@ -29,7 +29,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.openapi import OPERATIONS, route_keys
+from chalicelib.handlers.operations import operation_at
+from chalicelib.openapi import route_keys
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_openapi_contract import Contract, forged_token, webhook_receiver
@@ -345,6 +346,7 @@ EXPECT: dict[tuple[str, str], Expect] = {
         **CHANGE_CASE, prepare=document_decision_call
     ),
     ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
+    ("GET", f"{BACKOFFICE}/workflow-definitions"): reviewer(**READ_TENANT),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),
@@ -387,7 +389,7 @@ def test_every_expectation_names_a_route_of_the_app() -> None:
 def test_authorization_matrix(route: tuple[str, str], world: World) -> None:
     expect = EXPECT.get(route)
     assert expect is not None, f"{route}: add the route's expected answers to EXPECT"
-    assert OPERATIONS[route].security == expect.family, "the OpenAPI security disagrees"
+    assert operation_at(app.routes, *route).auth.kind == expect.family, "the auth kind disagrees"
     method, path = route
     mismatches = []
     for actor in ACTORS:

@@ -290,6 +290,8 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     view = c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
     c.json(c.call("GET", "/api/v1/backoffice/users", auth=alice), 200)
     c.json(c.call("GET", "/api/v1/backoffice/reason-codes", auth=alice), 200)
+    definitions = c.json(c.call("GET", "/api/v1/backoffice/workflow-definitions", auth=alice), 200)
+    assert "kyc-manual-review" in {d["id"] for d in definitions["data"]}
 
     # Claim, note, decide a document (re-upload), the integrator resubmits, decide the case.
     view = c.json(

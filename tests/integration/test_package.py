@@ -92,6 +92,17 @@ def test_the_lambda_zip_ships_compiled_modules(built: Path) -> None:
     assert flags == 0b01  # hash-based, unchecked (PEP 552)
 
 
+def test_the_lambda_zip_holds_no_local_stack_code(built: Path) -> None:
+    """`local/` (e.g. the `LOCAL_FAULT` fault injection) must never reach a deployment."""
+    import zipfile
+
+    with zipfile.ZipFile(built.parent / "deployment.zip") as archive:
+        names = archive.namelist()
+        assert [n for n in names if n.startswith(("local/", "tests/"))] == []
+        shipped = [archive.read(n) for n in names if n.endswith(".py")]
+    assert not any(b"LOCAL_FAULT" in source for source in shipped)
+
+
 def test_template_passes_cfn_lint(built: Path) -> None:
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run(

@@ -14,7 +14,8 @@ from openapi_spec_validator import validate as validate_openapi
 
 from app import app
 from chalicelib import openapi
-from chalicelib.openapi import OPERATIONS, UndocumentedRoutes, build_openapi, route_keys
+from chalicelib.handlers.operations import operation_at
+from chalicelib.openapi import UndocumentedRoutes, build_openapi, route_keys
 from tests.conftest import PROJECT_DIR
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -45,7 +46,6 @@ def test_every_route_of_the_app_is_documented_and_nothing_else(
 ) -> None:
     app_routes = route_keys(app.routes)
     assert openapi.undocumented(app.routes) == []
-    assert openapi.stale(app.routes) == [], "OPERATIONS lists routes the app does not have"
     assert {(method, path) for method, path, _ in operations(document)} == app_routes
 
 
@@ -133,7 +133,8 @@ def test_error_answers_use_the_one_error_shape(document: dict[str, Any]) -> None
     error = components["schemas"]["ErrorResponse"]
     assert error["required"] == ["error"]
     body = components["schemas"]["ErrorBody"]
-    assert body["required"] == ["code", "message"]
+    # Every error answer carries the request's id (issue 11).
+    assert body["required"] == ["code", "message", "requestId"]
     for _, _, operation in operations(document):
         for status, answer in operation["responses"].items():
             if int(status) >= 400:
@@ -168,10 +169,10 @@ def test_operation_ids_are_unique(document: dict[str, Any]) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_every_table_entry_names_a_known_error_status() -> None:
-    for key, operation in OPERATIONS.items():
-        for status in operation.error_statuses(key[1]):
-            assert status in openapi.ERROR_RESPONSES, (key, status)
+def test_every_operation_names_a_known_error_status() -> None:
+    for method, path in route_keys(app.routes):
+        for status in operation_at(app.routes, method, path).error_statuses():
+            assert status in openapi.ERROR_RESPONSES, (method, path, status)
 
 
 def test_importing_the_app_does_not_build_the_document() -> None:
@@ -183,3 +184,21 @@ def test_importing_the_app_does_not_build_the_document() -> None:
         "assert openapi_api._document is None"
     )
     subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, check=True, timeout=120)
+
+
+def test_every_operation_can_fail_unexpectedly_or_be_throttled(document: dict[str, Any]) -> None:
+    for method, path, operation in operations(document):
+        responses = operation["responses"]
+        assert responses["500"] == {"$ref": "#/components/responses/InternalError"}, (method, path)
+        assert responses["503"] == {"$ref": "#/components/responses/ServiceUnavailable"}
+    throttled = document["components"]["responses"]["ServiceUnavailable"]
+    assert throttled["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def test_the_module_holds_no_table_of_operations() -> None:
+    tables = [
+        name
+        for name, value in vars(openapi).items()
+        if isinstance(value, dict) and any(isinstance(key, tuple) for key in value)
+    ]
+    assert tables == []
