@@ -134,7 +134,7 @@ def get_workflow_context_route(case_id: str) -> Any:
     body = WorkflowContext(
         workflow_runtime_id=case.case_id,
         version=case.version,
-        context=case.context,
+        context=case.facts.ballerine_context(),
         config=case.config,
     )
     return json_response(body.model_dump(by_alias=True))

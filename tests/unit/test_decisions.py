@@ -91,14 +91,12 @@ def make_case(
                     "type": "drivers_license",
                     "category": "identification",
                     "pages": [{"id": "p1"}],
-                    "decision": service.pending_decision(),
                 },
                 {
                     "id": "doc_cert",
                     "type": "certificate_of_incorporation",
                     "category": "registration",
                     "pages": [{"id": "p2"}],
-                    "decision": service.pending_decision(),
                 },
             ],
         },
@@ -322,7 +320,7 @@ class TestDocumentDecisions:
             comment="this is a utility bill",
             expected_version=1,
         )
-        decision = decided.documents[1]["decision"]
+        decision = decided.facts.ballerine_context()["documents"][1]["decision"]
         assert decision["status"] == "rejected"
         assert (decision["reason"], decision["comment"]) == (
             "wrong_document_type",
@@ -408,7 +406,8 @@ class TestDocumentDecisions:
             expected_version=2,
         )
         assert (decided.state, decided.version) == ("revision", 3)
-        assert decided.documents[1]["decision"]["revisionReason"] == "Blurry or unreadable"
+        documents = decided.facts.ballerine_context()["documents"]
+        assert documents[1]["decision"]["revisionReason"] == "Blurry or unreadable"
         assert actions(store, case.case_id)[-2:] == [
             "document.decision_changed",
             "case.state_changed",
@@ -499,7 +498,7 @@ class TestReuploadLoopAndTheExecution:
             payload={"note": "uploaded again"},
         )
         assert back.state == "manual_review"
-        assert back.documents[1]["decision"]["status"] == "pending"
+        assert back.facts.ballerine_context()["documents"][1]["decision"]["status"] == "pending"
         with pytest.raises(TransitionNotAllowed) as raised:
             service.send_integrator_event(
                 store, execution, tenant_id="demo", case_id=case.case_id, name="resubmitted"
