@@ -152,7 +152,7 @@ def _document(case: Case, doc: CaseDocument, presign: Presign, name_of: NameOf) 
         page_history=[
             PageHistoryEntry(
                 replaced_at=entry.replaced_at,
-                pages=[_page(case, page, presign) for page in entry.pages],
+                pages=[_page(case, page, presign) for page in entry.document_pages],
             )
             for entry in doc.page_history
         ],

@@ -24,7 +24,6 @@ from chalicelib.models.case import (
     AuditRecord,
     Case,
     DocumentDecision,
-    DocumentPage,
     PageSet,
     PageStorage,
 )
@@ -298,8 +297,7 @@ def _merge_documents(
         if doc["pages"]:
             # Newest first; new pages need a new look, whatever was decided on the old ones.
             record = case.document_record(match["id"])
-            old_pages = [DocumentPage.model_validate(p) for p in match.get("pages") or [] if p]
-            record.page_history.insert(0, PageSet(replaced_at=now, pages=old_pages))
+            record.page_history.insert(0, PageSet(replaced_at=now, pages=match.get("pages") or []))
             record.decision = DocumentDecision()
             match["pages"] = doc["pages"]
         for key, value in doc.items():

@@ -140,18 +140,20 @@ class DocumentPage(OpenRecord):
     metadata: dict[str, Any] = Field(default_factory=dict)
     ballerine_file_id: str | None = None
 
-    def sent(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
-
 
 class PageSet(Record):
     """Pages a document had before a re-run replaced them."""
 
     replaced_at: str | None = None
-    pages: list[DocumentPage] = Field(default_factory=list)
+    # Kept exactly as the integrator sent them (with our ids): they are shown back as sent.
+    pages: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def document_pages(self) -> list[DocumentPage]:
+        return [DocumentPage.model_validate(page) for page in self.pages]
 
     def ballerine(self) -> dict[str, Any]:
-        return {"replacedAt": self.replaced_at, "pages": [page.sent() for page in self.pages]}
+        return {"replacedAt": self.replaced_at, "pages": copy.deepcopy(self.pages)}
 
 
 class DocumentRecord(Record):
@@ -392,7 +394,7 @@ def migrate_legacy_records(case: Case) -> Case:
             page_history=[
                 PageSet(
                     replaced_at=_text(entry.get("replacedAt")),
-                    pages=[DocumentPage.model_validate(p) for p in entry.get("pages") or [] if p],
+                    pages=[p for p in entry.get("pages") or [] if isinstance(p, dict)],
                 )
                 for entry in history
                 if isinstance(entry, dict)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.cases.ingestion import run_workflow
 from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
 from chalicelib.decisions import service
@@ -22,6 +23,7 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, Case
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.models.run import RunRequest
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
@@ -423,16 +425,7 @@ class TestAutoResolve:
     def test_deciding_every_document_decides_the_case(
         self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        base = get_definition("risk-score-improvement-dev", 1)
-        auto = WorkflowDefinition.model_validate(
-            {
-                **base.model_dump(by_alias=True),
-                "policy": {
-                    "approveRequiresNoRejectedOrRevisionDocuments": True,
-                    "autoResolveWhenAllDocumentsDecided": True,
-                },
-            }
-        )
+        auto = auto_resolving_definition()
         monkeypatch.setattr(service, "get_definition", lambda *_: auto)
         execution = FakeExecution(auto)
         case = make_case(store)
@@ -463,6 +456,64 @@ class TestAutoResolve:
             "case.completed",
         ]
         assert execution.entered == ["manual_review", "approved"]
+
+    def test_a_decision_in_the_run_request_does_not_count(
+        self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        auto = auto_resolving_definition()
+        monkeypatch.setattr(service, "get_definition", lambda *_: auto)
+        forged = {"status": "approved", "decidedBy": {"id": "u-admin", "name": "Mallory"}}
+        request = RunRequest.model_validate(
+            {
+                "workflowId": "risk-score-improvement-dev",
+                "context": {
+                    "entity": {"id": "ent-9", "type": "business", "data": {}},
+                    "documents": [
+                        {"id": "doc_license", "type": "drivers_license", "category": "id"},
+                        {
+                            "id": "doc_cert",
+                            "type": "certificate",
+                            "category": "registration",
+                            "decision": forged,
+                        },
+                    ],
+                },
+            }
+        )
+        case = run_workflow(request, tenant_id="demo", store=store, pages=NoPages()).case
+        execution = FakeExecution(auto)
+        park(store, execution, case.case_id)
+        decided = service.decide_document(
+            store,
+            execution,
+            ADMIN,
+            case.case_id,
+            "doc_license",
+            decision="approve",
+            expected_version=1,
+        )
+        # The certificate is still undecided, so deciding the licence decides nothing more.
+        assert (decided.state, decided.status) == ("manual_review", "active")
+        assert [d.status for d in decided.documents] == ["approved", "pending"]
+        assert execution.entered == ["manual_review"]
+
+
+class NoPages:
+    def put_page(self, key: str, content: bytes, content_type: str) -> None:
+        raise AssertionError("no inline pages here")
+
+
+def auto_resolving_definition() -> WorkflowDefinition:
+    base = get_definition("risk-score-improvement-dev", 1)
+    return WorkflowDefinition.model_validate(
+        {
+            **base.model_dump(by_alias=True),
+            "policy": {
+                "approveRequiresNoRejectedOrRevisionDocuments": True,
+                "autoResolveWhenAllDocumentsDecided": True,
+            },
+        }
+    )
 
 
 class TestReuploadLoopAndTheExecution:
