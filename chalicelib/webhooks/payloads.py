@@ -11,16 +11,11 @@ import json
 from typing import Any
 
 from chalicelib.models.case import Case
-from chalicelib.models.events import DomainEvent
-from chalicelib.models.webhooks import WEBHOOK_TYPES
+from chalicelib.models.events import DomainEvent, webhook_type
 
 _DOCUMENT_DECISION_FIELDS = ("reason", "comment", "decidedAt", "decidedBy")
 # Event details that only duplicate what the case gives us (or are internal snapshots).
 _DROPPED_DETAILS = ("before", "after")
-
-
-def webhook_type(event_type: str) -> str | None:
-    return WEBHOOK_TYPES.get(event_type)
 
 
 def document_decisions(case: Case) -> list[dict[str, Any]]:
