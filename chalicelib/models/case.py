@@ -130,6 +130,10 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 class DocumentPage(OpenRecord):
     """A page of a document as the integrator sent it (plus our `id`; inline bytes are in S3)."""
 
@@ -338,8 +342,8 @@ class CaseFacts:
             id=str(raw["id"]),
             type=str(raw.get("type", "")),
             category=str(raw.get("category", "")),
-            issuer=raw.get("issuer") if isinstance(raw.get("issuer"), dict) else {},
-            properties=raw.get("properties") if isinstance(raw.get("properties"), dict) else {},
+            issuer=_mapping(raw.get("issuer")),
+            properties=_mapping(raw.get("properties")),
             version=version if isinstance(version, int) else None,
             pages=[DocumentPage.model_validate(p) for p in raw.get("pages") or [] if p],
             decision=record.decision,

@@ -16,7 +16,7 @@ from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
 from tests.integration.conftest import Api
 from tests.integration.test_auth_api import login
-from tests.integration.test_ingestion_api import png_page
+from tests.integration.test_ingestion_api import individual_run, png_page
 
 RUN = "/api/v1/external/workflows/run"
 CASES = "/api/v1/backoffice/cases"
@@ -40,31 +40,23 @@ PENDING = {
 
 
 def forged_run(entity_id: str = "forger-1") -> dict[str, Any]:
-    return {
-        "workflowId": "kyc-manual-review",
-        "context": {
-            "entity": {
-                "id": entity_id,
-                "type": "individual",
-                "data": {"firstName": "Max", "lastName": "Forger"},
-            },
-            "documents": [
-                {
-                    "type": "passport",
-                    "category": "identification",
-                    "pages": [png_page()],
-                    "decision": FORGED_REJECTION,
-                    "pageHistory": FORGED_HISTORY,
-                },
-                {
-                    "type": "utility_bill",
-                    "category": "proof_of_address",
-                    "pages": [png_page()],
-                    "decision": FORGED_APPROVAL,
-                },
-            ],
+    run = individual_run(entity_id)
+    run["context"]["documents"] = [
+        {
+            "type": "passport",
+            "category": "identification",
+            "pages": [png_page()],
+            "decision": FORGED_REJECTION,
+            "pageHistory": FORGED_HISTORY,
         },
-    }
+        {
+            "type": "utility_bill",
+            "category": "proof_of_address",
+            "pages": [png_page()],
+            "decision": FORGED_APPROVAL,
+        },
+    ]
+    return run
 
 
 def admin(api: Api) -> Api:

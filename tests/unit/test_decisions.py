@@ -430,25 +430,9 @@ class TestAutoResolve:
         execution = FakeExecution(auto)
         case = make_case(store)
         park(store, execution, case.case_id)
-        first = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_license",
-            decision="approve",
-            expected_version=1,
-        )
+        first = approve_document(store, execution, case.case_id, "doc_license", 1)
         assert first.state == "manual_review"
-        second = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_cert",
-            decision="approve",
-            expected_version=2,
-        )
+        second = approve_document(store, execution, case.case_id, "doc_cert", 2)
         assert (second.state, second.status) == ("approved", "completed")
         assert actions(store, case.case_id)[-3:] == [
             "document.decision_changed",
@@ -483,19 +467,19 @@ class TestAutoResolve:
         case = run_workflow(request, tenant_id="demo", store=store, pages=NoPages()).case
         execution = FakeExecution(auto)
         park(store, execution, case.case_id)
-        decided = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_license",
-            decision="approve",
-            expected_version=1,
-        )
+        decided = approve_document(store, execution, case.case_id, "doc_license", 1)
         # The certificate is still undecided, so deciding the licence decides nothing more.
         assert (decided.state, decided.status) == ("manual_review", "active")
         assert [d.status for d in decided.documents] == ["approved", "pending"]
         assert execution.entered == ["manual_review"]
+
+
+def approve_document(
+    store: InMemoryCaseStore, execution: FakeExecution, case_id: str, document_id: str, version: int
+) -> Case:
+    return service.decide_document(
+        store, execution, ADMIN, case_id, document_id, decision="approve", expected_version=version
+    )
 
 
 class NoPages:
