@@ -3,6 +3,7 @@ the docs agree with it."""
 
 from __future__ import annotations
 
+import ast
 import re
 import typing
 from pathlib import Path
@@ -55,3 +56,28 @@ def test_lookups() -> None:
     assert webhook_type("no.such_event") is None
     assert detail_types(Rule.PAGE_FETCH) == ["case.created", "case.context_updated"]
     assert detail_types(Rule.WEBHOOKS)[0] == "case.state_changed"
+
+
+def test_every_audit_action_the_code_writes_is_registered() -> None:
+    """Scan the source for AuditRecord(action=...) / audit_record(case, action, ...) literals."""
+    root = Path(__file__).resolve().parents[2] / "chalicelib"
+    written: set[str] = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name == "AuditRecord":
+                actions = [k.value for k in node.keywords if k.arg == "action"]
+            elif name == "audit_record" and len(node.args) > 1:
+                actions = [node.args[1]]
+            else:
+                continue
+            for action in actions:
+                written |= {
+                    c.value
+                    for c in ast.walk(action)
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+    assert written, "no audit records found: the scan is broken"
+    assert written <= set(EVENT_TYPES), written - set(EVENT_TYPES)
