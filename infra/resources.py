@@ -19,7 +19,7 @@ from chalicelib.limits import (
     WEBHOOK_QUEUE_VISIBILITY_SECONDS,
     WORKFLOW_QUEUE_VISIBILITY_SECONDS,
 )
-from chalicelib.models.events import EVENT_SOURCE
+from chalicelib.models.events import EVENT_SOURCE, Rule, detail_types
 from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.registry import bundled_definitions
 
@@ -136,16 +136,6 @@ def _index(name: str, pk: str, sk: str, project: list[str] | None = None) -> dic
     }
 
 
-# The domain events integrators get as webhooks (chalicelib.models.webhooks.WEBHOOK_TYPES).
-WEBHOOK_EVENT_TYPES = (
-    "case.state_changed",
-    "case.completed",
-    "document.decision_changed",
-    "case.assigned",
-    "case.note_added",
-)
-
-
 def _webhook_resources(prefix: str) -> dict[str, Any]:
     """Webhooks (docs/webhooks.md): the rule sends the five event types to the webhook queue,
     whose consumer also re-queues its own delayed attempts there; subscriptions, deliveries and
@@ -177,10 +167,10 @@ def _webhook_resources(prefix: str) -> dict[str, Any]:
         # so a batch ends within the function's timeout, itself within this visibility timeout.
         **_queue_pair("WebhookQueue", prefix, visibility_timeout=WEBHOOK_QUEUE_VISIBILITY_SECONDS),
     }
-    resources["WebhookEventsRule"] = _rule(
+    resources[Rule.WEBHOOKS.value] = _rule(
         "EventBus",
         f"{prefix}-webhook-events",
-        {"source": [EVENT_SOURCE], "detail-type": list(WEBHOOK_EVENT_TYPES)},
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.WEBHOOKS)},
         "WebhookQueue",
     )
     return resources
@@ -322,24 +312,25 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
     # Every committed transition is followed by Step Functions: the request path sends the task
     # token at once, and this queue retries whatever could not be sent (see workflow_runtime).
     resources.update(_queue_pair("WorkflowSyncQueue", prefix, workflow_visibility))
-    resources["CaseStateChangedRule"] = _rule(
+    # Which events each rule matches comes from the event registry (chalicelib.models.events).
+    resources[Rule.WORKFLOW_SYNC.value] = _rule(
         "EventBus",
         f"{prefix}-case-state-changed-sync-workflow",
-        {"source": [EVENT_SOURCE], "detail-type": ["case.state_changed"]},
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.WORKFLOW_SYNC)},
         "WorkflowSyncQueue",
     )
-    resources["CaseCreatedRule"] = _rule(
+    resources[Rule.WORKFLOW_START.value] = _rule(
         "EventBus",
         f"{prefix}-case-created-start-workflow",
-        {"source": [EVENT_SOURCE], "detail-type": ["case.created"]},
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.WORKFLOW_START)},
         "WorkflowStarterQueue",
     )
-    resources["PagesPendingRule"] = _rule(
+    resources[Rule.PAGE_FETCH.value] = _rule(
         "EventBus",
         f"{prefix}-pages-pending-fetch",
         {
             "source": [EVENT_SOURCE],
-            "detail-type": ["case.created", "case.context_updated"],
+            "detail-type": detail_types(Rule.PAGE_FETCH),
             "detail": {"data": {"pendingPageCount": [{"numeric": [">", 0]}]}},
         },
         "DocumentFetchQueue",

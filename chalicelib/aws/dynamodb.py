@@ -18,13 +18,15 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from pydantic.alias_generators import to_camel
 
 from chalicelib.aws.per_thread import per_thread
 from chalicelib.caches import register
@@ -36,7 +38,13 @@ from chalicelib.cases.inbox import (
     merge_partitions,
 )
 from chalicelib.cases.search import normalise, search_partition_char, search_terms
-from chalicelib.cases.store import ActiveCaseExists, CasePage, audit_records, token_digest
+from chalicelib.cases.store import (
+    SYNC_OWNED_FIELDS,
+    ActiveCaseExists,
+    CasePage,
+    audit_records,
+    token_digest,
+)
 from chalicelib.errors import VersionConflict
 from chalicelib.models.case import (
     AuditRecord,
@@ -45,6 +53,7 @@ from chalicelib.models.case import (
     NoteRecord,
     PageStorage,
     WorkflowTransition,
+    migrate_legacy_records,
 )
 from chalicelib.models.reviewers import Reviewer
 
@@ -53,11 +62,7 @@ GSI_BY_TENANT = "gsi1"
 GSI_BY_STATUS = "gsi2"
 UNASSIGNED = "-"
 # The attributes an inbox row needs: the inbox indexes project these and nothing else.
-INBOX_ROW_ATTRIBUTES = (
-    "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
-    "version", "assigneeId", "createdAt", "updatedAt", "entityType", "entityId", "entityName",
-    "documentCount", "documentsNeedingDecision", "flags",
-)  # fmt: skip
+INBOX_ROW_ATTRIBUTES = ("tenantId", *(to_camel(f.name) for f in fields(InboxRow)))
 # (index name, partition key attribute, sort key attribute) per inbox access pattern.
 INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
     (False, "createdAt"): ("gsi2", "gsi2pk", "gsi2sk"),
@@ -99,64 +104,73 @@ def claim_pk(tenant_id: str, workflow_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{workflow_id}#{entity_id}"
 
 
+def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query matches, following LastEvaluatedKey page by page."""
+    while True:
+        response = table.query(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-# Attributes written on every case write; pageStorage and the task token have writers of their own.
-_CASE_FIELDS = (
-    "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
-    "version", "assigneeId", "createdAt", "updatedAt", "resolvedAt", "entityType", "entityId",
-    "ballerineEntityId", "entityName", "contextJson", "configJson", "flags", "workflowTransitions",
-    "documentCount", "documentsNeedingDecision",
+def case_attribute(field: str) -> str:
+    """The item attribute of a Case field: camelCase, `Json` appended where kept as JSON text."""
+    return to_camel(field) + ("Json" if field in Case.JSON_FIELDS else "")
+
+
+# Page storage and the sync-owned fields have writers of their own; a case write leaves them.
+_OWN_WRITERS = frozenset({"page_storage", *SYNC_OWNED_FIELDS})
+# Attributes derived from the case for its indexes; written with every case write.
+_DERIVED_ATTRIBUTES = (
     "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk",
+    "documentCount", "documentsNeedingDecision",
 )  # fmt: skip
+# Attributes written on every case write.
+_CASE_FIELDS = (
+    *(case_attribute(f) for f in Case.model_fields if f not in _OWN_WRITERS),
+    *_DERIVED_ATTRIBUTES,
+)
 
 
 def case_to_item(case: Case) -> dict[str, Any]:
     sort_key = f"{case.created_at}#{case.case_id}"
-    return {
+    item: dict[str, Any] = {
         "pk": case_pk(case.tenant_id, case.case_id),
         "sk": CASE_SK,
         "recordType": "case",
-        "tenantId": case.tenant_id,
-        "caseId": case.case_id,
-        "workflowDefinitionId": case.workflow_definition_id,
-        "workflowDefinitionVersion": case.workflow_definition_version,
-        "state": case.state,
-        "status": case.status,
-        "version": case.version,
-        "assigneeId": case.assignee_id,
-        "createdAt": case.created_at,
-        "updatedAt": case.updated_at,
-        "resolvedAt": case.resolved_at,
-        "entityType": case.entity_type,
-        "entityId": case.entity_id,
-        "ballerineEntityId": case.ballerine_entity_id,
-        "entityName": case.entity_name,
-        # JSON keeps the integrator's numbers and nesting exactly (a map would turn them Decimal).
-        "contextJson": json.dumps(case.context, separators=(",", ":")),
-        "configJson": json.dumps(case.config, separators=(",", ":")),
-        "pageStorage": {k: v.model_dump(exclude_none=True) for k, v in case.page_storage.items()},
-        "taskToken": case.task_token,
-        "taskTokenState": case.task_token_state,
-        "flags": case.flags,
-        "workflowTransitions": [t.model_dump() for t in case.workflow_transitions],
-        # Written here only when the case is created; afterwards the workflow sync owns them.
-        "executionState": case.execution_state,
-        "executionDelivered": case.execution_delivered,
-        "executionInflight": (
-            case.execution_inflight.model_dump() if case.execution_inflight else None
-        ),
+    }
+    for field, value in case.model_dump(mode="json").items():
+        if field in Case.JSON_FIELDS:
+            # JSON keeps the integrator's numbers and nesting exactly (a map would turn them
+            # Decimal).
+            item[case_attribute(field)] = json.dumps(value, separators=(",", ":"))
+        else:
+            item[case_attribute(field)] = _without_none(value)
+    facts = case.facts
+    return item | {
         "gsi1pk": f"T#{case.tenant_id}",
         "gsi1sk": sort_key,
         "gsi2pk": status_partition(case.tenant_id, case.status),
         "gsi2sk": sort_key,
         "gsi3pk": assignee_partition(case.tenant_id, case.status, case.assignee_id),
         "updsk": f"{case.updated_at}#{case.case_id}",
-        "documentCount": len(case.documents),
-        "documentsNeedingDecision": case.documents_needing_decision,
+        "documentCount": len(facts.documents),
+        "documentsNeedingDecision": facts.documents_needing_decision,
     }
+
+
+def _without_none(value: Any) -> Any:
+    """Nested maps keep only the keys that have a value (as the records were always stored)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 def status_partition(tenant_id: str, status: str) -> str:
@@ -169,59 +183,28 @@ def assignee_partition(tenant_id: str, status: str, assignee_id: str | None) -> 
 
 def item_to_case(item: dict[str, Any]) -> Case:
     item = _plain(item)
-    return Case(
-        case_id=item["caseId"],
-        tenant_id=item["tenantId"],
-        workflow_definition_id=item["workflowDefinitionId"],
-        workflow_definition_version=item["workflowDefinitionVersion"],
-        state=item["state"],
-        status=item["status"],
-        version=item["version"],
-        assignee_id=item.get("assigneeId"),
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
-        resolved_at=item.get("resolvedAt"),
-        entity_type=item["entityType"],
-        entity_id=item["entityId"],
-        ballerine_entity_id=item["ballerineEntityId"],
-        entity_name=item["entityName"],
-        context=json.loads(item["contextJson"]),
-        config=json.loads(item.get("configJson") or "{}"),
-        page_storage={k: PageStorage(**v) for k, v in (item.get("pageStorage") or {}).items()},
-        task_token=item.get("taskToken"),
-        task_token_state=item.get("taskTokenState"),
-        flags=item.get("flags") or [],
-        workflow_transitions=[
-            WorkflowTransition(**t) for t in item.get("workflowTransitions") or []
-        ],
-        execution_state=item.get("executionState"),
-        execution_delivered=item.get("executionDelivered") or 0,
-        execution_inflight=(
-            InflightTransition(**item["executionInflight"])
-            if item.get("executionInflight")
-            else None
-        ),
-    )
+    values: dict[str, Any] = {}
+    for field in Case.model_fields:
+        value = item.get(case_attribute(field))
+        if value is not None:
+            values[field] = json.loads(value) if field in Case.JSON_FIELDS else value
+    if "records_version" not in values:
+        # Written before the case's records left the context: read it the way it was meant.
+        values["records_version"] = Case.RECORDS_VERSION
+        return migrate_legacy_records(Case.model_validate(values))
+    return Case.model_validate(values)
 
 
 def item_to_inbox_row(item: dict[str, Any]) -> InboxRow:
     item = _plain(item)
+    values = {f.name: item.get(to_camel(f.name)) for f in fields(InboxRow)}
     return InboxRow(
-        case_id=item["caseId"],
-        version=item["version"],
-        state=item["state"],
-        status=item["status"],
-        workflow_definition_id=item["workflowDefinitionId"],
-        workflow_definition_version=item["workflowDefinitionVersion"],
-        entity_type=item["entityType"],
-        entity_id=item["entityId"],
-        entity_name=item["entityName"],
-        assignee_id=item.get("assigneeId"),
-        document_count=item.get("documentCount", 0),
-        documents_needing_decision=item.get("documentsNeedingDecision", 0),
-        flags=tuple(item.get("flags") or ()),
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
+        **values
+        | {
+            "document_count": values["document_count"] or 0,
+            "documents_needing_decision": values["documents_needing_decision"] or 0,
+            "flags": tuple(values["flags"] or ()),
+        }
     )
 
 
@@ -558,17 +541,12 @@ class DynamoCaseStore:
         return CasePage(cases, response.get("LastEvaluatedKey"), response.get("ScannedCount", 0))
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]:
-        records: list[AuditRecord] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(case_pk(tenant_id, case_id))
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
             & Key("sk").begins_with("A#"),
-        }
-        while True:
-            response = self._table.query(**kwargs)
-            records.extend(item_to_audit(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return records
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        )
+        return [item_to_audit(item) for item in items]
 
     def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
         pk = case_pk(note.tenant_id, note.case_id)
@@ -597,17 +575,12 @@ class DynamoCaseStore:
         )
 
     def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]:
-        notes: list[NoteRecord] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(case_pk(tenant_id, case_id))
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
             & Key("sk").begins_with("N#"),
-        }
-        while True:
-            response = self._table.query(**kwargs)
-            notes.extend(NoteRecord.model_validate_json(i["noteJson"]) for i in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return notes
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        )
+        return [NoteRecord.model_validate_json(item["noteJson"]) for item in items]
 
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
         if query.search:
@@ -755,17 +728,11 @@ class DynamoReviewerDirectory:
         return Reviewer.model_validate_json(item["reviewerJson"]) if item else None
 
     def list_reviewers(self, tenant_id: str) -> list[Reviewer]:
-        reviewers: list[Reviewer] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(reviewers_pk(tenant_id))}
-        while True:
-            response = self._table.query(**kwargs)
-            reviewers.extend(
-                Reviewer.model_validate_json(item["reviewerJson"])
-                for item in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                return sorted(reviewers, key=lambda r: (r.name.lower(), r.id))
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_items(
+            self._table, KeyConditionExpression=Key("pk").eq(reviewers_pk(tenant_id))
+        )
+        reviewers = [Reviewer.model_validate_json(item["reviewerJson"]) for item in items]
+        return sorted(reviewers, key=lambda r: (r.name.lower(), r.id))
 
     def put_reviewer(self, reviewer: Reviewer) -> None:
         self._table.put_item(

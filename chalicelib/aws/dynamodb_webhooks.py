@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.dynamodb import dynamodb_table
+from chalicelib.aws.dynamodb import dynamodb_table, query_items
 from chalicelib.models.webhooks import DeliveryAttempt, DeliveryRecord, Subscription
 from chalicelib.webhooks.store import DeliveryFilter, DeliveryPage
 
@@ -109,20 +109,13 @@ class DynamoWebhookStore:
         return Subscription.model_validate_json(item["subscriptionJson"]) if item else None
 
     def list_subscriptions(self, tenant_id: str) -> list[Subscription]:
-        subscriptions: list[Subscription] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(subscriptions_pk(tenant_id)),
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self._table.query(**kwargs)
-            subscriptions.extend(
-                Subscription.model_validate_json(item["subscriptionJson"])
-                for item in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                return sorted(subscriptions, key=lambda s: (s.created_at, s.id))
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("pk").eq(subscriptions_pk(tenant_id)),
+            ConsistentRead=True,
+        )
+        subscriptions = [Subscription.model_validate_json(i["subscriptionJson"]) for i in items]
+        return sorted(subscriptions, key=lambda s: (s.created_at, s.id))
 
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> bool:
         response = self._table.delete_item(
@@ -175,20 +168,12 @@ class DynamoWebhookStore:
         )
 
     def list_attempts(self, tenant_id: str, delivery_id: str) -> list[DeliveryAttempt]:
-        attempts: list[DeliveryAttempt] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(delivery_pk(tenant_id, delivery_id))
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("pk").eq(delivery_pk(tenant_id, delivery_id))
             & Key("sk").begins_with("A#"),
-        }
-        while True:
-            response = self._table.query(**kwargs)
-            attempts.extend(
-                DeliveryAttempt.model_validate_json(item["attemptJson"])
-                for item in response.get("Items", [])
-            )
-            if "LastEvaluatedKey" not in response:
-                return attempts
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        )
+        return [DeliveryAttempt.model_validate_json(item["attemptJson"]) for item in items]
 
     def list_deliveries(
         self, tenant_id: str, where: DeliveryFilter, *, limit: int, start_key: dict[str, Any] | None

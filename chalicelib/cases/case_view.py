@@ -25,15 +25,13 @@ from chalicelib.models.backoffice import (
     PersonRef,
     WorkflowRef,
 )
-from chalicelib.models.case import AuditRecord, Case
+from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
 PRESIGNED_URL_SECONDS = 300
 TIMELINE_LENGTH = 20
-# Ballerine keeps third-party results under `pluginsOutput`; some integrators send their own key.
-THIRD_PARTY_KEYS = ("pluginsOutput", "thirdPartyData")
 
 Presign = Callable[[str], str]
 NameOf = Callable[[str], str]
@@ -69,6 +67,7 @@ def build_case_view(
     name_of: NameOf,
 ) -> CaseView:
     definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    facts = case.facts
     entity = case.context.get("entity") or {}
     data = case.entity_data
     can_change = case.status == "active" and may_change_case(reviewer, case)
@@ -84,11 +83,10 @@ def build_case_view(
         ),
         ubos=_people(data.get("ubos") or entity.get("ubos")),
         directors=_people(data.get("directors") or entity.get("directors")),
-        documents=[_document(case, doc, presign, name_of) for doc in case.documents],
+        documents=[_document(case, doc, presign, name_of) for doc in facts.documents],
         custom_data=case.context.get("customData") or {},
-        third_party_data={
-            k: v for key in THIRD_PARTY_KEYS for k, v in (case.context.get(key) or {}).items()
-        },
+        third_party_data=facts.integrator_results,
+        third_party_data_source="integrator",
         assignee=_person(case.assignee_id, name_of),
         flags=list(case.flags),
         created_at=case.created_at,
@@ -131,51 +129,47 @@ def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermis
     )
 
 
-def _document(case: Case, doc: dict[str, Any], presign: Presign, name_of: NameOf) -> DocumentView:
-    decision = doc.get("decision") or {}
-    decided_by = decision.get("decidedBy") or {}
+def _document(case: Case, doc: CaseDocument, presign: Presign, name_of: NameOf) -> DocumentView:
+    decision = doc.decision
+    decided_by = decision.decided_by
     return DocumentView(
-        id=doc["id"],
-        type=str(doc.get("type", "")),
-        category=str(doc.get("category", "")),
-        issuer=doc.get("issuer") or {},
-        properties=doc.get("properties") or {},
-        version=doc.get("version") if isinstance(doc.get("version"), int) else None,
+        id=doc.id,
+        type=doc.type,
+        category=doc.category,
+        issuer=doc.issuer,
+        properties=doc.properties,
+        version=doc.version,
         decision=DocumentDecisionView(
-            status=decision.get("status") or "pending",
-            reason=decision.get("reason")
-            or decision.get("rejectionReason")
-            or decision.get("revisionReason"),
-            comment=decision.get("comment"),
-            decided_by=PersonRef(
-                id=decided_by["id"], name=decided_by.get("name") or name_of(decided_by["id"])
-            )
-            if decided_by.get("id")
+            status=decision.status,
+            reason=decision.reason or decision.rejection_reason or decision.revision_reason,
+            comment=decision.comment,
+            decided_by=PersonRef(id=decided_by.id, name=decided_by.name or name_of(decided_by.id))
+            if decided_by
             else None,
-            decided_at=decision.get("decidedAt"),
+            decided_at=decision.decided_at,
         ),
-        pages=[_page(case, page, presign) for page in doc.get("pages", [])],
+        pages=[_page(case, page, presign) for page in doc.pages],
         page_history=[
             PageHistoryEntry(
-                replaced_at=entry.get("replacedAt"),
-                pages=[_page(case, page, presign) for page in entry.get("pages", [])],
+                replaced_at=entry.replaced_at,
+                pages=[_page(case, page, presign) for page in entry.document_pages],
             )
-            for entry in doc.get("pageHistory", [])
+            for entry in doc.page_history
         ],
     )
 
 
-def _page(case: Case, page: dict[str, Any], presign: Presign) -> DocumentPageView:
-    storage = case.page_storage.get(page.get("id", ""))
+def _page(case: Case, page: DocumentPage, presign: Presign) -> DocumentPageView:
+    storage = case.page_storage.get(page.id)
     stored = storage is not None and storage.status == "stored" and storage.key
     return DocumentPageView(
-        id=page.get("id", ""),
-        type=page.get("type"),
+        id=page.id,
+        type=page.type,
         content_type=storage.content_type if storage else None,
         url=presign(storage.key) if stored and storage and storage.key else None,
         storage_status=storage.status if storage else "pending",
         storage_error=storage.error if storage else None,
-        metadata=page.get("metadata") or {},
+        metadata=page.metadata,
     )
 
 

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.cases.store import ActiveCaseExists, CaseStore
-from chalicelib.decisions.service import (
-    RESUBMITTED,
-    decision_resets,
-    definition_of,
-    pending_decision,
-)
+from chalicelib.decisions.service import RESUBMITTED, decision_resets, definition_of
 from chalicelib.decisions.transitions import apply_event
 from chalicelib.documents.content_types import sniff_content_type
 from chalicelib.errors import (
@@ -24,7 +19,14 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.ids import new_id, stable_id, utc_now
-from chalicelib.models.case import Actor, AuditRecord, Case, PageStorage
+from chalicelib.models.case import (
+    Actor,
+    AuditRecord,
+    Case,
+    DocumentDecision,
+    PageSet,
+    PageStorage,
+)
 from chalicelib.models.run import INLINE_PROVIDERS, Document, Page, RunRequest
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import UnknownWorkflowDefinition, get_definition
@@ -168,16 +170,13 @@ def _update_case(
         request.context.documents, case.tenant_id, case.case_id, pages, now
     )
     incoming.pop("documents", None)
-    merged_context = _deep_merge(case.context, incoming)
-    given_ids = {d.id for d in request.context.documents if d.id}
-    documents, added, replaced = _merge_documents(case.documents, new_documents, given_ids, now)
-    merged_context["documents"] = documents
-
     updated = case.model_copy(deep=True)
-    updated.context = merged_context
+    updated.context = _deep_merge(case.context, incoming)
+    given_ids = {d.id for d in request.context.documents if d.id}
+    added, replaced = _merge_documents(updated, new_documents, given_ids, now)
     updated.config = _deep_merge(case.config, request.config or {})
     updated.entity_name = entity_display_name(
-        updated.entity_type, merged_context.get("entity", {}).get("data", {}), case.entity_id
+        updated.entity_type, updated.entity_data, case.entity_id
     )
     updated.updated_at = now
     _check_size(updated)
@@ -190,7 +189,7 @@ def _update_case(
         actor=actor,
         request_id=request_id,
         before={"documentCount": len(case.documents)},
-        after={"documentCount": len(documents)},
+        after={"documentCount": len(updated.documents)},
         details={
             "documentsAdded": added,
             "documentsReplaced": replaced,
@@ -234,7 +233,6 @@ def _store_documents(
     for doc_index, document in enumerate(documents):
         doc = document.model_dump(mode="json", by_alias=True, exclude_unset=True)
         doc["id"] = document.id or new_id("doc")
-        doc.setdefault("decision", pending_decision())
         doc["pages"] = []
         for page_index, page in enumerate(document.pages):
             page_id = new_id("page")
@@ -275,14 +273,15 @@ def _inline_page(page: Page, path: str) -> tuple[bytes, str]:
 
 
 def _merge_documents(
-    existing: list[dict[str, Any]],
+    case: Case,
     incoming: list[dict[str, Any]],
     given_ids: set[str],
     now: str,
-) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Match re-sent documents by the integrator's id, else by (category, type); new pages
-    replace old ones, which stay in the document's `pageHistory`."""
-    merged = copy.deepcopy(existing)
+) -> tuple[list[str], list[str]]:
+    """Merge re-sent documents into the case's context (in place), matched by the integrator's
+    id, else by (category, type). New pages replace old ones, which the document's record keeps
+    as page history; a document with new pages needs a new decision."""
+    merged = copy.deepcopy(case.context_documents)
     added: list[str] = []
     replaced: list[str] = []
     for doc in incoming:
@@ -297,19 +296,20 @@ def _merge_documents(
             continue
         if doc["pages"]:
             # Newest first; new pages need a new look, whatever was decided on the old ones.
-            history = match.setdefault("pageHistory", [])
-            history.insert(0, {"replacedAt": now, "pages": match.get("pages", [])})
+            record = case.document_record(match["id"])
+            record.page_history.insert(0, PageSet(replaced_at=now, pages=match.get("pages") or []))
+            record.decision = DocumentDecision()
             match["pages"] = doc["pages"]
-            match["decision"] = pending_decision()
         for key, value in doc.items():
-            if key not in {"id", "pages", "decision"}:
+            if key not in {"id", "pages"}:
                 match[key] = (
                     _deep_merge(match[key], value)
                     if isinstance(value, dict) and isinstance(match.get(key), dict)
                     else value
                 )
         replaced.append(match["id"])
-    return merged, added, replaced
+    case.context["documents"] = merged
+    return added, replaced
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -323,7 +323,7 @@ def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_size(case: Case) -> None:
-    size = len(case.model_dump_json(include={"context", "config"}))
+    size = len(case.model_dump_json(include={"context", "config", "document_records"}))
     if size > MAX_CONTEXT_BYTES:
         raise PayloadTooLarge(
             f"the context is {size} bytes without inline pages; the limit is {MAX_CONTEXT_BYTES}"

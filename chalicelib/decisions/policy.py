@@ -12,23 +12,20 @@ DECISIONS = ("approve", "reject", "revision")
 BLOCKING_STATUSES = ("rejected", "revision")
 
 
-def document_status(doc: dict[str, Any]) -> str:
-    return str((doc.get("decision") or {}).get("status") or "pending")
-
-
 def approval_blockers(case: Case, definition: WorkflowDefinition) -> list[str]:
     """Ids of the documents that keep the case from being approved (none if the policy allows)."""
     if not definition.policy.approve_requires_no_rejected_or_revision_documents:
         return []
-    return [doc["id"] for doc in case.documents if document_status(doc) in BLOCKING_STATUSES]
+    return [doc.id for doc in case.documents if doc.status in BLOCKING_STATUSES]
 
 
 def auto_resolution(case: Case, definition: WorkflowDefinition) -> str | None:
     """The case decision that deciding every document implies, where the definition says so:
     any re-upload request -> revision, else any rejection -> reject, else approve."""
-    if not definition.policy.auto_resolve_when_all_documents_decided or not case.documents:
+    documents = case.documents
+    if not definition.policy.auto_resolve_when_all_documents_decided or not documents:
         return None
-    statuses = [document_status(doc) for doc in case.documents]
+    statuses = [doc.status for doc in documents]
     if "pending" in statuses:
         return None
     if "revision" in statuses:

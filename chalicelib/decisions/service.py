@@ -6,8 +6,9 @@ its audit records; after it commits, the case's Step Functions execution is move
 (`sync_after_commit`; the workflow-sync queue retries whatever that could not send).
 
 Where things are kept:
-- a document's decision: `context.documents[i].decision` = {status, reason, comment, decidedBy,
-  decidedAt} (+ Ballerine's `rejectionReason` / `revisionReason` text where they apply);
+- a document's decision: the case's own record of the document
+  (`case.document_records[id].decision`, never the integrator's context); the Ballerine
+  context shows it in place as `context.documents[i].decision` (see `Case.facts`);
 - a case decision: the new state/status on the case; its decision, reason and comment in the
   `case.state_changed` (and `case.completed`) audit record, which is also the domain event.
 """
@@ -20,12 +21,7 @@ from chalicelib.auth.permissions import require_active, require_may_change_case
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_after_commit
-from chalicelib.decisions.policy import (
-    approval_blockers,
-    auto_resolution,
-    decision_event,
-    document_status,
-)
+from chalicelib.decisions.policy import approval_blockers, auto_resolution, decision_event
 from chalicelib.decisions.reasons import reason_text, require_valid_reason
 from chalicelib.decisions.transitions import (
     DOCUMENT_STATUS,
@@ -41,7 +37,14 @@ from chalicelib.errors import (
     VersionConflict,
 )
 from chalicelib.ids import utc_now
-from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.case import (
+    Actor,
+    AuditRecord,
+    Case,
+    CaseDocument,
+    DecidedBy,
+    DocumentDecision,
+)
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import metrics
 from chalicelib.workflows.definition import WorkflowDefinition
@@ -51,32 +54,20 @@ RESUBMITTED = "resubmitted"
 MAX_EVENT_ATTEMPTS = 5
 
 
-def pending_decision() -> dict[str, Any]:
-    return {
-        "status": "pending",
-        "reason": None,
-        "comment": None,
-        "decidedBy": None,
-        "decidedAt": None,
-    }
-
-
 def document_decision(
     decision: str, reason: str | None, comment: str | None, reviewer: Reviewer, at: str
-) -> dict[str, Any]:
+) -> DocumentDecision:
     status = DOCUMENT_STATUS[decision]
-    record: dict[str, Any] = {
-        "status": status,
-        "reason": reason,
-        "comment": comment,
-        "decidedBy": {"id": reviewer.id, "name": reviewer.name},
-        "decidedAt": at,
-    }
-    if status == "rejected":
-        record["rejectionReason"] = reason_text(reason, comment)
-    elif status == "revision":
-        record["revisionReason"] = reason_text(reason, comment)
-    return record
+    text = reason_text(reason, comment)
+    return DocumentDecision(
+        status=status,
+        reason=reason,
+        comment=comment,
+        decided_by=DecidedBy(id=reviewer.id, name=reviewer.name),
+        decided_at=at,
+        rejection_reason=text if status == "rejected" else None,
+        revision_reason=text if status == "revision" else None,
+    )
 
 
 def decide_case(
@@ -143,18 +134,19 @@ def decide_document(
     require_valid_reason(decision, reason, comment)
     case = _case_to_change(store, reviewer, case_id, expected_version)
     definition = definition_of(case)
-    index = next((i for i, doc in enumerate(case.documents) if doc.get("id") == document_id), None)
-    if index is None:
+    doc = case.facts.document(document_id)
+    if doc is None:
         raise NotFound(f"document `{document_id}` not found in case `{case_id}`")
     now = utc_now()
     actor = reviewer_actor(reviewer)
     updated = case.model_copy(deep=True)
     updated.updated_at = now
-    doc = updated.context["documents"][index]
-    previous = document_status(doc)
-    doc["decision"] = document_decision(decision, reason, comment, reviewer, now)
+    new = document_decision(decision, reason, comment, reviewer, now)
+    updated.document_record(document_id).decision = new
     records = [
-        _document_changed(case, doc, previous, actor, now, request_id, reason, comment),
+        _document_changed(
+            case, doc, doc.status, new.status, actor, now, request_id, reason, comment
+        ),
     ]
     follow = "revision" if decision == "revision" else auto_resolution(updated, definition)
     event = decision_event(definition, updated.state, follow) if follow else None
@@ -250,12 +242,14 @@ def reset_for_resubmission(
     `document.decision_changed` record per document whose decision changed."""
     records: list[AuditRecord] = []
     for doc in case.documents:
-        previous = document_status(doc)
-        chosen = previous == "revision" if document_ids is None else doc.get("id") in document_ids
+        previous = doc.status
+        chosen = previous == "revision" if document_ids is None else doc.id in document_ids
         if not chosen or previous == "pending":
             continue
-        doc["decision"] = pending_decision()
-        records.append(_document_changed(case, doc, previous, actor, at, request_id, None, None))
+        case.document_record(doc.id).decision = DocumentDecision()
+        records.append(
+            _document_changed(case, doc, previous, "pending", actor, at, request_id, None, None)
+        )
     return records
 
 
@@ -264,11 +258,13 @@ def decision_resets(
 ) -> list[AuditRecord]:
     """A `document.decision_changed` record for each document whose decision status differs
     between two versions of the case (e.g. re-sent pages reset a decision to pending)."""
-    previous = {doc.get("id"): document_status(doc) for doc in before.documents}
+    previous = {doc.id: doc.status for doc in before.documents}
     return [
-        _document_changed(after, doc, previous[doc["id"]], actor, at, request_id, None, None)
+        _document_changed(
+            after, doc, previous[doc.id], doc.status, actor, at, request_id, None, None
+        )
         for doc in after.documents
-        if doc.get("id") in previous and previous[doc["id"]] != document_status(doc)
+        if doc.id in previous and previous[doc.id] != doc.status
     ]
 
 
@@ -301,15 +297,15 @@ def _not_allowed(
 
 def _document_changed(
     case: Case,
-    doc: dict[str, Any],
+    doc: CaseDocument,
     previous: str,
+    new: str,
     actor: Actor,
     at: str,
     request_id: str | None,
     reason: str | None,
     comment: str | None,
 ) -> AuditRecord:
-    new = document_status(doc)
     return audit_record(
         case,
         "document.decision_changed",
@@ -319,9 +315,9 @@ def _document_changed(
         before={"status": previous},
         after={"status": new},
         details={
-            "documentId": doc["id"],
-            "documentType": doc.get("type"),
-            "documentCategory": doc.get("category"),
+            "documentId": doc.id,
+            "documentType": doc.type,
+            "documentCategory": doc.category,
             "previousStatus": previous,
             "newStatus": new,
             "reason": reason,

@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.ids import new_id
-from chalicelib.models.case import Actor, AuditRecord, Case, WorkflowTransition
+from chalicelib.models.case import Actor, AuditRecord, Case, DecisionStatus, WorkflowTransition
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.workflows.definition import WorkflowDefinition
 
-DOCUMENT_STATUS = {"approve": "approved", "reject": "rejected", "revision": "revision"}
+DOCUMENT_STATUS: dict[str, DecisionStatus] = {
+    "approve": "approved",
+    "reject": "rejected",
+    "revision": "revision",
+}
 
 
 def reviewer_actor(reviewer: Reviewer) -> Actor:

@@ -31,9 +31,7 @@ def fetch_pending_pages(
     case = store.get_case(tenant_id, case_id)
     if case is None:
         return {}
-    document_of_page = {
-        page["id"]: doc["id"] for doc in case.documents for page in doc.get("pages", [])
-    }
+    document_of_page = {page.id: doc.id for doc in case.documents for page in doc.pages}
     outcome: dict[str, str] = {}
     for page_id, uri in case.pending_pages():
         if not has_time():

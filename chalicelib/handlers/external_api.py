@@ -169,7 +169,7 @@ def get_workflow_context_route(tenant_id: str, case_id: str) -> WorkflowContext:
     return WorkflowContext(
         workflow_runtime_id=case.case_id,
         version=case.version,
-        context=case.context,
+        context=case.facts.ballerine_context(),
         config=case.config,
     )
 

@@ -173,7 +173,13 @@ class CaseView(ApiModel):
     directors: list[dict[str, Any]]
     documents: list[DocumentView]
     custom_data: dict[str, Any]
-    third_party_data: dict[str, Any]
+    third_party_data: dict[str, Any] = Field(
+        description="check results the integrator supplied in its context (`pluginsOutput`, "
+        "`thirdPartyData`): the integrator's data, not checks the back office ran"
+    )
+    third_party_data_source: Literal["integrator"] = Field(
+        default="integrator", description="who supplied `thirdPartyData`: always the integrator"
+    )
     assignee: PersonRef | None
     flags: list[str]
     created_at: str

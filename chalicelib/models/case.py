@@ -1,10 +1,19 @@
-"""Domain records of a case as the case store keeps them."""
+"""Domain records of a case as the case store keeps them.
+
+A case holds two kinds of data, kept apart: the integrator's `context` (exactly as sent, merged
+on re-runs, unknown fields kept, inline page bytes moved to S3) and the records the system
+decides or derives itself (document decisions, page history, page storage, and the fields
+later capabilities fill). `Case.facts` joins both into the one read-only view that every
+reader uses: rules, the case view, webhook payloads and the Ballerine-compatible outputs.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+import copy
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 CaseStatus = Literal["active", "completed", "failed"]
 DecisionStatus = Literal["pending", "approved", "rejected", "revision"]
@@ -14,6 +23,14 @@ PageStorageStatus = Literal["stored", "pending", "failed"]
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class OpenRecord(BaseModel):
+    """An integrator's object seen through a typed lens: camelCase on the wire, unknown kept."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
+    )
 
 
 class Actor(Record):
@@ -55,7 +72,172 @@ class InflightTransition(WorkflowTransition):
     lease_until: str = ""
 
 
+class DecidedBy(Record):
+    id: str
+    name: str | None = None
+
+
+class DocumentDecision(Record):
+    """A reviewer's decision on one document; `pending` until someone decides."""
+
+    status: DecisionStatus = "pending"
+    reason: str | None = None
+    comment: str | None = None
+    decided_by: DecidedBy | None = None
+    decided_at: str | None = None
+    # Ballerine's free-text reason, kept where Ballerine has one (rejected / revision).
+    rejection_reason: str | None = None
+    revision_reason: str | None = None
+
+    def ballerine(self) -> dict[str, Any]:
+        """The decision as it sits in Ballerine's `context.documents[i].decision`."""
+        rendered: dict[str, Any] = {
+            "status": self.status,
+            "reason": self.reason,
+            "comment": self.comment,
+            "decidedBy": self.decided_by.model_dump() if self.decided_by else None,
+            "decidedAt": self.decided_at,
+        }
+        if self.rejection_reason is not None:
+            rendered["rejectionReason"] = self.rejection_reason
+        if self.revision_reason is not None:
+            rendered["revisionReason"] = self.revision_reason
+        return rendered
+
+    @classmethod
+    def from_ballerine(cls, value: Any) -> DocumentDecision:
+        """Read a decision written inside the context by code before the case facts existed."""
+        if not isinstance(value, dict):
+            return cls()
+        status = value.get("status")
+        decided_by = value.get("decidedBy")
+        return cls(
+            status=status if status in ("approved", "rejected", "revision") else "pending",
+            reason=_text(value.get("reason")),
+            comment=_text(value.get("comment")),
+            decided_by=(
+                DecidedBy(id=str(decided_by["id"]), name=_text(decided_by.get("name")))
+                if isinstance(decided_by, dict) and decided_by.get("id")
+                else None
+            ),
+            decided_at=_text(value.get("decidedAt")),
+            rejection_reason=_text(value.get("rejectionReason")),
+            revision_reason=_text(value.get("revisionReason")),
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class DocumentPage(OpenRecord):
+    """A page of a document as the integrator sent it (plus our `id`; inline bytes are in S3)."""
+
+    id: str = ""
+    provider: str = ""
+    uri: str | None = None
+    type: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    ballerine_file_id: str | None = None
+
+
+class PageSet(Record):
+    """Pages a document had before a re-run replaced them."""
+
+    replaced_at: str | None = None
+    # Kept exactly as the integrator sent them (with our ids): they are shown back as sent.
+    pages: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def document_pages(self) -> list[DocumentPage]:
+        return [DocumentPage.model_validate(page) for page in self.pages]
+
+    def ballerine(self) -> dict[str, Any]:
+        return {"replacedAt": self.replaced_at, "pages": copy.deepcopy(self.pages)}
+
+
+class DocumentRecord(Record):
+    """What the system keeps about one document: never read from the integrator's context."""
+
+    decision: DocumentDecision = Field(default_factory=DocumentDecision)
+    page_history: list[PageSet] = Field(default_factory=list)  # newest first
+
+
+class CaseDocument(Record):
+    """One document of the case facts: the integrator's fields joined with its record."""
+
+    id: str
+    type: str
+    category: str
+    issuer: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    version: int | None = None
+    pages: list[DocumentPage] = Field(default_factory=list)
+    decision: DocumentDecision = Field(default_factory=DocumentDecision)
+    page_history: list[PageSet] = Field(default_factory=list)
+
+    @property
+    def status(self) -> DecisionStatus:
+        return self.decision.status
+
+
+# Room for the records the next capabilities add; each is the system's, never the context's.
+class VendorResult(Record):
+    """The output of a vendor check (plugin) run by the back office itself."""
+
+    plugin: str
+    status: Literal["pending", "succeeded", "failed"]
+    output: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    requested_at: str
+    completed_at: str | None = None
+
+
+class PendingApproval(Record):
+    """A maker's first approval under four-eyes, pinned to the evidence digest it saw."""
+
+    decision: str
+    evidence_digest: str
+    maker: DecidedBy
+    requested_at: str
+    reason: str | None = None
+    comment: str | None = None
+
+
+class CollectionRound(Record):
+    """One round of asking the customer to re-upload documents."""
+
+    round_id: str
+    document_ids: list[str] = Field(default_factory=list)
+    message: str | None = None
+    sent_at: str
+    expires_at: str | None = None
+    completed_at: str | None = None
+
+
+class SlaTimer(Record):
+    """The deadline of the state the case is in."""
+
+    state: str
+    due_at: str
+    generation: int = 0
+    status: Literal["on_track", "at_risk", "breached"] = "on_track"
+
+
 class Case(Record):
+    # Fields the DynamoDB store keeps as JSON text rather than maps: free-form integrator
+    # data whose numbers must survive exactly (a DynamoDB map would turn them into Decimal).
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"context", "config", "document_records", "vendor_results"}
+    )
+    # Bumped when the stored shape of the system's records changes; items without it were
+    # written before the records left the context and are migrated when read.
+    RECORDS_VERSION: ClassVar[int] = 1
+
     case_id: str
     tenant_id: str
     workflow_definition_id: str
@@ -86,10 +268,27 @@ class Case(Record):
     execution_state: str | None = None
     execution_delivered: int = 0
     execution_inflight: InflightTransition | None = None
+    # The system's own records, written with the case (versioned). Document ids key them.
+    records_version: int = RECORDS_VERSION
+    document_records: dict[str, DocumentRecord] = Field(default_factory=dict)
+    vendor_results: dict[str, VendorResult] = Field(default_factory=dict)
+    pending_approval: PendingApproval | None = None
+    collection_rounds: list[CollectionRound] = Field(default_factory=list)
+    sla_timer: SlaTimer | None = None
 
     @property
-    def documents(self) -> list[dict[str, Any]]:
-        return cast(list[dict[str, Any]], self.context.get("documents", []))
+    def facts(self) -> CaseFacts:
+        return CaseFacts(self)
+
+    @property
+    def documents(self) -> list[CaseDocument]:
+        return self.facts.documents
+
+    @property
+    def context_documents(self) -> list[dict[str, Any]]:
+        """The documents of the integrator's context, as sent (with our ids)."""
+        documents = self.context.get("documents")
+        return [d for d in documents if isinstance(d, dict)] if isinstance(documents, list) else []
 
     @property
     def entity_data(self) -> dict[str, Any]:
@@ -97,12 +296,11 @@ class Case(Record):
 
     @property
     def documents_needing_decision(self) -> int:
-        """Documents a reviewer still has to decide (re-upload requests wait on the customer)."""
-        return sum(
-            1
-            for doc in self.documents
-            if (doc.get("decision") or {}).get("status", "pending") == "pending"
-        )
+        return self.facts.documents_needing_decision
+
+    def document_record(self, document_id: str) -> DocumentRecord:
+        """The record of a document, created on first use (a document starts pending)."""
+        return self.document_records.setdefault(document_id, DocumentRecord())
 
     def next_transition_seq(self) -> int:
         return max([t.seq for t in self.workflow_transitions] + [self.execution_delivered]) + 1
@@ -120,6 +318,99 @@ class Case(Record):
             for page_id, storage in self.page_storage.items()
             if storage.status == "pending" and storage.source_uri
         ]
+
+
+class CaseFacts:
+    """The read-only view of a case: the integrator's context joined with the system's records.
+
+    Everything that shows or judges a case reads this, so a document's decision and its page
+    history come from the case's records and never from what an integrator put in the context.
+    """
+
+    # Ballerine keeps third-party results under `pluginsOutput`; some integrators send their own
+    # key. Either way it is the integrator's data, not a check the back office ran.
+    INTEGRATOR_RESULT_KEYS = ("pluginsOutput", "thirdPartyData")
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.documents = [self._document(raw) for raw in case.context_documents if raw.get("id")]
+
+    def _document(self, raw: dict[str, Any]) -> CaseDocument:
+        record = self.case.document_records.get(raw["id"]) or DocumentRecord()
+        version = raw.get("version")
+        return CaseDocument(
+            id=str(raw["id"]),
+            type=str(raw.get("type", "")),
+            category=str(raw.get("category", "")),
+            issuer=_mapping(raw.get("issuer")),
+            properties=_mapping(raw.get("properties")),
+            version=version if isinstance(version, int) else None,
+            pages=[DocumentPage.model_validate(p) for p in raw.get("pages") or [] if p],
+            decision=record.decision,
+            page_history=record.page_history,
+        )
+
+    def document(self, document_id: str) -> CaseDocument | None:
+        return next((d for d in self.documents if d.id == document_id), None)
+
+    @property
+    def documents_needing_decision(self) -> int:
+        """Documents a reviewer still has to decide (re-upload requests wait on the customer)."""
+        return sum(1 for doc in self.documents if doc.status == "pending")
+
+    @property
+    def integrator_results(self) -> dict[str, Any]:
+        """Check results the integrator supplied in its context (not verified by us)."""
+        context = self.case.context
+        return {
+            name: value
+            for key in self.INTEGRATOR_RESULT_KEYS
+            if isinstance(context.get(key), dict)
+            for name, value in context[key].items()
+        }
+
+    def ballerine_context(self) -> dict[str, Any]:
+        """The context as Ballerine shows it: the integrator's, with each document's decision
+        (and, once pages were replaced, its `pageHistory`) rendered in place from the records."""
+        context = copy.deepcopy(self.case.context)
+        for raw in context.get("documents") or []:
+            if not isinstance(raw, dict) or not raw.get("id"):
+                continue
+            record = self.case.document_records.get(raw["id"]) or DocumentRecord()
+            raw["decision"] = record.decision.ballerine()
+            raw.pop("pageHistory", None)
+            if record.page_history:
+                raw["pageHistory"] = [entry.ballerine() for entry in record.page_history]
+        return context
+
+
+def migrate_legacy_records(case: Case) -> Case:
+    """A case written before the records left the context kept each document's decision and
+    page history inside `context.documents[i]`: move them into the case's records."""
+    context = copy.deepcopy(case.context)
+    records: dict[str, DocumentRecord] = {}
+    for raw in context.get("documents") or []:
+        if not isinstance(raw, dict) or not raw.get("id"):
+            continue
+        history = raw.pop("pageHistory", None) or []
+        records[str(raw["id"])] = DocumentRecord(
+            decision=DocumentDecision.from_ballerine(raw.pop("decision", None)),
+            page_history=[
+                PageSet(
+                    replaced_at=_text(entry.get("replacedAt")),
+                    pages=[p for p in entry.get("pages") or [] if isinstance(p, dict)],
+                )
+                for entry in history
+                if isinstance(entry, dict)
+            ],
+        )
+    return case.model_copy(
+        update={
+            "context": context,
+            "document_records": records,
+            "records_version": Case.RECORDS_VERSION,
+        }
+    )
 
 
 class AuditRecord(Record):

@@ -1,7 +1,16 @@
-"""Domain events as published on the EventBridge bus."""
+"""Domain events: the one registry of event types, and the event as published on the bus.
+
+Every committed fact is an audit record whose `action` is one of `EVENT_TYPES`; the outbox
+publishes it to EventBridge with that name as `detail-type`. The registry says, per type, which
+webhook integrators get (if any) and which EventBridge rules route it to a queue: the webhook
+fan-out, `infra/resources.py` (the rules' patterns), docs/webhooks.md and docs/events.md (tested
+against it) all read it. Adding an event type is one entry here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +19,75 @@ from pydantic.alias_generators import to_camel
 from chalicelib.models.case import AuditRecord
 
 EVENT_SOURCE = "kyc.backoffice"
+
+
+class Rule(StrEnum):
+    """The EventBridge rules on the bus (their logical ids in infra/resources.py)."""
+
+    WEBHOOKS = "WebhookEventsRule"  # -> webhook queue: signed deliveries to integrators
+    WORKFLOW_START = "CaseCreatedRule"  # -> starts the case's Step Functions execution
+    WORKFLOW_SYNC = "CaseStateChangedRule"  # -> retries moving the execution on
+    PAGE_FETCH = "PagesPendingRule"  # -> fetches remote pages (when pendingPageCount > 0)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    meaning: str
+    # The webhook `type` integrators get (Ballerine's names where they exist); webhook events
+    # are routed by Rule.WEBHOOKS.
+    webhook: str | None = None
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def routed_by(self) -> tuple[Rule, ...]:
+        return ((Rule.WEBHOOKS,) if self.webhook else ()) + self.rules
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    event.name: event
+    for event in (
+        EventType(
+            "case.created",
+            "a workflow run opened a case",
+            rules=(Rule.WORKFLOW_START, Rule.PAGE_FETCH),
+        ),
+        EventType(
+            "case.context_updated",
+            "a workflow run updated the entity's active case",
+            rules=(Rule.PAGE_FETCH,),
+        ),
+        EventType(
+            "case.state_changed",
+            "the case moved to another state of its workflow",
+            webhook="workflow.state.changed",
+            rules=(Rule.WORKFLOW_SYNC,),
+        ),
+        EventType("case.completed", "the case reached a final state", webhook="workflow.completed"),
+        EventType(
+            "document.decision_changed",
+            "a document's decision changed (a reviewer, or new pages reset it)",
+            webhook="workflow.context.document.changed",
+        ),
+        EventType("case.assigned", "the case's assignee changed", webhook="case.assigned"),
+        EventType("case.note_added", "a reviewer added a note", webhook="case.note_added"),
+        EventType("case.flagged", "the system raised a flag on the case"),
+        EventType("case.unflagged", "the system cleared a flag of the case"),
+        EventType("workflow.waiting", "the case's execution parked its task token"),
+        EventType("document.page_stored", "a remote page was fetched and stored"),
+        EventType("document.page_fetch_failed", "a remote page could not be fetched"),
+    )
+}
+
+
+def webhook_type(event_type: str) -> str | None:
+    event = EVENT_TYPES.get(event_type)
+    return event.webhook if event else None
+
+
+def detail_types(rule: Rule) -> list[str]:
+    """The `detail-type`s a rule's pattern matches, in registry order."""
+    return [name for name, event in EVENT_TYPES.items() if rule in event.routed_by]
 
 
 class DomainEvent(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.models.base import ApiModel
-from chalicelib.models.case import Case
+from chalicelib.models.case import Case, CaseDocument
 
 
 class RunResponse(ApiModel):
@@ -83,26 +83,26 @@ class WorkflowRuntime(ApiModel):
         )
 
 
-def _document_summary(case: Case, doc: dict[str, Any]) -> DocumentSummary:
+def _document_summary(case: Case, doc: CaseDocument) -> DocumentSummary:
     pages = []
-    for page in doc.get("pages", []):
-        storage = case.page_storage.get(page["id"])
+    for page in doc.pages:
+        storage = case.page_storage.get(page.id)
         pages.append(
             PageView(
-                id=page["id"],
-                type=page.get("type"),
-                provider=page.get("provider", ""),
-                metadata=page.get("metadata") or {},
-                ballerine_file_id=page.get("ballerineFileId"),
+                id=page.id,
+                type=page.type,
+                provider=page.provider,
+                metadata=page.metadata,
+                ballerine_file_id=page.ballerine_file_id,
                 storage_status=storage.status if storage else "pending",
                 storage_error=storage.error if storage else None,
             )
         )
     return DocumentSummary(
-        id=doc["id"],
-        type=doc.get("type", ""),
-        category=doc.get("category", ""),
-        decision=doc.get("decision") or {"status": "pending"},
+        id=doc.id,
+        type=doc.type,
+        category=doc.category,
+        decision=doc.decision.ballerine(),
         pages=pages,
     )
 

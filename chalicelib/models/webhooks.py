@@ -8,14 +8,8 @@ from pydantic import Field
 
 from chalicelib.models.base import ApiModel
 
-# Domain event (audit action) -> webhook type. Ballerine's names where they exist.
-WEBHOOK_TYPES: dict[str, str] = {
-    "case.state_changed": "workflow.state.changed",
-    "case.completed": "workflow.completed",
-    "document.decision_changed": "workflow.context.document.changed",
-    "case.assigned": "case.assigned",
-    "case.note_added": "case.note_added",
-}
+# The webhook types of chalicelib.models.events.EVENT_TYPES, spelled out for the API schema
+# (tests/unit/test_events.py checks they agree).
 WebhookType = Literal[
     "workflow.state.changed",
     "workflow.completed",

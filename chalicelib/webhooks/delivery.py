@@ -27,7 +27,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import stable_id, utc_now
 from chalicelib.limits import SQS_MAX_DELAY_SECONDS, WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
 from chalicelib.models.case import Case
-from chalicelib.models.events import DomainEvent
+from chalicelib.models.events import DomainEvent, webhook_type
 from chalicelib.models.webhooks import (
     IN_FLIGHT_STATUSES,
     DeliveryAttempt,
@@ -35,7 +35,7 @@ from chalicelib.models.webhooks import (
     DeliveryRecord,
 )
 from chalicelib.observability import logger, metrics
-from chalicelib.webhooks.payloads import build_body, serialize, webhook_type
+from chalicelib.webhooks.payloads import build_body, serialize
 from chalicelib.webhooks.retry import RETRYABLE_STATUSES, next_delay
 from chalicelib.webhooks.sender import SendResult, WebhookSender
 from chalicelib.webhooks.signing import signed_headers

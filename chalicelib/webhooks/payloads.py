@@ -11,30 +11,25 @@ import json
 from typing import Any
 
 from chalicelib.models.case import Case
-from chalicelib.models.events import DomainEvent
-from chalicelib.models.webhooks import WEBHOOK_TYPES
+from chalicelib.models.events import DomainEvent, webhook_type
 
-_DOCUMENT_DECISION_FIELDS = ("status", "reason", "comment", "decidedAt", "decidedBy")
+_DOCUMENT_DECISION_FIELDS = ("reason", "comment", "decidedAt", "decidedBy")
 # Event details that only duplicate what the case gives us (or are internal snapshots).
 _DROPPED_DETAILS = ("before", "after")
-
-
-def webhook_type(event_type: str) -> str | None:
-    return WEBHOOK_TYPES.get(event_type)
 
 
 def document_decisions(case: Case) -> list[dict[str, Any]]:
     documents = []
     for doc in case.documents:
-        decision = doc.get("decision") or {}
+        decision = doc.decision.ballerine()
         documents.append(
             {
-                "id": doc.get("id"),
-                "type": doc.get("type"),
-                "category": doc.get("category"),
+                "id": doc.id,
+                "type": doc.type,
+                "category": doc.category,
                 "decision": {
-                    "status": decision.get("status") or "pending",
-                    **{k: decision[k] for k in _DOCUMENT_DECISION_FIELDS[1:] if decision.get(k)},
+                    "status": doc.status,
+                    **{k: decision[k] for k in _DOCUMENT_DECISION_FIELDS if decision.get(k)},
                 },
             }
         )

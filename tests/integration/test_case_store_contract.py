@@ -12,7 +12,21 @@ from chalicelib.cases.store import ActiveCaseExists, CaseStore, InMemoryCaseStor
 from chalicelib.config import get_settings
 from chalicelib.errors import VersionConflict
 from chalicelib.ids import new_id, utc_now
-from chalicelib.models.case import Actor, AuditRecord, Case, PageStorage, WorkflowTransition
+from chalicelib.models.case import (
+    Actor,
+    AuditRecord,
+    Case,
+    CollectionRound,
+    DecidedBy,
+    DocumentDecision,
+    DocumentRecord,
+    PageSet,
+    PageStorage,
+    PendingApproval,
+    SlaTimer,
+    VendorResult,
+    WorkflowTransition,
+)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -141,6 +155,89 @@ class TestCaseStoreContract:
                 break
         assert seen == [c.case_id for c in reversed(cases)]
         assert store.list_cases("demo", status="completed", limit=10, start_key=None).cases == []
+
+
+class TestTheCasesOwnRecords:
+    """The system's records live beside the integrator's context and round-trip whole."""
+
+    def test_records_round_trip_and_follow_versioned_writes(self, store: CaseStore) -> None:
+        now = utc_now()
+        case = make_case(
+            context={
+                "entity": {"id": "e-1"},
+                "documents": [
+                    {"id": "doc_1", "type": "passport", "category": "id", "pages": [{"id": "p1"}]}
+                ],
+                # What the integrator wrote stays its own, whatever it claims.
+                "pluginsOutput": {"kyc": {"score": 0.5}},
+            },
+            document_records={
+                "doc_1": DocumentRecord(
+                    decision=DocumentDecision(
+                        status="rejected",
+                        reason="expired",
+                        decided_by=DecidedBy(id="u-1", name="Ada"),
+                        decided_at=now,
+                        rejection_reason="Expired",
+                    ),
+                    page_history=[
+                        PageSet(
+                            replaced_at=now,
+                            pages=[{"id": "p0", "provider": "http", "metadata": {"n": 2.5}}],
+                        )
+                    ],
+                )
+            },
+            vendor_results={
+                "kyc": VendorResult(
+                    plugin="kyc", status="succeeded", output={"score": 0.25}, requested_at=now
+                )
+            },
+            collection_rounds=[CollectionRound(round_id="r1", document_ids=["doc_1"], sent_at=now)],
+            sla_timer=SlaTimer(state="manual_review", due_at=now),
+        )
+        store.create_case(case, audit(case))
+        stored = store.get_case("demo", case.case_id)
+        assert stored == case
+        assert stored.documents[0].decision.status == "rejected"
+        (page,) = stored.documents[0].page_history[0].document_pages
+        assert (page.id, page.provider, page.metadata) == ("p0", "http", {"n": 2.5})
+
+        approval = PendingApproval(
+            decision="approve", evidence_digest="d1", maker=DecidedBy(id="u-1"), requested_at=now
+        )
+        changed = stored.model_copy(deep=True, update={"pending_approval": approval})
+        changed.document_record("doc_1").decision = DocumentDecision()
+        changed.sla_timer = None
+        store.update_case(changed, expected_version=1, audit=audit(case, "x"))
+        again = store.get_case("demo", case.case_id)
+        assert again.pending_approval == approval
+        assert again.sla_timer is None
+        assert again.documents[0].decision == DocumentDecision()
+        assert again.documents[0].page_history == case.documents[0].page_history
+        assert again.context == case.context
+
+    def test_a_decision_inside_the_context_is_not_a_record(self, store: CaseStore) -> None:
+        case = make_case(
+            context={
+                "entity": {"id": "e-1"},
+                "documents": [
+                    {
+                        "id": "doc_1",
+                        "type": "passport",
+                        "category": "id",
+                        "decision": {"status": "approved"},
+                        "pageHistory": [{"replacedAt": "x", "pages": [{"id": "p0"}]}],
+                    }
+                ],
+            }
+        )
+        store.create_case(case, audit(case))
+        stored = store.get_case("demo", case.case_id)
+        assert stored.context == case.context
+        (document,) = stored.documents
+        assert (document.decision.status, document.page_history) == ("pending", [])
+        assert stored.documents_needing_decision == 1
 
 
 class TestSeveralFactsAndTheWorkflowSync:

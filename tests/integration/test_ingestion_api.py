@@ -275,7 +275,7 @@ class TestStorage:
         assert storage.status == "stored"
         assert storage.content_type == "image/png"
         assert document_storage().get_page(storage.key) == sent
-        assert "data" not in case.documents[0]["pages"][0]
+        assert "data" not in case.context["documents"][0]["pages"][0]
 
 
 class TestListing:

@@ -80,8 +80,8 @@ def test_remote_pages_are_fetched_or_marked(api: Api, pipeline: Any, image_serve
         return case if "pending" not in statuses else None
 
     case = poll(settled)
-    pages = case.documents[0]["pages"]
-    storage = [case.page_storage[p["id"]] for p in pages]
+    pages = case.documents[0].pages
+    storage = [case.page_storage[p.id] for p in pages]
     assert storage[0].status == "stored"
     assert document_storage().get_page(storage[0].key) == PNG
     assert (storage[1].status, storage[1].error) == ("failed", "http_status_404")

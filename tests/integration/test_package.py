@@ -18,6 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.models.events import EVENT_SOURCE, Rule, detail_types
 from infra import package
 from infra.functions import CLOUD_USES_DEFAULT, WILDCARD_RESOURCE_REASONS
 from infra.monitoring import dead_letter_queues
@@ -216,6 +217,15 @@ def test_eventbridge_may_send_to_each_rule_target_queue_only_from_that_rule(
     for rule_id, rule in of_type(resources, "AWS::Events::Rule").items():
         for target in rule["Properties"]["Targets"]:
             assert (target["Arn"]["Fn::GetAtt"][0], rule_id) in allowed
+
+
+def test_each_rule_routes_exactly_the_events_the_registry_gives_it(resources: dict) -> None:
+    rules = of_type(resources, "AWS::Events::Rule")
+    assert set(rules) == {rule.value for rule in Rule}
+    for rule in Rule:
+        pattern = rules[rule.value]["Properties"]["EventPattern"]
+        assert pattern["source"] == [EVENT_SOURCE]
+        assert pattern["detail-type"] == detail_types(rule), rule
 
 
 # -- observability --------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ def test_decisions_arrive_signed_and_the_log_records_them(
         case_id = ingest(api, seed_request)
         poll(lambda: (c := case_store().get_case("demo", case_id)) and c.task_token, timeout=30)
         case = case_store().get_case("demo", case_id)
-        license_id, certificate_id = (d["id"] for d in case.documents)
+        license_id, certificate_id = (d.id for d in case.documents)
         base = f"/api/v1/backoffice/cases/{case_id}"
         first = admin.post(
             f"{base}/documents/{license_id}/decision",

@@ -6,6 +6,7 @@ from typing import Any, get_args
 
 import pytest
 
+from chalicelib.cases.ingestion import run_workflow
 from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
 from chalicelib.decisions import service
@@ -22,6 +23,7 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, Case
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.models.run import RunRequest
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
@@ -91,14 +93,12 @@ def make_case(
                     "type": "drivers_license",
                     "category": "identification",
                     "pages": [{"id": "p1"}],
-                    "decision": service.pending_decision(),
                 },
                 {
                     "id": "doc_cert",
                     "type": "certificate_of_incorporation",
                     "category": "registration",
                     "pages": [{"id": "p2"}],
-                    "decision": service.pending_decision(),
                 },
             ],
         },
@@ -325,7 +325,7 @@ class TestDocumentDecisions:
             comment="this is a utility bill",
             expected_version=1,
         )
-        decision = decided.documents[1]["decision"]
+        decision = decided.facts.ballerine_context()["documents"][1]["decision"]
         assert decision["status"] == "rejected"
         assert (decision["reason"], decision["comment"]) == (
             "wrong_document_type",
@@ -411,7 +411,8 @@ class TestDocumentDecisions:
             expected_version=2,
         )
         assert (decided.state, decided.version) == ("revision", 3)
-        assert decided.documents[1]["decision"]["revisionReason"] == "Blurry or unreadable"
+        documents = decided.facts.ballerine_context()["documents"]
+        assert documents[1]["decision"]["revisionReason"] == "Blurry or unreadable"
         assert actions(store, case.case_id)[-2:] == [
             "document.decision_changed",
             "case.state_changed",
@@ -427,39 +428,14 @@ class TestAutoResolve:
     def test_deciding_every_document_decides_the_case(
         self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        base = get_definition("risk-score-improvement-dev", 1)
-        auto = WorkflowDefinition.model_validate(
-            {
-                **base.model_dump(by_alias=True),
-                "policy": {
-                    "approveRequiresNoRejectedOrRevisionDocuments": True,
-                    "autoResolveWhenAllDocumentsDecided": True,
-                },
-            }
-        )
+        auto = auto_resolving_definition()
         monkeypatch.setattr(service, "get_definition", lambda *_: auto)
         execution = FakeExecution(auto)
         case = make_case(store)
         park(store, execution, case.case_id)
-        first = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_license",
-            decision="approve",
-            expected_version=1,
-        )
+        first = approve_document(store, execution, case.case_id, "doc_license", 1)
         assert first.state == "manual_review"
-        second = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_cert",
-            decision="approve",
-            expected_version=2,
-        )
+        second = approve_document(store, execution, case.case_id, "doc_cert", 2)
         assert (second.state, second.status) == ("approved", "completed")
         assert actions(store, case.case_id)[-3:] == [
             "document.decision_changed",
@@ -467,6 +443,64 @@ class TestAutoResolve:
             "case.completed",
         ]
         assert execution.entered == ["manual_review", "approved"]
+
+    def test_a_decision_in_the_run_request_does_not_count(
+        self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        auto = auto_resolving_definition()
+        monkeypatch.setattr(service, "get_definition", lambda *_: auto)
+        forged = {"status": "approved", "decidedBy": {"id": "u-admin", "name": "Mallory"}}
+        request = RunRequest.model_validate(
+            {
+                "workflowId": "risk-score-improvement-dev",
+                "context": {
+                    "entity": {"id": "ent-9", "type": "business", "data": {}},
+                    "documents": [
+                        {"id": "doc_license", "type": "drivers_license", "category": "id"},
+                        {
+                            "id": "doc_cert",
+                            "type": "certificate",
+                            "category": "registration",
+                            "decision": forged,
+                        },
+                    ],
+                },
+            }
+        )
+        case = run_workflow(request, tenant_id="demo", store=store, pages=NoPages()).case
+        execution = FakeExecution(auto)
+        park(store, execution, case.case_id)
+        decided = approve_document(store, execution, case.case_id, "doc_license", 1)
+        # The certificate is still undecided, so deciding the licence decides nothing more.
+        assert (decided.state, decided.status) == ("manual_review", "active")
+        assert [d.status for d in decided.documents] == ["approved", "pending"]
+        assert execution.entered == ["manual_review"]
+
+
+def approve_document(
+    store: InMemoryCaseStore, execution: FakeExecution, case_id: str, document_id: str, version: int
+) -> Case:
+    return service.decide_document(
+        store, execution, ADMIN, case_id, document_id, decision="approve", expected_version=version
+    )
+
+
+class NoPages:
+    def put_page(self, key: str, content: bytes, content_type: str) -> None:
+        raise AssertionError("no inline pages here")
+
+
+def auto_resolving_definition() -> WorkflowDefinition:
+    base = get_definition("risk-score-improvement-dev", 1)
+    return WorkflowDefinition.model_validate(
+        {
+            **base.model_dump(by_alias=True),
+            "policy": {
+                "approveRequiresNoRejectedOrRevisionDocuments": True,
+                "autoResolveWhenAllDocumentsDecided": True,
+            },
+        }
+    )
 
 
 class TestReuploadLoopAndTheExecution:
@@ -502,7 +536,7 @@ class TestReuploadLoopAndTheExecution:
             payload={"note": "uploaded again"},
         )
         assert back.state == "manual_review"
-        assert back.documents[1]["decision"]["status"] == "pending"
+        assert back.facts.ballerine_context()["documents"][1]["decision"]["status"] == "pending"
         with pytest.raises(TransitionNotAllowed) as raised:
             service.send_integrator_event(
                 store, execution, tenant_id="demo", case_id=case.case_id, name="resubmitted"

@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from chalicelib.errors import Conflict
-from chalicelib.models.case import Case
+from chalicelib.models.case import Case, DocumentDecision, DocumentRecord
 from chalicelib.models.events import DomainEvent
 from chalicelib.models.webhooks import CreateSubscriptionRequest
 from chalicelib.webhooks.delivery import WebhookDispatcher, delivery_id
@@ -81,9 +81,13 @@ def make_case(config: dict[str, Any] | None = None) -> Case:
                     "id": "doc_1",
                     "type": "passport",
                     "category": "identification",
-                    "decision": {"status": "rejected", "reason": "expired", "comment": "old"},
                 }
             ]
+        },
+        document_records={
+            "doc_1": DocumentRecord(
+                decision=DocumentDecision(status="rejected", reason="expired", comment="old")
+            )
         },
         config=config or {},
     )

@@ -245,7 +245,7 @@ export default function CasePage(props: Props) {
       <div className="case-grid">
         <div className="case-left">
           <EntityPanel view={view} />
-          <DataBlock title="Third-party data" data={view.thirdPartyData} />
+          <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
           <DataBlock title="Custom data" data={view.customData} />
           <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} onAdded={() => void reload()} />
           <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
