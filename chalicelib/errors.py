@@ -60,5 +60,12 @@ class TransitionNotAllowed(Conflict):
     code = "invalid_transition"
 
 
+class TemporarilyUnavailable(DomainError):
+    """AWS kept throttling a read or write after bounded retries: the client may try again."""
+
+    status_code = 503
+    code = "temporarily_unavailable"
+
+
 class CaseCompleted(Conflict):
     code = "case_completed"

@@ -18,7 +18,9 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +38,7 @@ from chalicelib.cases.inbox import (
 )
 from chalicelib.cases.search import normalise, search_partition_char, search_terms
 from chalicelib.cases.store import ActiveCaseExists, CasePage, audit_records, token_digest
-from chalicelib.errors import VersionConflict
+from chalicelib.errors import TemporarilyUnavailable, VersionConflict
 from chalicelib.models.case import (
     AuditRecord,
     Case,
@@ -86,6 +88,45 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+# BatchGetItem takes at most 100 keys per request.
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BASE_DELAY = 0.05
+
+
+def batch_get_items(
+    client: Any,
+    table_name: str,
+    keys: Sequence[dict[str, Any]],
+    *,
+    attributes: Sequence[str] = (),
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Every item of `keys` that exists (in no particular order): requests of at most 100 keys,
+    and keys DynamoDB leaves unprocessed (throttling, 16 MB responses) asked again with
+    exponential backoff and jitter. Still unprocessed after the last attempt, it raises rather
+    than silently return fewer items."""
+    unique = list({tuple(sorted(key.items())): key for key in keys}.values())
+    request: dict[str, Any] = {}
+    if attributes:
+        names = {f"#a{i}": a for i, a in enumerate(attributes)}
+        request = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(unique), BATCH_GET_KEYS):
+        pending = {table_name: {**request, "Keys": unique[start : start + BATCH_GET_KEYS]}}
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                sleep(random.uniform(0, BATCH_GET_BASE_DELAY * 2**attempt))
+            response = client.batch_get_item(RequestItems=pending)
+            items += response.get("Responses", {}).get(table_name, [])
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending.get(table_name, {}).get("Keys"):
+                break
+        else:
+            raise TemporarilyUnavailable("the case store is busy; retry shortly")
+    return items
 
 
 def case_pk(tenant_id: str, case_id: str) -> str:
@@ -658,18 +699,12 @@ class DynamoCaseStore:
         rows_by_id: dict[str, InboxRow] = {}
         case_ids = list(dict.fromkeys(item["caseId"] for item in index_items))
         if case_ids:
-            names = {f"#a{i}": a for i, a in enumerate(INBOX_ROW_ATTRIBUTES)}
-            items = self._client.batch_get_item(
-                RequestItems={
-                    self._table_name: {
-                        "Keys": [
-                            {"pk": case_pk(query.tenant_id, c), "sk": CASE_SK} for c in case_ids
-                        ],
-                        "ProjectionExpression": ", ".join(names),
-                        "ExpressionAttributeNames": names,
-                    }
-                }
-            )["Responses"].get(self._table_name, [])
+            items = batch_get_items(
+                self._client,
+                self._table_name,
+                [{"pk": case_pk(query.tenant_id, c), "sk": CASE_SK} for c in case_ids],
+                attributes=INBOX_ROW_ATTRIBUTES,
+            )
             items_read += len(items)
             rows_by_id = {item["caseId"]: item_to_inbox_row(item) for item in items}
         # Walk the index in order so the cursor lands right after the last case shown.
