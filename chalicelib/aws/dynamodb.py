@@ -17,6 +17,7 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -29,6 +30,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.per_thread import per_thread
+from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.cases.inbox import (
     READ_BUDGET_FACTOR,
     InboxPage,
@@ -38,7 +40,7 @@ from chalicelib.cases.inbox import (
 )
 from chalicelib.cases.search import normalise, search_partition_char, search_terms
 from chalicelib.cases.store import ActiveCaseExists, CasePage, audit_records, token_digest
-from chalicelib.errors import TemporarilyUnavailable, VersionConflict
+from chalicelib.errors import PayloadTooLarge, TemporarilyUnavailable, VersionConflict
 from chalicelib.models.case import (
     AuditRecord,
     Case,
@@ -146,7 +148,7 @@ _CASE_FIELDS = (
     "tenantId", "caseId", "workflowDefinitionId", "workflowDefinitionVersion", "state", "status",
     "version", "assigneeId", "createdAt", "updatedAt", "resolvedAt", "entityType", "entityId",
     "ballerineEntityId", "entityName", "contextJson", "configJson", "flags", "workflowTransitions",
-    "documentCount", "documentsNeedingDecision",
+    "documentCount", "documentsNeedingDecision", "contextRef",
     "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk",
 )  # fmt: skip
 
@@ -195,6 +197,20 @@ def case_to_item(case: Case) -> dict[str, Any]:
         "documentCount": len(case.documents),
         "documentsNeedingDecision": case.documents_needing_decision,
     }
+
+
+# The integrator's context and config stay on the case item up to this size (as stored: escaped
+# JSON, where one non-ASCII character can take 12 bytes). Larger ones move to S3 and the item
+# keeps a pointer, so anything within the 6 MB request limit fits DynamoDB's 400 KB item.
+INLINE_CONTEXT_BYTES = 200 * 1024
+_CONTEXT_ATTRIBUTES = ("contextJson", "configJson")
+
+
+def context_key(tenant_id: str, case_id: str, body: bytes) -> str:
+    """Content-addressed within the case: a write never replaces the object an earlier version
+    of the item points to, so a failed or concurrent write cannot break a reader."""
+    digest = hashlib.sha256(body).hexdigest()
+    return f"tenants/{tenant_id}/cases/{case_id}/context/{digest}.json"
 
 
 def status_partition(tenant_id: str, status: str) -> str:
@@ -313,8 +329,11 @@ def item_to_audit(item: dict[str, Any]) -> AuditRecord:
 
 
 class DynamoCaseStore:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, contexts: S3DocumentStorage | None = None) -> None:
         self._table_name = table_name
+        # Where contexts too large for the item go; without it they stay inline (and a case
+        # over the item limit is refused with 413).
+        self._contexts = contexts
 
     @property
     def _table(self) -> Any:
@@ -329,7 +348,27 @@ class DynamoCaseStore:
         item = self._table.get_item(
             Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK}, ConsistentRead=True
         ).get("Item")
-        return item_to_case(item) if item else None
+        return self._case_from_item(item) if item else None
+
+    def _case_from_item(self, item: dict[str, Any]) -> Case:
+        ref = item.get("contextRef")
+        if ref:
+            if self._contexts is None:
+                raise RuntimeError("the case's context is in S3 but the store has no bucket")
+            item = {**item, **json.loads(self._contexts.get_object(ref))}
+        return item_to_case(item)
+
+    def _item_for_write(self, case: Case) -> dict[str, Any]:
+        """The case item; a context too large for it is written to S3 first, and the item points
+        to it (`contextRef`) instead of holding it."""
+        item = {**case_to_item(case), "contextRef": None}
+        inline = {name: item[name] for name in _CONTEXT_ATTRIBUTES}
+        if self._contexts is None or sum(map(len, inline.values())) <= INLINE_CONTEXT_BYTES:
+            return item
+        body = json.dumps(inline, separators=(",", ":")).encode()
+        key = context_key(case.tenant_id, case.case_id, body)
+        self._contexts.put_object(key, body, "application/json")
+        return {**item, "contextRef": key, **dict.fromkeys(_CONTEXT_ATTRIBUTES)}
 
     def find_active_case_id(self, tenant_id: str, workflow_id: str, entity_id: str) -> str | None:
         item = self._table.get_item(
@@ -353,7 +392,7 @@ class DynamoCaseStore:
                     {
                         "Put": {
                             "TableName": self._table_name,
-                            "Item": _drop_none(case_to_item(case)),
+                            "Item": _drop_none(self._item_for_write(case)),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -371,6 +410,7 @@ class DynamoCaseStore:
                         case.tenant_id, case.workflow_definition_id, case.entity_id
                     )
                 ) from exc
+            _raise_if_too_large(exc)
             raise
 
     def update_case(
@@ -384,7 +424,7 @@ class DynamoCaseStore:
     ) -> Case:
         updated = case.model_copy(deep=True)
         updated.version = expected_version + 1
-        item = case_to_item(updated)
+        item = self._item_for_write(updated)
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, Any] = {":expected": expected_version}
         sets: list[str] = []
@@ -438,6 +478,7 @@ class DynamoCaseStore:
         except ClientError as exc:
             if _cancelled_by_condition(exc, index=0):
                 raise VersionConflict("the case was changed by someone else") from exc
+            _raise_if_too_large(exc)
             raise
         for page_id, storage in (new_page_storage or {}).items():
             updated.page_storage.setdefault(page_id, storage)
@@ -592,7 +633,7 @@ class DynamoCaseStore:
         if start_key:
             kwargs["ExclusiveStartKey"] = start_key
         response = self._table.query(**kwargs)
-        cases = [item_to_case(item) for item in response.get("Items", [])]
+        cases = [self._case_from_item(item) for item in response.get("Items", [])]
         return CasePage(cases, response.get("LastEvaluatedKey"), response.get("ScannedCount", 0))
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]:
@@ -607,6 +648,16 @@ class DynamoCaseStore:
             if "LastEvaluatedKey" not in response:
                 return records
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def recent_audit(self, tenant_id: str, case_id: str, limit: int) -> list[AuditRecord]:
+        # Newest first with a Limit: one Query reads `limit` items however long the trail is.
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
+            & Key("sk").begins_with("A#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [item_to_audit(item) for item in reversed(response.get("Items", []))]
 
     def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
         pk = case_pk(note.tenant_id, note.case_id)
@@ -753,6 +804,18 @@ def _cancelled_by_condition(exc: ClientError, *, index: int) -> bool:
         return False
     reasons = exc.response.get("CancellationReasons") or []
     return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+
+
+def _raise_if_too_large(exc: ClientError) -> None:
+    """What is left on the case item besides the context (page storage, above all) can still
+    outgrow DynamoDB's 400 KB: the client sent too much, so 413 rather than a 500."""
+    reasons = exc.response.get("CancellationReasons") or []
+    messages = [exc.response.get("Error", {}).get("Message") or ""]
+    messages += [reason.get("Message") or "" for reason in reasons]
+    if any("Item size has exceeded" in message for message in messages):
+        raise PayloadTooLarge(
+            "the case would exceed DynamoDB's 400 KB item limit; send fewer documents or pages"
+        ) from exc
 
 
 def audit_record_from_stream_image(new_image: dict[str, Any]) -> AuditRecord | None:

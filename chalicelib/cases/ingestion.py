@@ -19,7 +19,6 @@ from chalicelib.errors import (
     Conflict,
     InvalidRequest,
     NotFound,
-    PayloadTooLarge,
     Unprocessable,
     VersionConflict,
 )
@@ -30,8 +29,6 @@ from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import UnknownWorkflowDefinition, get_definition
 
 MAX_ATTEMPTS = 5
-# A case item must stay well under DynamoDB's 400 KB item limit.
-MAX_CONTEXT_BYTES = 300 * 1024
 
 
 class PageStorageBackend(Protocol):
@@ -131,7 +128,6 @@ def _create_case(
         config=request.config or {},
         page_storage=page_storage,
     )
-    _check_size(case)
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=tenant_id,
@@ -180,7 +176,6 @@ def _update_case(
         updated.entity_type, merged_context.get("entity", {}).get("data", {}), case.entity_id
     )
     updated.updated_at = now
-    _check_size(updated)
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=case.tenant_id,
@@ -320,11 +315,3 @@ def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def _check_size(case: Case) -> None:
-    size = len(case.model_dump_json(include={"context", "config"}))
-    if size > MAX_CONTEXT_BYTES:
-        raise PayloadTooLarge(
-            f"the context is {size} bytes without inline pages; the limit is {MAX_CONTEXT_BYTES}"
-        )

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from chalice import Blueprint, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.config import MAX_REQUEST_BYTES, get_settings
@@ -62,14 +63,18 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def parse_json(request: Request) -> Any:
+    """The body as JSON. pydantic's parser (jiter) rejects what `json.loads` lets through to fail
+    later as a 500: nesting deeper than about 200 levels (`json.loads` overflows the stack), lone
+    surrogate escapes such as "\\ud800" (no UTF-8 form, so no JSON or DynamoDB form either) and
+    NaN or Infinity, which are not JSON."""
     raw = request.raw_body or b""
     if len(raw) > MAX_REQUEST_BYTES:
         raise PayloadTooLarge(f"the body is {len(raw)} bytes; the limit is {MAX_REQUEST_BYTES}")
     if not raw.strip():
         raise InvalidRequest("the request body is empty; JSON expected")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
 
 
