@@ -35,6 +35,10 @@ class PageStorageBackend(Protocol):
     def put_page(self, key: str, content: bytes, content_type: str) -> None: ...
 
 
+# The bytes and content type of each inline page, by (document index, page index).
+InlinePages = dict[tuple[int, int], tuple[bytes, str]]
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     case: Case
@@ -62,15 +66,19 @@ def run_workflow(
     request_id: str | None = None,
 ) -> RunOutcome:
     definition = _definition_for(request)
+    # Every page is checked before any is uploaded: a rejected run leaves nothing in S3.
+    inline = _inline_pages(request.context.documents)
     actor = Actor(type="integrator", id=tenant_id)
     for _ in range(MAX_ATTEMPTS):
         active_id = store.find_active_case_id(tenant_id, definition.id, request.context.entity.id)
         existing = store.get_case(tenant_id, active_id) if active_id else None
         try:
             if existing is not None and existing.status == "active":
-                updated = _update_case(existing, request, store, pages, actor, request_id)
+                updated = _update_case(existing, request, inline, store, pages, actor, request_id)
                 return RunOutcome(updated, created=False)
-            case = _create_case(definition, request, tenant_id, store, pages, actor, request_id)
+            case = _create_case(
+                definition, request, inline, tenant_id, store, pages, actor, request_id
+            )
             return RunOutcome(case, created=True)
         except (VersionConflict, ActiveCaseExists):
             continue  # another run for the same entity won the race: read again and merge
@@ -95,6 +103,7 @@ def _definition_for(request: RunRequest) -> WorkflowDefinition:
 def _create_case(
     definition: WorkflowDefinition,
     request: RunRequest,
+    inline: InlinePages,
     tenant_id: str,
     store: CaseStore,
     pages: PageStorageBackend,
@@ -105,7 +114,7 @@ def _create_case(
     case_id = new_id("case")
     context = request.context.model_dump(mode="json", by_alias=True, exclude_unset=True)
     documents, page_storage = _store_documents(
-        request.context.documents, tenant_id, case_id, pages, now
+        request.context.documents, inline, tenant_id, case_id, pages, now
     )
     context["documents"] = documents
     entity = request.context.entity
@@ -153,6 +162,7 @@ def _create_case(
 def _update_case(
     case: Case,
     request: RunRequest,
+    inline: InlinePages,
     store: CaseStore,
     pages: PageStorageBackend,
     actor: Actor,
@@ -161,7 +171,7 @@ def _update_case(
     now = utc_now()
     incoming = request.context.model_dump(mode="json", by_alias=True, exclude_unset=True)
     new_documents, new_storage = _store_documents(
-        request.context.documents, case.tenant_id, case.case_id, pages, now
+        request.context.documents, inline, case.tenant_id, case.case_id, pages, now
     )
     incoming.pop("documents", None)
     merged_context = _deep_merge(case.context, incoming)
@@ -218,6 +228,7 @@ def _update_case(
 
 def _store_documents(
     documents: list[Document],
+    inline: InlinePages,
     tenant_id: str,
     case_id: str,
     pages: PageStorageBackend,
@@ -236,8 +247,7 @@ def _store_documents(
             page_json = page.model_dump(mode="json", by_alias=True, exclude_unset=True)
             page_json["id"] = page_id
             if page.provider in INLINE_PROVIDERS:
-                path = f"context.documents[{doc_index}].pages[{page_index}].data"
-                content, content_type = _inline_page(page, path)
+                content, content_type = inline[(doc_index, page_index)]
                 key = page_key(tenant_id, case_id, doc["id"], page_id)
                 pages.put_page(key, content, content_type)
                 page_json.pop("data", None)
@@ -255,6 +265,15 @@ def _store_documents(
             doc["pages"].append(page_json)
         stored_documents.append(doc)
     return stored_documents, storage
+
+
+def _inline_pages(documents: list[Document]) -> InlinePages:
+    return {
+        (d, p): _inline_page(page, f"context.documents[{d}].pages[{p}].data")
+        for d, document in enumerate(documents)
+        for p, page in enumerate(document.pages)
+        if page.provider in INLINE_PROVIDERS
+    }
 
 
 def _inline_page(page: Page, path: str) -> tuple[bytes, str]:

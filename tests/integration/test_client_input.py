@@ -3,6 +3,7 @@ context is stored (in S3 behind a pointer on the case item) rather than refused.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ import pytest
 from chalicelib.config import get_settings
 from tests.integration.conftest import Api
 from tests.integration.test_backoffice_api import CASES, Reviewers, as_user, ingest
-from tests.integration.test_ingestion_api import RUN, error_of, individual_run
+from tests.integration.test_ingestion_api import RUN, error_of, individual_run, png_page
 
 __all__ = ["as_user"]
 WORKFLOWS = "/api/v1/external/workflows"
@@ -126,3 +127,32 @@ class TestQueryParameters:
         case_id = ingest(api, individual_run("p-1"))
         response = as_user("alice@demo.test").get(f"{CASES}?q={quote('Jáné')}")
         assert [row["id"] for row in response.json_body["data"]] == [case_id]
+
+
+class TestRejectedRunsStoreNothing:
+    def stored_keys(self) -> list[str]:
+        s3 = boto3.client("s3")
+        listed = s3.list_objects_v2(Bucket=get_settings().documents_bucket, Prefix="tenants/")
+        return [item["Key"] for item in listed.get("Contents", [])]
+
+    def run_with_a_bad_last_page(self, entity_id: str) -> dict[str, Any]:
+        run = individual_run(entity_id)
+        not_an_image = {"provider": "base64", "data": base64.b64encode(b"plain text").decode()}
+        run["context"]["documents"][0]["pages"].append(not_an_image)
+        run["context"]["documents"].append(
+            {"type": "selfie", "category": "identification", "pages": [png_page()]}
+        )
+        return run
+
+    def test_a_run_with_one_bad_page_uploads_none(self, api: Api) -> None:
+        response = api.post(RUN, self.run_with_a_bad_last_page("p-1"))
+        assert response.status_code == 400, response.body
+        assert error_of(response)["details"][0]["path"] == "context.documents[0].pages[1].data"
+        assert self.stored_keys() == []
+
+    def test_a_rejected_rerun_uploads_none(self, api: Api) -> None:
+        ingest(api, individual_run("p-1"))
+        before = self.stored_keys()
+        assert len(before) == 1
+        assert api.post(RUN, self.run_with_a_bad_last_page("p-1")).status_code == 400
+        assert self.stored_keys() == before
