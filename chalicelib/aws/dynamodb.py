@@ -13,6 +13,8 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
     inbox-status-updated    gsi2pk                                  updsk <updatedAt>#<case>
     inbox-assignee-created  gsi3pk T#<tenant>#S#<status>#A#<assignee or "-">  gsi2sk
     inbox-assignee-updated  gsi3pk                                  updsk
+A context (with the config) too large for the case item is an S3 object in the documents bucket,
+`tenants/<tenant>/cases/<case>/context/<sha256>.json`, named by the item's `contextRef`.
 """
 
 from __future__ import annotations
