@@ -14,9 +14,9 @@ from chalicelib.aws.dynamodb import (
     dynamodb_table,
     search_items,
 )
-from chalicelib.cases.inbox import inbox_query
 from chalicelib.config import get_settings
 from chalicelib.errors import TemporarilyUnavailable
+from chalicelib.models.backoffice import InboxParams
 from tests.integration.test_backoffice_api import CASES, Reviewers, as_user, ids_of
 from tests.integration.test_case_store_contract import make_case
 
@@ -84,20 +84,8 @@ def test_throttled_keys_are_read_again_not_dropped(
     throttling = ThrottlingClient(store._client, throttled=3)
     monkeypatch.setattr(DynamoCaseStore, "_client", property(lambda _: throttling))
     monkeypatch.setattr("chalicelib.aws.dynamodb.BATCH_GET_BASE_DELAY", 0, raising=False)
-    query = inbox_query(
-        "demo",
-        "reviewer",
-        status="active",
-        assignee="any",
-        sort="createdAt",
-        order="desc",
-        state=None,
-        workflow_definition_id=None,
-        entity_type=None,
-        search="jane doe",
-        limit=25,
-    )
-    page = store.inbox_page(query, None)
+    params = InboxParams.model_validate({"q": "jane doe", "assignee": "any"})
+    page = store.inbox_page(params.to_query("demo", "reviewer"), None)
     assert sorted(row.case_id for row in page.rows) == sorted(created)
     assert throttling.calls == 4
 
