@@ -24,12 +24,13 @@ from chalicelib.webhooks.subscriptions import DefaultSubscription
 
 @register
 @functools.cache
-def _case_store(table: str) -> DynamoCaseStore:
-    return DynamoCaseStore(table)
+def _case_store(table: str, bucket: str) -> DynamoCaseStore:
+    return DynamoCaseStore(table, S3DocumentStorage(bucket))
 
 
 def case_store() -> DynamoCaseStore:
-    return _case_store(get_settings().cases_table)
+    settings = get_settings()
+    return _case_store(settings.cases_table, settings.documents_bucket)
 
 
 def tenant_directory() -> DynamoTenantDirectory:

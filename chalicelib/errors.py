@@ -64,12 +64,19 @@ class CaseCompleted(Conflict):
     code = "case_completed"
 
 
+# How long a client should wait before retrying a 503 (AWS throttling clears within seconds).
+RETRY_AFTER_SECONDS = 1
+
+
 class ServiceUnavailable(DomainError):
-    """AWS throttled us or is briefly unavailable: the client may retry after `retry_after`."""
+    """AWS throttled us (also after bounded retries of our own) or is briefly unavailable: the
+    client may retry after `retry_after` seconds."""
 
     status_code = 503
     code = "service_unavailable"
 
-    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: int = RETRY_AFTER_SECONDS, details: Any = None
+    ) -> None:
         super().__init__(message, details=details)
         self.retry_after = retry_after

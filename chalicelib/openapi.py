@@ -21,7 +21,7 @@ from typing import Any, cast
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from chalicelib.handlers.http import RETRY_AFTER_SECONDS
+from chalicelib.errors import RETRY_AFTER_SECONDS
 from chalicelib.handlers.operations import Header, declared_operation
 from chalicelib.models.errors import ErrorResponse
 

@@ -27,6 +27,8 @@ def encode_cursor(last_key: dict[str, Any] | None, *, scope: str, secret: str) -
 def decode_cursor(cursor: str | None, *, scope: str, secret: str) -> dict[str, Any] | None:
     if not cursor:
         return None
+    if not cursor.isascii():
+        raise _invalid()  # ours are base64url; compare_digest refuses non-ASCII text
     body, _, signature = cursor.partition(".")
     try:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

@@ -21,6 +21,7 @@ import boto3
 from chalicelib.auth.accounts import register_reviewer
 from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoReviewerDirectory, DynamoTenantDirectory
+from chalicelib.errors import Conflict
 from chalicelib.ids import utc_now
 from chalicelib.tenants.api_keys import hash_api_key
 
@@ -40,15 +41,20 @@ def read_password() -> str:
 
 
 def create_admin(outputs: dict[str, str], args: Any) -> None:
-    reviewer = register_reviewer(
-        CognitoUserPool(outputs["UserPoolId"], outputs["UserPoolClientId"]),
-        DynamoReviewerDirectory(outputs["CasesTableName"]),
-        email=args.email,
-        name=args.name,
-        tenant_id=args.tenant,
-        roles=["admin"],
-        password=read_password(),
-    )
+    """Create the admin, or reset an existing account's password and groups if (and only if) it
+    belongs to the same tenant."""
+    try:
+        reviewer = register_reviewer(
+            CognitoUserPool(outputs["UserPoolId"], outputs["UserPoolClientId"]),
+            DynamoReviewerDirectory(outputs["CasesTableName"]),
+            email=args.email,
+            name=args.name,
+            tenant_id=args.tenant,
+            roles=["admin"],
+            password=read_password(),
+        )
+    except Conflict as exc:
+        raise SystemExit(f"refused: {exc.message}") from exc
     print(f"admin {reviewer.email} ({reviewer.id}) of tenant {reviewer.tenant_id}")
     print(f"sign in at {outputs['FrontendUrl']}")
 

@@ -181,6 +181,9 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
         if resource["Type"] == "AWS::StepFunctions::StateMachine"
     )
     case_store_rw = ("dynamodb:GetItem", "dynamodb:Query", *_TABLE_WRITE)
+    # A context too large for the case item lives in the documents bucket: whoever reads a case
+    # reads it there, and whoever writes a case may write one.
+    contexts_rw = bucket_objects(resources, "DocumentsBucket", ("s3:PutObject", "s3:GetObject"))
     webhook_store = table("WebhooksTable", _TABLE_READ + _TABLE_WRITE, indexes=True)
     grants: dict[str, list[Grant]] = {
         API_HANDLER: [
@@ -209,17 +212,19 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
         "outbox_publisher": [put_events("EventBus")],
         "workflow_starter": [start_executions(state_machines)],
         # Both park or read the token on the case, then send it on (and flag the case if not).
-        "workflow_task_tokens": [table("CasesTable", case_store_rw), SEND_TASK_TOKENS],
-        "workflow_sync": [table("CasesTable", case_store_rw), SEND_TASK_TOKENS],
+        "workflow_task_tokens": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],
+        "workflow_sync": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],
         "document_fetch": [
             table("CasesTable", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
-            bucket_objects(resources, "DocumentsBucket", ("s3:PutObject",)),
+            # Pages are put, large contexts read (the case is rewritten with its page storage).
+            contexts_rw,
             # Work its time budget could not cover goes back to its own queue as a new message.
             queue("DocumentFetchQueue", ("sqs:SendMessage",)),
         ],
         "webhook_delivery": [
             webhook_store,
             table("CasesTable", _TABLE_READ),
+            bucket_objects(resources, "DocumentsBucket", ("s3:GetObject",)),
             read_secret("WebhookSecret"),
             # Delayed attempts go back to its own queue; exhausted ones to the DLQ by hand.
             queue("WebhookQueue", ("sqs:SendMessage",)),

@@ -10,7 +10,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from chalicelib.caches import register
-from chalicelib.errors import Unauthenticated
+from chalicelib.errors import Conflict, Unauthenticated
 
 _REJECTED_SIGN_IN = {
     "NotAuthorizedException",
@@ -74,7 +74,8 @@ class CognitoUserPool:
     def create_account(
         self, *, email: str, name: str, tenant_id: str, groups: list[str], password: str
     ) -> str:
-        """Create (or find) the account, set a permanent password and groups; returns its sub."""
+        """Create (or find) the account, set a permanent password and groups; returns its sub.
+        An existing account of another tenant is refused (Conflict) and left untouched."""
         client = cognito_client()
         try:
             response = client.admin_create_user(
@@ -95,6 +96,13 @@ class CognitoUserPool:
             attributes = client.admin_get_user(UserPoolId=self._pool, Username=email)[
                 "UserAttributes"
             ]
+            existing_tenant = next(
+                (a["Value"] for a in attributes if a["Name"] == "custom:tenant"), None
+            )
+            if existing_tenant != tenant_id:
+                raise Conflict(
+                    f"{email} already has an account in another tenant; use another email"
+                ) from exc
         client.admin_set_user_password(
             UserPoolId=self._pool, Username=email, Password=password, Permanent=True
         )

@@ -13,12 +13,17 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
     inbox-status-updated    gsi2pk                                  updsk <updatedAt>#<case>
     inbox-assignee-created  gsi3pk T#<tenant>#S#<status>#A#<assignee or "-">  gsi2sk
     inbox-assignee-updated  gsi3pk                                  updsk
+A context (with the config) too large for the case item is an S3 object in the documents bucket,
+`tenants/<tenant>/cases/<case>/context/<sha256>.json`, named by the item's `contextRef`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from decimal import Decimal
 from typing import Any
@@ -29,6 +34,7 @@ from botocore.exceptions import ClientError
 from pydantic.alias_generators import to_camel
 
 from chalicelib.aws.per_thread import per_thread
+from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.caches import register
 from chalicelib.cases.inbox import (
     READ_BUDGET_FACTOR,
@@ -45,7 +51,7 @@ from chalicelib.cases.store import (
     audit_records,
     token_digest,
 )
-from chalicelib.errors import VersionConflict
+from chalicelib.errors import PayloadTooLarge, ServiceUnavailable, VersionConflict
 from chalicelib.models.case import (
     AuditRecord,
     Case,
@@ -96,6 +102,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# BatchGetItem takes at most 100 keys per request.
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BASE_DELAY = 0.05
+
+
+def batch_get_items(
+    client: Any,
+    table_name: str,
+    keys: Sequence[dict[str, Any]],
+    *,
+    attributes: Sequence[str] = (),
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Every item of `keys` that exists (in no particular order): requests of at most 100 keys,
+    and keys DynamoDB leaves unprocessed (throttling, 16 MB responses) asked again with
+    exponential backoff and jitter. Still unprocessed after the last attempt, it raises rather
+    than silently return fewer items."""
+    unique = list({tuple(sorted(key.items())): key for key in keys}.values())
+    request: dict[str, Any] = {}
+    if attributes:
+        names = {f"#a{i}": a for i, a in enumerate(attributes)}
+        request = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(unique), BATCH_GET_KEYS):
+        pending = {table_name: {**request, "Keys": unique[start : start + BATCH_GET_KEYS]}}
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                sleep(random.uniform(0, BATCH_GET_BASE_DELAY * 2**attempt))
+            response = client.batch_get_item(RequestItems=pending)
+            items += response.get("Responses", {}).get(table_name, [])
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending.get(table_name, {}).get("Keys"):
+                break
+        else:
+            raise ServiceUnavailable("the case store is busy; retry shortly")
+    return items
+
+
 def case_pk(tenant_id: str, case_id: str) -> str:
     return f"T#{tenant_id}#C#{case_id}"
 
@@ -125,10 +170,12 @@ def case_attribute(field: str) -> str:
 
 # Page storage and the sync-owned fields have writers of their own; a case write leaves them.
 _OWN_WRITERS = frozenset({"page_storage", *SYNC_OWNED_FIELDS})
-# Attributes derived from the case for its indexes; written with every case write.
+# Attributes derived from the case (its indexes, counts, where its context lives); written with
+# every case write.
 _DERIVED_ATTRIBUTES = (
     "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk",
     "documentCount", "documentsNeedingDecision",
+    "contextRef",  # set where the context lives in S3 (see `DynamoCaseStore._item_for_write`)
 )  # fmt: skip
 # Attributes written on every case write.
 _CASE_FIELDS = (
@@ -171,6 +218,20 @@ def _without_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_none(v) for v in value]
     return value
+
+
+# The integrator's context and config stay on the case item up to this size (as stored: escaped
+# JSON, where one non-ASCII character can take 12 bytes). Larger ones move to S3 and the item
+# keeps a pointer, so anything within the 6 MB request limit fits DynamoDB's 400 KB item.
+INLINE_CONTEXT_BYTES = 200 * 1024
+_CONTEXT_ATTRIBUTES = ("contextJson", "configJson")
+
+
+def context_key(tenant_id: str, case_id: str, body: bytes) -> str:
+    """Content-addressed within the case: a write never replaces the object an earlier version
+    of the item points to, so a failed or concurrent write cannot break a reader."""
+    digest = hashlib.sha256(body).hexdigest()
+    return f"tenants/{tenant_id}/cases/{case_id}/context/{digest}.json"
 
 
 def status_partition(tenant_id: str, status: str) -> str:
@@ -258,8 +319,11 @@ def item_to_audit(item: dict[str, Any]) -> AuditRecord:
 
 
 class DynamoCaseStore:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, contexts: S3DocumentStorage | None = None) -> None:
         self._table_name = table_name
+        # Where contexts too large for the item go; without it they stay inline (and a case
+        # over the item limit is refused with 413).
+        self._contexts = contexts
 
     @property
     def _table(self) -> Any:
@@ -274,7 +338,27 @@ class DynamoCaseStore:
         item = self._table.get_item(
             Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK}, ConsistentRead=True
         ).get("Item")
-        return item_to_case(item) if item else None
+        return self._case_from_item(item) if item else None
+
+    def _case_from_item(self, item: dict[str, Any]) -> Case:
+        ref = item.get("contextRef")
+        if ref:
+            if self._contexts is None:
+                raise RuntimeError("the case's context is in S3 but the store has no bucket")
+            item = {**item, **json.loads(self._contexts.get_object(ref))}
+        return item_to_case(item)
+
+    def _item_for_write(self, case: Case) -> dict[str, Any]:
+        """The case item; a context too large for it is written to S3 first, and the item points
+        to it (`contextRef`) instead of holding it."""
+        item = {**case_to_item(case), "contextRef": None}
+        inline = {name: item[name] for name in _CONTEXT_ATTRIBUTES}
+        if self._contexts is None or sum(map(len, inline.values())) <= INLINE_CONTEXT_BYTES:
+            return item
+        body = json.dumps(inline, separators=(",", ":")).encode()
+        key = context_key(case.tenant_id, case.case_id, body)
+        self._contexts.put_object(key, body, "application/json")
+        return {**item, "contextRef": key, **dict.fromkeys(_CONTEXT_ATTRIBUTES)}
 
     def find_active_case_id(self, tenant_id: str, workflow_id: str, entity_id: str) -> str | None:
         item = self._table.get_item(
@@ -298,7 +382,7 @@ class DynamoCaseStore:
                     {
                         "Put": {
                             "TableName": self._table_name,
-                            "Item": _drop_none(case_to_item(case)),
+                            "Item": _drop_none(self._item_for_write(case)),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -316,6 +400,7 @@ class DynamoCaseStore:
                         case.tenant_id, case.workflow_definition_id, case.entity_id
                     )
                 ) from exc
+            _raise_if_too_large(exc)
             raise
 
     def update_case(
@@ -329,7 +414,7 @@ class DynamoCaseStore:
     ) -> Case:
         updated = case.model_copy(deep=True)
         updated.version = expected_version + 1
-        item = case_to_item(updated)
+        item = self._item_for_write(updated)
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, Any] = {":expected": expected_version}
         sets: list[str] = []
@@ -383,6 +468,7 @@ class DynamoCaseStore:
         except ClientError as exc:
             if _cancelled_by_condition(exc, index=0):
                 raise VersionConflict("the case was changed by someone else") from exc
+            _raise_if_too_large(exc)
             raise
         for page_id, storage in (new_page_storage or {}).items():
             updated.page_storage.setdefault(page_id, storage)
@@ -537,7 +623,7 @@ class DynamoCaseStore:
         if start_key:
             kwargs["ExclusiveStartKey"] = start_key
         response = self._table.query(**kwargs)
-        cases = [item_to_case(item) for item in response.get("Items", [])]
+        cases = [self._case_from_item(item) for item in response.get("Items", [])]
         return CasePage(cases, response.get("LastEvaluatedKey"), response.get("ScannedCount", 0))
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]:
@@ -547,6 +633,16 @@ class DynamoCaseStore:
             & Key("sk").begins_with("A#"),
         )
         return [item_to_audit(item) for item in items]
+
+    def recent_audit(self, tenant_id: str, case_id: str, limit: int) -> list[AuditRecord]:
+        # Newest first with a Limit: one Query reads `limit` items however long the trail is.
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
+            & Key("sk").begins_with("A#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [item_to_audit(item) for item in reversed(response.get("Items", []))]
 
     def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
         pk = case_pk(note.tenant_id, note.case_id)
@@ -634,18 +730,12 @@ class DynamoCaseStore:
         rows_by_id: dict[str, InboxRow] = {}
         case_ids = list(dict.fromkeys(item["caseId"] for item in index_items))
         if case_ids:
-            names = {f"#a{i}": a for i, a in enumerate(INBOX_ROW_ATTRIBUTES)}
-            items = self._client.batch_get_item(
-                RequestItems={
-                    self._table_name: {
-                        "Keys": [
-                            {"pk": case_pk(query.tenant_id, c), "sk": CASE_SK} for c in case_ids
-                        ],
-                        "ProjectionExpression": ", ".join(names),
-                        "ExpressionAttributeNames": names,
-                    }
-                }
-            )["Responses"].get(self._table_name, [])
+            items = batch_get_items(
+                self._client,
+                self._table_name,
+                [{"pk": case_pk(query.tenant_id, c), "sk": CASE_SK} for c in case_ids],
+                attributes=INBOX_ROW_ATTRIBUTES,
+            )
             items_read += len(items)
             rows_by_id = {item["caseId"]: item_to_inbox_row(item) for item in items}
         # Walk the index in order so the cursor lands right after the last case shown.
@@ -694,6 +784,18 @@ def _cancelled_by_condition(exc: ClientError, *, index: int) -> bool:
         return False
     reasons = exc.response.get("CancellationReasons") or []
     return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+
+
+def _raise_if_too_large(exc: ClientError) -> None:
+    """What is left on the case item besides the context (page storage, above all) can still
+    outgrow DynamoDB's 400 KB: the client sent too much, so 413 rather than a 500."""
+    reasons = exc.response.get("CancellationReasons") or []
+    messages = [exc.response.get("Error", {}).get("Message") or ""]
+    messages += [reason.get("Message") or "" for reason in reasons]
+    if any("Item size has exceeded" in message for message in messages):
+        raise PayloadTooLarge(
+            "the case would exceed DynamoDB's 400 KB item limit; send fewer documents or pages"
+        ) from exc
 
 
 def audit_record_from_stream_image(new_image: dict[str, Any]) -> AuditRecord | None:

@@ -1,4 +1,4 @@
-"""S3 adapter: document page bytes."""
+"""S3 adapter: document page bytes, and case contexts too large for the case item."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ class S3DocumentStorage:
         self._bucket = bucket
 
     def put_page(self, key: str, content: bytes, content_type: str) -> None:
+        self.put_object(key, content, content_type)
+
+    def get_page(self, key: str) -> bytes:
+        return self.get_object(key)
+
+    def put_object(self, key: str, content: bytes, content_type: str) -> None:
         s3_client().put_object(
             Bucket=self._bucket,
             Key=key,
@@ -31,7 +37,7 @@ class S3DocumentStorage:
             ServerSideEncryption="AES256",
         )
 
-    def get_page(self, key: str) -> bytes:
+    def get_object(self, key: str) -> bytes:
         return cast(bytes, s3_client().get_object(Bucket=self._bucket, Key=key)["Body"].read())
 
     def presigned_url(self, key: str, *, expires_in: int = 300) -> str:

@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from chalicelib.cases.search import normalise
+from chalicelib.errors import InvalidRequest
 from chalicelib.models.case import Case
 from chalicelib.pagination import decode_cursor, encode_cursor
 
@@ -154,6 +156,11 @@ def inbox_query(
     limit: int,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
+    search = search.strip() if search and search.strip() else None
+    if search is not None and not normalise(search):
+        # Only accents or other combining marks: nothing is left to look up.
+        message = "the search has no letters, digits or symbols once accents are removed"
+        raise InvalidRequest(message, details=[{"path": "q", "message": message}])
     assignees: tuple[str | None, ...] | None = {
         "me": (reviewer_id,),
         "unassigned": (None,),
@@ -169,7 +176,7 @@ def inbox_query(
         state=state,
         workflow_definition_id=workflow_definition_id,
         entity_type=entity_type,
-        search=search.strip() if search and search.strip() else None,
+        search=search,
         limit=limit,
     )
 

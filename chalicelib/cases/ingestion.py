@@ -14,7 +14,6 @@ from chalicelib.errors import (
     Conflict,
     InvalidRequest,
     NotFound,
-    PayloadTooLarge,
     Unprocessable,
     VersionConflict,
 )
@@ -32,12 +31,14 @@ from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import UnknownWorkflowDefinition, get_definition
 
 MAX_ATTEMPTS = 5
-# A case item must stay well under DynamoDB's 400 KB item limit.
-MAX_CONTEXT_BYTES = 300 * 1024
 
 
 class PageStorageBackend(Protocol):
     def put_page(self, key: str, content: bytes, content_type: str) -> None: ...
+
+
+# The bytes and content type of each inline page, by (document index, page index).
+InlinePages = dict[tuple[int, int], tuple[bytes, str]]
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,19 @@ def run_workflow(
     request_id: str | None = None,
 ) -> RunOutcome:
     definition = _definition_for(request)
+    # Every page is checked before any is uploaded: a rejected run leaves nothing in S3.
+    inline = _inline_pages(request.context.documents)
     actor = Actor(type="integrator", id=tenant_id)
     for _ in range(MAX_ATTEMPTS):
         active_id = store.find_active_case_id(tenant_id, definition.id, request.context.entity.id)
         existing = store.get_case(tenant_id, active_id) if active_id else None
         try:
             if existing is not None and existing.status == "active":
-                updated = _update_case(existing, request, store, pages, actor, request_id)
+                updated = _update_case(existing, request, inline, store, pages, actor, request_id)
                 return RunOutcome(updated, created=False)
-            case = _create_case(definition, request, tenant_id, store, pages, actor, request_id)
+            case = _create_case(
+                definition, request, inline, tenant_id, store, pages, actor, request_id
+            )
             return RunOutcome(case, created=True)
         except (VersionConflict, ActiveCaseExists):
             continue  # another run for the same entity won the race: read again and merge
@@ -100,6 +105,7 @@ def _definition_for(request: RunRequest) -> WorkflowDefinition:
 def _create_case(
     definition: WorkflowDefinition,
     request: RunRequest,
+    inline: InlinePages,
     tenant_id: str,
     store: CaseStore,
     pages: PageStorageBackend,
@@ -110,7 +116,7 @@ def _create_case(
     case_id = new_id("case")
     context = request.context.model_dump(mode="json", by_alias=True, exclude_unset=True)
     documents, page_storage = _store_documents(
-        request.context.documents, tenant_id, case_id, pages, now
+        request.context.documents, inline, tenant_id, case_id, pages, now
     )
     context["documents"] = documents
     entity = request.context.entity
@@ -133,7 +139,6 @@ def _create_case(
         config=request.config or {},
         page_storage=page_storage,
     )
-    _check_size(case)
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=tenant_id,
@@ -159,6 +164,7 @@ def _create_case(
 def _update_case(
     case: Case,
     request: RunRequest,
+    inline: InlinePages,
     store: CaseStore,
     pages: PageStorageBackend,
     actor: Actor,
@@ -167,7 +173,7 @@ def _update_case(
     now = utc_now()
     incoming = request.context.model_dump(mode="json", by_alias=True, exclude_unset=True)
     new_documents, new_storage = _store_documents(
-        request.context.documents, case.tenant_id, case.case_id, pages, now
+        request.context.documents, inline, case.tenant_id, case.case_id, pages, now
     )
     incoming.pop("documents", None)
     updated = case.model_copy(deep=True)
@@ -179,7 +185,6 @@ def _update_case(
         updated.entity_type, updated.entity_data, case.entity_id
     )
     updated.updated_at = now
-    _check_size(updated)
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=case.tenant_id,
@@ -222,6 +227,7 @@ def _update_case(
 
 def _store_documents(
     documents: list[Document],
+    inline: InlinePages,
     tenant_id: str,
     case_id: str,
     pages: PageStorageBackend,
@@ -239,8 +245,7 @@ def _store_documents(
             page_json = page.model_dump(mode="json", by_alias=True, exclude_unset=True)
             page_json["id"] = page_id
             if page.provider in INLINE_PROVIDERS:
-                path = f"context.documents[{doc_index}].pages[{page_index}].data"
-                content, content_type = _inline_page(page, path)
+                content, content_type = inline[(doc_index, page_index)]
                 key = page_key(tenant_id, case_id, doc["id"], page_id)
                 pages.put_page(key, content, content_type)
                 page_json.pop("data", None)
@@ -258,6 +263,15 @@ def _store_documents(
             doc["pages"].append(page_json)
         stored_documents.append(doc)
     return stored_documents, storage
+
+
+def _inline_pages(documents: list[Document]) -> InlinePages:
+    return {
+        (d, p): _inline_page(page, f"context.documents[{d}].pages[{p}].data")
+        for d, document in enumerate(documents)
+        for p, page in enumerate(document.pages)
+        if page.provider in INLINE_PROVIDERS
+    }
 
 
 def _inline_page(page: Page, path: str) -> tuple[bytes, str]:
@@ -320,11 +334,3 @@ def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def _check_size(case: Case) -> None:
-    size = len(case.model_dump_json(include={"context", "config", "document_records"}))
-    if size > MAX_CONTEXT_BYTES:
-        raise PayloadTooLarge(
-            f"the context is {size} bytes without inline pages; the limit is {MAX_CONTEXT_BYTES}"
-        )

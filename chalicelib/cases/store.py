@@ -126,6 +126,9 @@ class CaseStore(Protocol):
 
     def list_audit(self, tenant_id: str, case_id: str) -> list[AuditRecord]: ...
 
+    def recent_audit(self, tenant_id: str, case_id: str, limit: int) -> list[AuditRecord]:
+        """The newest `limit` audit records, oldest first; reads only those."""
+
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
         """One inbox page after `boundary`; reads a bounded number of items."""
 
@@ -324,3 +327,6 @@ class InMemoryCaseStore:
             return sorted(
                 self._audit.get((tenant_id, case_id), []), key=lambda a: (a.at, a.event_id)
             )
+
+    def recent_audit(self, tenant_id: str, case_id: str, limit: int) -> list[AuditRecord]:
+        return self.list_audit(tenant_id, case_id)[-limit:] if limit > 0 else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.cases.case_view import PRESIGNED_URL_SECONDS, build_case_view
+from chalicelib.cases.case_view import PRESIGNED_URL_SECONDS, TIMELINE_LENGTH, build_case_view
 from chalicelib.dependencies import case_store, document_storage, reviewer_directory
 from chalicelib.models.backoffice import CaseView
 from chalicelib.models.case import Case
@@ -23,7 +23,7 @@ def case_view_response(case: Case, reviewer: Reviewer) -> CaseView:
     return build_case_view(
         case,
         reviewer,
-        audit=case_store().list_audit(case.tenant_id, case.case_id),
+        audit=case_store().recent_audit(case.tenant_id, case.case_id, TIMELINE_LENGTH),
         presign=lambda key: storage.presigned_url(key, expires_in=PRESIGNED_URL_SECONDS),
         name_of=reviewer_names(case.tenant_id),
     )

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from chalicelib.aws.errors import is_retryable_aws_error
 from chalicelib.config import MAX_REQUEST_BYTES
@@ -20,7 +21,6 @@ from chalicelib.observability import logger
 
 Model = TypeVar("Model", bound=BaseModel)
 JSON_HEADERS = {"Content-Type": "application/json"}
-RETRY_AFTER_SECONDS = 1
 INTERNAL_ERROR = "internal_error"
 
 
@@ -78,9 +78,7 @@ def unexpected_error_response(exc: Exception, request: Request | None) -> Respon
     if is_retryable_aws_error(exc):
         logger.warning("AWS is throttling or unavailable", extra=where)
         return error_response(
-            ServiceUnavailable(
-                "the service is busy; retry shortly", retry_after=RETRY_AFTER_SECONDS
-            ),
+            ServiceUnavailable("the service is busy; retry shortly"),
             request,
         )
     stack = "".join(traceback.format_tb(exc.__traceback__))
@@ -143,14 +141,18 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def parse_json(request: Request) -> Any:
+    """The body as JSON. pydantic's parser (jiter) rejects what `json.loads` lets through to fail
+    later as a 500: nesting deeper than about 200 levels (`json.loads` overflows the stack), lone
+    surrogate escapes such as "\\ud800" (no UTF-8 form, so no JSON or DynamoDB form either) and
+    NaN or Infinity, which are not JSON."""
     raw = request.raw_body or b""
     if len(raw) > MAX_REQUEST_BYTES:
         raise PayloadTooLarge(f"the body is {len(raw)} bytes; the limit is {MAX_REQUEST_BYTES}")
     if not raw.strip():
         raise InvalidRequest("the request body is empty; JSON expected")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
 
 

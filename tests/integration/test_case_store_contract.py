@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.aws.dynamodb import DynamoCaseStore
+from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.cases.store import ActiveCaseExists, CaseStore, InMemoryCaseStore
 from chalicelib.config import get_settings
 from chalicelib.errors import VersionConflict
@@ -20,6 +21,7 @@ from chalicelib.models.case import (
     DecidedBy,
     DocumentDecision,
     DocumentRecord,
+    NoteRecord,
     PageSet,
     PageStorage,
     PendingApproval,
@@ -35,7 +37,8 @@ def store(request: pytest.FixtureRequest) -> Iterator[CaseStore]:
         yield InMemoryCaseStore()
     else:
         request.getfixturevalue("local_aws")
-        yield DynamoCaseStore(get_settings().cases_table)
+        settings = get_settings()
+        yield DynamoCaseStore(settings.cases_table, S3DocumentStorage(settings.documents_bucket))
 
 
 def make_case(tenant: str = "demo", entity: str = "e-1", **changes: Any) -> Case:
@@ -314,3 +317,43 @@ class TestSeveralFactsAndTheWorkflowSync:
         assert stored.execution_inflight is None
         assert (stored.task_token, stored.task_token_state) == ("t2", "revision")
         assert stored.undelivered_transitions() == []
+
+    def test_a_context_too_large_for_one_item_round_trips(self, store: CaseStore) -> None:
+        # 100,000 "ü" escape to 600 KB: more than a DynamoDB item holds.
+        case = make_case(context={"entity": {"id": "e-1"}, "documents": [], "x": "ü" * 100_000})
+        case = case.model_copy(update={"config": {"y": "ß" * 50_000}})
+        store.create_case(case, audit(case))
+        assert store.get_case("demo", case.case_id) == case
+        grown = case.model_copy(update={"context": {**case.context, "z": "🙂" * 40_000}})
+        store.update_case(grown, expected_version=1, audit=audit(case, "grown"))
+        assert store.get_case("demo", case.case_id).context == grown.context
+        # Back under the limit, the context is inline again (and still read back whole).
+        small = grown.model_copy(update={"context": {"entity": {"id": "e-1"}}, "config": {}})
+        store.update_case(small, expected_version=2, audit=audit(case, "shrunk"))
+        stored = store.get_case("demo", case.case_id)
+        assert (stored.context, stored.config) == (small.context, {})
+        listed = store.list_cases("demo", status="active", limit=5, start_key=None).cases
+        assert [c.context for c in listed] == [small.context]
+
+    def test_recent_audit_is_the_newest_records_oldest_first(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        for n in range(6):
+            store.add_note(
+                NoteRecord(
+                    note_id=new_id("note"),
+                    tenant_id="demo",
+                    case_id=case.case_id,
+                    text=f"note {n}",
+                    author_id="r-1",
+                    author_name="R",
+                    created_at=utc_now(),
+                ),
+                audit(case, f"note.{n}"),
+            )
+        recent = store.recent_audit("demo", case.case_id, 3)
+        assert [a.action for a in recent] == ["note.3", "note.4", "note.5"]
+        assert (
+            store.recent_audit("demo", case.case_id, 3)
+            == store.list_audit("demo", case.case_id)[-3:]
+        )

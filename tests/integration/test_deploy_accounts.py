@@ -70,3 +70,40 @@ def test_api_key_is_stored_as_its_hash_with_the_stage_pepper(stage: dict[str, st
     directory = DynamoTenantDirectory(stage["CasesTableName"])
     assert directory.tenant_for_key_hash(hash_api_key(api_key, "cloud-pepper")) == "acme"
     assert directory.tenant_for_key_hash(hash_api_key(api_key, "local-pepper")) is None
+
+
+def test_admin_with_an_email_of_another_tenant_is_refused_and_changes_nothing(
+    stage: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.aws.cognito import CognitoUserPool
+    from chalicelib.aws.dynamodb import DynamoReviewerDirectory
+    from chalicelib.errors import Unauthenticated
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Adm1n!password-42\n"))
+    accounts.create_admin(stage, Namespace(email="ada@acme.test", name="Ada", tenant="acme"))
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Other!password-43\n"))
+    with pytest.raises(SystemExit, match="another tenant"):
+        accounts.create_admin(stage, Namespace(email="ada@acme.test", name="Eve", tenant="evil"))
+
+    cognito = boto3.client("cognito-idp")
+    user = cognito.admin_get_user(UserPoolId=stage["UserPoolId"], Username="ada@acme.test")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["custom:tenant"] == "acme"
+    pool = CognitoUserPool(stage["UserPoolId"], stage["UserPoolClientId"])
+    assert pool.sign_in("ada@acme.test", "Adm1n!password-42").id_token
+    with pytest.raises(Unauthenticated):
+        pool.sign_in("ada@acme.test", "Other!password-43")
+    assert DynamoReviewerDirectory(stage["CasesTableName"]).list_reviewers("evil") == []
+
+
+def test_admin_again_in_the_same_tenant_resets_the_password(
+    stage: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.aws.cognito import CognitoUserPool
+
+    for password in ("Adm1n!password-42", "N3w!password-4242"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{password}\n"))
+        accounts.create_admin(stage, Namespace(email="ada@acme.test", name="Ada", tenant="acme"))
+    pool = CognitoUserPool(stage["UserPoolId"], stage["UserPoolClientId"])
+    assert pool.sign_in("ada@acme.test", "N3w!password-4242").id_token
