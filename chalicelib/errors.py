@@ -62,3 +62,10 @@ class TransitionNotAllowed(Conflict):
 
 class CaseCompleted(Conflict):
     code = "case_completed"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency failed and nothing was changed: the client may try again."""
+
+    status_code = 503
+    code = "unavailable"

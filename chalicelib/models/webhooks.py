@@ -78,6 +78,9 @@ class DeliveryRecord(ApiModel):
     attempts: int = Field(default=0, description="attempts made in the current round")
     total_attempts: int = 0
     next_attempt_at: str | None = None
+    # The message for the next attempt has been sent (the record is saved first, so a message
+    # that comes back before this is set queues that attempt again).
+    next_attempt_queued: bool = False
     last_status_code: int | None = None
     last_error: str | None = None
     created_at: str
@@ -107,6 +110,9 @@ class DeliveryMessage(ApiModel):
     round: int
     attempt: int
     not_before: float = 0.0
+    # Set on the copy sent to the DLQ: only that copy, moved back by a redrive, starts a new
+    # round; another copy of the round's last attempt is a duplicate.
+    dead_letter: bool = False
 
 
 # -- API bodies ---------------------------------------------------------------------------------

@@ -309,6 +309,79 @@ def test_duplicate_queue_messages_and_a_replayed_fan_out_do_not_resend(world: An
     assert world.queue.scheduled == []
 
 
+def fail_next_sends(world: Any, count: int = 1) -> None:
+    """SQS SendMessage fails for the next `count` scheduled attempts."""
+    schedule = world.queue.schedule
+    left = [count]
+
+    def flaky(message: Any, delay: float) -> None:
+        if left[0]:
+            left[0] -= 1
+            raise ConnectionError("SQS SendMessage failed")
+        schedule(message, delay)
+
+    world.queue.schedule = flaky
+
+
+def test_a_duplicate_copy_of_the_last_attempt_does_not_start_a_new_round(world: Any) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 4
+    dispatcher = world.dispatcher()
+    [record] = dispatcher.fan_out(event())
+    last = None
+    while taken := world.queue.take():
+        for message, delay in taken:
+            world.clock.now += delay
+            dispatcher.handle_message(message)
+            last = message
+    assert world.store.get_delivery("demo", record.id).status == "failed"
+    dispatcher.handle_message(last)  # SQS delivers the last attempt's message once more
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.round, stored.status, stored.attempts) == (1, "failed", 4)
+    assert world.queue.take() == [] and len(world.sender.requests) == 4
+
+
+def test_a_failed_send_of_the_next_attempt_is_retried_by_the_message_coming_back(
+    world: Any,
+) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 2
+    dispatcher = world.dispatcher()
+    fail_next_sends(world)
+    with pytest.raises(ConnectionError):  # attempt 1 recorded; queuing attempt 2 failed
+        dispatcher.fan_out(event())
+    [record] = world.store.deliveries.values()
+    assert (record.status, record.attempts) == ("retrying", 1)
+    dispatcher.fan_out(event())  # the rule message comes back: attempt 2 is queued now
+    [(message, _)] = world.queue.take()
+    assert message.attempt == 2
+    world.clock.now += 5
+    fail_next_sends(world)
+    with pytest.raises(ConnectionError):  # attempt 2 recorded; queuing attempt 3 failed
+        dispatcher.handle_message(message)
+    assert world.store.get_delivery("demo", record.id).attempts == 2
+    dispatcher.handle_message(message)  # SQS brings the message back
+    world.run_queue(dispatcher)
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.status, stored.attempts) == ("delivered", 3)
+    assert len(world.sender.requests) == 3
+
+
+def test_a_redelivery_that_cannot_be_queued_leaves_the_delivery_redeliverable(
+    world: Any,
+) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 4
+    dispatcher = world.dispatcher()
+    [record] = dispatcher.fan_out(event())
+    world.run_queue(dispatcher)
+    fail_next_sends(world)
+    with pytest.raises(Exception):  # noqa: B017 - the admin sees an error, whichever
+        dispatcher.redeliver("demo", record.id)
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.round, stored.status) == (1, "failed")  # not `pending` with nothing queued
+    assert dispatcher.redeliver("demo", record.id).round == 2
+    world.run_queue(dispatcher)
+    assert world.store.get_delivery("demo", record.id).status == "delivered"
+
+
 def test_tenant_and_run_subscriptions_filter_events_and_sign_with_their_secrets(
     world: Any,
 ) -> None:
