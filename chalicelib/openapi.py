@@ -53,6 +53,7 @@ from chalicelib.models.webhooks import (
     DeliveryQuery,
     DeliveryView,
     RotateSecretRequest,
+    SigningSecretView,
     SubscriptionList,
     SubscriptionWithSecret,
 )
@@ -103,6 +104,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "`unprocessable`: well-formed but not acceptable (e.g. the workflow does not review this "
         "entity type, or an Idempotency-Key reused with a different body)",
     ),
+    503: ("Unavailable", "`unavailable`: a dependency failed and nothing changed; try again"),
 }
 
 
@@ -345,6 +347,30 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         response=SubscriptionWithSecret,
         errors=(403,),
     ),
+    ("GET", f"{BACKOFFICE}/webhooks/signing-secret"): Operation(
+        summary="The tenant's signing secret for per-run subscriptions: its dates, never itself",
+        tag="webhooks",
+        security="reviewer",
+        response=SigningSecretView,
+        errors=(403,),
+    ),
+    ("POST", f"{BACKOFFICE}/webhooks/signing-secret/reveal"): Operation(
+        summary="Show the per-run signing secret, once (409 afterwards: rotate it)",
+        tag="webhooks",
+        security="reviewer",
+        response=SigningSecretView,
+        errors=(403, 409),
+    ),
+    ("POST", f"{BACKOFFICE}/webhooks/signing-secret/rotate"): Operation(
+        summary="New per-run signing secret, in this answer only; the old one also signs until "
+        "the overlap ends",
+        tag="webhooks",
+        security="reviewer",
+        body=RotateSecretRequest,
+        body_required=False,
+        response=SigningSecretView,
+        errors=(403, 409),
+    ),
     ("GET", f"{BACKOFFICE}/webhooks/deliveries"): Operation(
         summary="The delivery log, newest first, filtered, cursor-paginated",
         tag="webhooks",
@@ -366,7 +392,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         security="reviewer",
         response=DeliveryView,
         status=202,
-        errors=(403, 409),
+        errors=(403, 409, 503),
     ),
     # -- this document -------------------------------------------------------------------------
     ("GET", "/api/v1/openapi.json"): Operation(

@@ -26,7 +26,7 @@ from chalicelib.models.webhooks import (
     SubscriptionList,
     SubscriptionWithSecret,
 )
-from chalicelib.webhooks import deliveries, subscriptions
+from chalicelib.webhooks import deliveries, subscriptions, tenant_secret
 
 webhooks_api = Blueprint(__name__)
 
@@ -75,17 +75,45 @@ def delete_subscription_route(subscription_id: str) -> Any:
     return Response(body="", status_code=204)
 
 
+def _rotation(request: Request) -> RotateSecretRequest:
+    raw = request.raw_body or b""
+    return parse_body(request, RotateSecretRequest) if raw.strip() else RotateSecretRequest()
+
+
 @api_route(webhooks_api, "/webhooks/{subscription_id}/rotate-secret", methods=["POST"])
 def rotate_secret_route(subscription_id: str) -> Any:
     request = webhooks_api.current_request
     admin = _admin(request)
-    raw = request.raw_body or b""
-    body = parse_body(request, RotateSecretRequest) if raw.strip() else RotateSecretRequest()
+    body = _rotation(request)
     rotated = subscriptions.rotate_secret(
         webhook_store(), admin.tenant_id, subscription_id, overlap_seconds=body.overlap_seconds
     )
     view = SubscriptionWithSecret(
         **subscriptions.subscription_view(rotated).model_dump(), secret=rotated.secret
+    )
+    return json_response(view.model_dump(by_alias=True))
+
+
+@api_route(webhooks_api, "/webhooks/signing-secret", methods=["GET"])
+def signing_secret_route() -> Any:
+    admin = _admin(webhooks_api.current_request)
+    view = tenant_secret.signing_secret_status(webhook_store(), admin.tenant_id)
+    return json_response(view.model_dump(by_alias=True, exclude_none=True))
+
+
+@api_route(webhooks_api, "/webhooks/signing-secret/reveal", methods=["POST"])
+def reveal_signing_secret_route() -> Any:
+    admin = _admin(webhooks_api.current_request)
+    view = tenant_secret.reveal_signing_secret(webhook_store(), admin.tenant_id)
+    return json_response(view.model_dump(by_alias=True))
+
+
+@api_route(webhooks_api, "/webhooks/signing-secret/rotate", methods=["POST"])
+def rotate_signing_secret_route() -> Any:
+    request = webhooks_api.current_request
+    admin = _admin(request)
+    view = tenant_secret.rotate_signing_secret(
+        webhook_store(), admin.tenant_id, overlap_seconds=_rotation(request).overlap_seconds
     )
     return json_response(view.model_dump(by_alias=True))
 

@@ -54,9 +54,26 @@ class Subscription(ApiModel):
     created_at: str
     updated_at: str
     created_by: str | None = None
+    # +1 on every change: rotation and disabling are conditional on it (no lost update).
+    version: int = 1
 
     def wants(self, webhook_type: str) -> bool:
         return self.status == "active" and (not self.events or webhook_type in self.events)
+
+
+class TenantSigningSecret(ApiModel):
+    """The tenant's own key for its runs' `config.subscriptions` (never the default secret,
+    which is the operator's). Shown to an admin once (`revealed`); rotated like a
+    subscription's secret, both signing during the overlap."""
+
+    tenant_id: str
+    secret: str = Field(repr=False)
+    previous_secret: str | None = Field(default=None, repr=False)
+    previous_secret_expires_at: str | None = None
+    revealed: bool = False
+    version: int = 1
+    created_at: str
+    updated_at: str
 
 
 class DeliveryRecord(ApiModel):
@@ -144,6 +161,18 @@ class SubscriptionView(ApiModel):
 
 class SubscriptionWithSecret(SubscriptionView):
     secret: str = Field(description="shown once: store it now")
+
+
+class SigningSecretView(ApiModel):
+    """The tenant's per-run signing secret as its admins see it."""
+
+    revealed: bool = Field(description="already shown once: rotate to get a new one")
+    previous_secret_expires_at: str | None = None
+    created_at: str
+    updated_at: str
+    secret: str | None = Field(
+        default=None, description="only in the answer that reveals or rotates it: store it now"
+    )
 
 
 class SubscriptionList(ApiModel):

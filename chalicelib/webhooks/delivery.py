@@ -49,6 +49,7 @@ from chalicelib.webhooks.subscriptions import (
     signing_secrets,
     targets_for,
 )
+from chalicelib.webhooks.tenant_secret import tenant_signing_secret
 
 MAX_SQS_DELAY_SECONDS = 900
 EARLY_TOLERANCE_SECONDS = 0.5  # SQS delays are whole seconds; do not re-queue for a rounding
@@ -213,14 +214,9 @@ class WebhookDispatcher:
             if not self.default.configured:
                 return None, "the default subscription is no longer configured"
             return [self.default.secret], ""
-        # A run's own subscription: signed with the default secret, else with the secret of the
-        # tenant's oldest active subscription, so the integrator verifies with a key it holds.
-        if self.default.secret:
-            return [self.default.secret], ""
-        for subscription in self.store.list_subscriptions(record.tenant_id):
-            if subscription.status == "active":
-                return signing_secrets(subscription), ""
-        return None, "no signing secret: set WEBHOOK_SECRET or create a tenant subscription"
+        # A run's own subscription: the integrator's receiver, so the tenant's own key (the
+        # default secret is the operator's and would let one tenant forge another's webhooks).
+        return signing_secrets(tenant_signing_secret(self.store, record.tenant_id)), ""
 
     def _record(self, record: DeliveryRecord, attempt: int, result: SendResult) -> DeliveryRecord:
         code = result.status_code
