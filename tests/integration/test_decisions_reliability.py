@@ -31,6 +31,15 @@ ADMIN = Reviewer(
 PARALLEL = 20
 
 
+def received(queue_url: str) -> list[dict[str, Any]]:
+    """Messages waiting on the queue (one long poll of a second)."""
+    return (
+        boto3.client("sqs")
+        .receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)
+        .get("Messages", [])
+    )
+
+
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Every task token Step Functions accepted."""
@@ -173,13 +182,7 @@ def test_step_functions_down_for_good_flags_the_case_and_keeps_the_message(
     assert "case.flagged" in actions
     sqs = boto3.client("sqs")
     dlq = local_aws.refs["WorkflowSyncQueueDLQ"]
-    parked: list[dict[str, Any]] = []
-
-    def in_dlq() -> bool:
-        parked.extend(sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", []))
-        return bool(parked)
-
-    poll(in_dlq, timeout=30)  # nothing is dropped: the message waits in the DLQ
+    parked = poll(lambda: received(dlq), timeout=30)  # nothing is dropped: it waits in the DLQ
     assert json.loads(parked[0]["Body"])["detail"]["caseId"] == case_id
     assert states_entered(case_id) == ["manual_review"]
 
@@ -321,14 +324,6 @@ def test_a_token_whose_send_keeps_failing_flags_the_case_and_stays_in_the_dlq(
         lambda: "workflow_sync_failed" in case_store().get_case("demo", case_id).flags,
         timeout=60,
     )
-    sqs = boto3.client("sqs")
-    dlq = local_aws.refs["WorkflowTaskQueueDLQ"]
-    parked: list[dict[str, Any]] = []
-
-    def in_dlq() -> bool:
-        parked.extend(sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", []))
-        return bool(parked)
-
-    poll(in_dlq, timeout=30)
+    parked = poll(lambda: received(local_aws.refs["WorkflowTaskQueueDLQ"]), timeout=30)
     assert json.loads(parked[0]["Body"])["caseId"] == case_id
     assert states_entered(case_id) == ["manual_review"]

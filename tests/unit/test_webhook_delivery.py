@@ -500,9 +500,8 @@ class Interleaved(InMemoryWebhookStore):
         return found
 
 
-def test_concurrent_rotations_one_wins_the_other_is_409() -> None:
-    store = Interleaved()
-    subscription = create_subscription(
+def subscribe(store: InMemoryWebhookStore) -> Any:
+    return create_subscription(
         store,
         "demo",
         CreateSubscriptionRequest(url="https://tenant.example.com/hook"),
@@ -510,6 +509,11 @@ def test_concurrent_rotations_one_wins_the_other_is_409() -> None:
         allow_local=False,
         resolve=lambda *_: PUBLIC,
     )
+
+
+def test_concurrent_rotations_one_wins_the_other_is_409() -> None:
+    store = Interleaved()
+    subscription = subscribe(store)
     winner: list[Any] = []
     store.between = lambda: winner.append(
         rotate_secret(store, "demo", subscription.id, overlap_seconds=60)
@@ -523,14 +527,7 @@ def test_concurrent_rotations_one_wins_the_other_is_409() -> None:
 
 def test_a_410_during_a_rotation_disables_without_losing_the_new_secret() -> None:
     store = Interleaved()
-    subscription = create_subscription(
-        store,
-        "demo",
-        CreateSubscriptionRequest(url="https://tenant.example.com/hook"),
-        created_by="admin",
-        allow_local=False,
-        resolve=lambda *_: PUBLIC,
-    )
+    subscription = subscribe(store)
     stale = store.get_subscription("demo", subscription.id)
     rotated = rotate_secret(store, "demo", subscription.id, overlap_seconds=60)
     disable_subscription(store, stale, "the receiver answered 410 Gone")
