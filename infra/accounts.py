@@ -21,9 +21,11 @@ import boto3
 from chalicelib.auth.accounts import register_reviewer
 from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoReviewerDirectory, DynamoTenantDirectory
+from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.errors import Conflict
 from chalicelib.ids import utc_now
 from chalicelib.tenants.api_keys import hash_api_key
+from chalicelib.webhooks.tenant_secret import tenant_signing_secret
 
 
 def stack_outputs(stack: str) -> dict[str, str]:
@@ -68,6 +70,9 @@ def create_api_key(outputs: dict[str, str], args: Any) -> str:
         hash_api_key(api_key, pepper), args.tenant, args.label, utc_now()
     )
     print(f"API key for tenant {args.tenant} (shown once, store it now): {api_key}")
+    # The tenant's key for its runs' webhooks comes with the tenant (kept if it exists already).
+    tenant_signing_secret(DynamoWebhookStore(outputs["WebhooksTableName"]), args.tenant)
+    print("its admin reads the per-run webhook signing secret once in the back office")
     workflows = f"{outputs['FrontendUrl']}/api/v1/external/workflows"
     print(f"try: curl -H 'Authorization: Bearer {api_key}' {workflows}")
     return api_key

@@ -128,6 +128,7 @@ def outputs() -> dict[str, Any]:
         "UserPoolId": ref("UserPool"),
         "UserPoolClientId": ref("UserPoolClient"),
         "CasesTableName": ref("CasesTable"),
+        "WebhooksTableName": ref("WebhooksTable"),
         "IdempotencyTableName": ref("IdempotencyTable"),
         "DocumentsBucketName": ref("DocumentsBucket"),
         "EventBusName": get_att("EventBus", "Name"),

@@ -10,9 +10,10 @@ import httpx
 from chalicelib.auth.accounts import register_reviewer
 from chalicelib.aws.dynamodb import DynamoTenantDirectory
 from chalicelib.config import get_settings
-from chalicelib.dependencies import reviewer_directory, user_pool
+from chalicelib.dependencies import reviewer_directory, user_pool, webhook_store
 from chalicelib.ids import utc_now
 from chalicelib.tenants.api_keys import hash_api_key
+from chalicelib.webhooks.tenant_secret import tenant_signing_secret
 from local.environment import LOCAL_REVIEWERS, REVIEWER_PASSWORD, TENANT_API_KEYS
 from local.sample_documents import render_document_page
 
@@ -24,6 +25,7 @@ def seed_tenants() -> None:
         directory.put_api_key(
             hash_api_key(api_key, settings.api_key_pepper), tenant_id, "local default", utc_now()
         )
+        tenant_signing_secret(webhook_store(), tenant_id)  # created with the tenant
 
 
 def seed_reviewers() -> None:

@@ -112,7 +112,12 @@ def start(*, seed_demo: bool = True) -> RunningStack:
 
 
 def banner(stack: RunningStack) -> str:
+    from chalicelib.dependencies import webhook_store
+    from chalicelib.webhooks.tenant_secret import tenant_signing_secret
+
     http_port, local_aws_port = api_port(), aws_port()
+    # Local only: in the cloud an admin reads it once (POST .../webhooks/signing-secret/reveal).
+    run_secret = tenant_signing_secret(webhook_store(), "demo").secret
     keys = "\n".join(
         f"    tenant {tenant:<5} Authorization: Bearer {key}"
         for tenant, key in TENANT_API_KEYS.items()
@@ -131,6 +136,8 @@ def banner(stack: RunningStack) -> str:
 {keys}
   Reviewer accounts (password {REVIEWER_PASSWORD})
 {reviewers}
+  Webhooks of the demo tenant's runs (config.subscriptions) are signed with
+    {run_secret}
   Try it:
     curl -X POST http://localhost:{http_port}/api/v1/external/workflows/run \\
       -H 'Content-Type: application/json' -H 'Authorization: Bearer secret' \\

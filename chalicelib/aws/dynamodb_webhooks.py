@@ -2,6 +2,7 @@
 
 Keys (every read is a GetItem or a Query; nothing scans):
   subscription  pk T#<tenant>#SUBS          sk S#<subscription id>
+  signing key   pk T#<tenant>#SIGNING       sk SECRET   (the tenant's key for per-run subscriptions)
   delivery      pk T#<tenant>#D#<delivery>  sk DELIVERY
   attempt       pk T#<tenant>#D#<delivery>  sk A#<round>#<attempt>#<at>   (one item per attempt)
   GSIs on deliveries, all sorted by gsisk = <createdAt>#<delivery id> (newest first):
@@ -21,10 +22,16 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.dynamodb import dynamodb_table, query_items
-from chalicelib.models.webhooks import DeliveryAttempt, DeliveryRecord, Subscription
+from chalicelib.models.webhooks import (
+    DeliveryAttempt,
+    DeliveryRecord,
+    Subscription,
+    TenantSigningSecret,
+)
 from chalicelib.webhooks.store import DeliveryFilter, DeliveryPage
 
 DELIVERY_SK = "DELIVERY"
+SIGNING_SECRET_SK = "SECRET"
 INDEXES = ("gsi1", "gsi2", "gsi3", "gsi4")
 SORT_KEY = "gsisk"
 MAX_QUERIES_PER_PAGE = 5  # a filtered page stops after this many reads (the cursor continues)
@@ -32,6 +39,10 @@ MAX_QUERIES_PER_PAGE = 5  # a filtered page stops after this many reads (the cur
 
 def subscriptions_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#SUBS"
+
+
+def signing_secret_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#SIGNING"
 
 
 def delivery_pk(tenant_id: str, delivery_id: str) -> str:
@@ -92,13 +103,16 @@ class DynamoWebhookStore:
 
     # -- subscriptions ------------------------------------------------------------------------
     def put_subscription(self, subscription: Subscription) -> None:
-        self._table.put_item(
-            Item={
-                "pk": subscriptions_pk(subscription.tenant_id),
-                "sk": f"S#{subscription.id}",
-                "recordType": "webhookSubscription",
-                "subscriptionJson": subscription.model_dump_json(),
-            }
+        self._table.put_item(Item=_subscription_item(subscription))
+
+    def save_subscription(self, subscription: Subscription, *, expected_version: int) -> bool:
+        # Items written before versions existed have none: they are version 1.
+        unversioned = " OR attribute_not_exists(version)" if expected_version == 1 else ""
+        return _conditional_put(
+            self._table,
+            _subscription_item(subscription),
+            f"attribute_exists(pk) AND (version = :expected{unversioned})",
+            {":expected": expected_version},
         )
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription | None:
@@ -123,6 +137,29 @@ class DynamoWebhookStore:
             ReturnValues="ALL_OLD",
         )
         return bool(response.get("Attributes"))
+
+    # -- the tenant's signing secret ----------------------------------------------------------
+    def get_signing_secret(self, tenant_id: str) -> TenantSigningSecret | None:
+        item = self._table.get_item(
+            Key={"pk": signing_secret_pk(tenant_id), "sk": SIGNING_SECRET_SK}, ConsistentRead=True
+        ).get("Item")
+        return TenantSigningSecret.model_validate_json(item["secretJson"]) if item else None
+
+    def save_signing_secret(
+        self, secret: TenantSigningSecret, *, expected_version: int | None
+    ) -> bool:
+        item = {
+            "pk": signing_secret_pk(secret.tenant_id),
+            "sk": SIGNING_SECRET_SK,
+            "recordType": "webhookSigningSecret",
+            "version": secret.version,
+            "secretJson": secret.model_dump_json(),
+        }
+        if expected_version is None:
+            return _conditional_put(self._table, item, "attribute_not_exists(pk)")
+        return _conditional_put(
+            self._table, item, "version = :expected", {":expected": expected_version}
+        )
 
     # -- deliveries ---------------------------------------------------------------------------
     def create_delivery(self, record: DeliveryRecord) -> bool:
@@ -209,6 +246,32 @@ class DynamoWebhookStore:
                 return DeliveryPage(records, None, items_read)
             kwargs["ExclusiveStartKey"] = last_key
         return DeliveryPage(records, last_key, items_read)
+
+
+def _subscription_item(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "pk": subscriptions_pk(subscription.tenant_id),
+        "sk": f"S#{subscription.id}",
+        "recordType": "webhookSubscription",
+        "version": subscription.version,
+        "subscriptionJson": subscription.model_dump_json(),
+    }
+
+
+def _conditional_put(
+    table: Any, item: dict[str, Any], condition: str, values: dict[str, Any] | None = None
+) -> bool:
+    """PutItem under `condition`; False (nothing written) if the condition does not hold."""
+    kwargs: dict[str, Any] = {"Item": item, "ConditionExpression": condition}
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    try:
+        table.put_item(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _index_key(item: dict[str, Any], index: str) -> dict[str, Any]:

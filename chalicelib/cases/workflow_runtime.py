@@ -31,6 +31,10 @@ MAX_FLAG_ATTEMPTS = 5
 SEND_LEASE_SECONDS = 20
 
 SyncOutcome = Literal["in_sync", "waiting_for_token", "in_flight", "missing"]
+# What became of a task token the execution sent: kept on the case; already claimed and still
+# being sent (a redelivered message whose send failed: the sync must take it over); or refused
+# (a state the execution has left, or a token already delivered).
+ParkOutcome = Literal["parked", "in_flight", "refused"]
 
 
 class StaleTaskToken(Exception):
@@ -59,7 +63,7 @@ def start_execution_for_case(
 
 def park_task_token(
     store: CaseStore, *, tenant_id: str, case_id: str, state: str, task_token: str
-) -> bool:
+) -> ParkOutcome:
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=tenant_id,
@@ -69,13 +73,19 @@ def park_task_token(
         actor=ENGINE,
         details={"state": state},
     )
-    parked = store.park_task_token(tenant_id, case_id, state, task_token, audit)
-    if not parked:
-        logger.warning(
-            "task token for a state the case has left",
-            extra={"tenant": tenant_id, "case_id": case_id, "state": state},
-        )
-    return parked
+    if store.park_task_token(tenant_id, case_id, state, task_token, audit):
+        return "parked"
+    # The claim retires the token before the send: a redelivery of its message after a failed
+    # send must still lead to a (re)send, or the execution would wait forever.
+    case = store.get_case(tenant_id, case_id)
+    inflight = case.execution_inflight if case else None
+    if inflight is not None and inflight.token == task_token:
+        return "in_flight"
+    logger.warning(
+        "task token for a state the case has left",
+        extra={"tenant": tenant_id, "case_id": case_id, "state": state},
+    )
+    return "refused"
 
 
 def sync_execution(

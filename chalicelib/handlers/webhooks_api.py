@@ -15,10 +15,11 @@ from chalicelib.models.webhooks import (
     DeliveryQuery,
     DeliveryView,
     RotateSecretRequest,
+    SigningSecretView,
     SubscriptionList,
     SubscriptionWithSecret,
 )
-from chalicelib.webhooks import deliveries, subscriptions
+from chalicelib.webhooks import deliveries, subscriptions, tenant_secret
 
 webhooks_api = Blueprint(__name__)
 
@@ -106,6 +107,54 @@ def rotate_secret_route(
     )
     return SubscriptionWithSecret(
         **subscriptions.subscription_view(rotated).model_dump(), secret=rotated.secret
+    )
+
+
+@operation(
+    webhooks_api,
+    "GET",
+    "/webhooks/signing-secret",
+    auth=ADMIN,
+    summary="The tenant's signing secret for per-run subscriptions: its dates, never itself",
+    tag="webhooks",
+    response=SigningSecretView,
+    errors=(403,),
+    exclude_none=True,
+)
+def signing_secret_route(admin: Reviewer) -> SigningSecretView:
+    return tenant_secret.signing_secret_status(webhook_store(), admin.tenant_id)
+
+
+@operation(
+    webhooks_api,
+    "POST",
+    "/webhooks/signing-secret/reveal",
+    auth=ADMIN,
+    summary="Show the per-run signing secret, once (409 afterwards: rotate it)",
+    tag="webhooks",
+    response=SigningSecretView,
+    errors=(403, 409),
+)
+def reveal_signing_secret_route(admin: Reviewer) -> SigningSecretView:
+    return tenant_secret.reveal_signing_secret(webhook_store(), admin.tenant_id)
+
+
+@operation(
+    webhooks_api,
+    "POST",
+    "/webhooks/signing-secret/rotate",
+    auth=ADMIN,
+    summary="New per-run signing secret, in this answer only; the old one also signs until "
+    "the overlap ends",
+    tag="webhooks",
+    body=RotateSecretRequest,
+    body_required=False,
+    response=SigningSecretView,
+    errors=(403, 409),
+)
+def rotate_signing_secret_route(admin: Reviewer, body: RotateSecretRequest) -> SigningSecretView:
+    return tenant_secret.rotate_signing_secret(
+        webhook_store(), admin.tenant_id, overlap_seconds=body.overlap_seconds
     )
 
 

@@ -51,10 +51,14 @@ def _park(body: dict[str, Any], receive_count: int) -> None:
         state=body["state"],
         task_token=body["taskToken"],
     )
-    if parked:
+    if parked == "parked":
         # A transition may have committed before this token arrived: send it now. (If another
         # sender holds a claim, it reads the case again when done and finds this token.)
         _sync(body["tenantId"], body["caseId"], receive_count, retry_in_flight=False)
+    elif parked == "in_flight":
+        # This message came back because sending its token failed: send it again, and come
+        # back while another sender's lease runs (flagged on the last delivery, like the sync).
+        _sync(body["tenantId"], body["caseId"], receive_count, retry_in_flight=True)
 
 
 def _sync_on_state_change(body: dict[str, Any], receive_count: int) -> None:

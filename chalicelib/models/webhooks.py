@@ -48,9 +48,26 @@ class Subscription(ApiModel):
     created_at: str
     updated_at: str
     created_by: str | None = None
+    # +1 on every change: rotation and disabling are conditional on it (no lost update).
+    version: int = 1
 
     def wants(self, webhook_type: str) -> bool:
         return self.status == "active" and (not self.events or webhook_type in self.events)
+
+
+class TenantSigningSecret(ApiModel):
+    """The tenant's own key for its runs' `config.subscriptions` (never the default secret,
+    which is the operator's). Shown to an admin once (`revealed`); rotated like a
+    subscription's secret, both signing during the overlap."""
+
+    tenant_id: str
+    secret: str = Field(repr=False)
+    previous_secret: str | None = Field(default=None, repr=False)
+    previous_secret_expires_at: str | None = None
+    revealed: bool = False
+    version: int = 1
+    created_at: str
+    updated_at: str
 
 
 class DeliveryRecord(ApiModel):
@@ -72,6 +89,9 @@ class DeliveryRecord(ApiModel):
     attempts: int = Field(default=0, description="attempts made in the current round")
     total_attempts: int = 0
     next_attempt_at: str | None = None
+    # The message for the next attempt has been sent (the record is saved first, so a message
+    # that comes back before this is set queues that attempt again).
+    next_attempt_queued: bool = False
     last_status_code: int | None = None
     last_error: str | None = None
     created_at: str
@@ -101,6 +121,9 @@ class DeliveryMessage(ApiModel):
     round: int
     attempt: int
     not_before: float = 0.0
+    # Set on the copy sent to the DLQ: only that copy, moved back by a redrive, starts a new
+    # round; another copy of the round's last attempt is a duplicate.
+    dead_letter: bool = False
 
 
 # -- API bodies ---------------------------------------------------------------------------------
@@ -132,6 +155,18 @@ class SubscriptionView(ApiModel):
 
 class SubscriptionWithSecret(SubscriptionView):
     secret: str = Field(description="shown once: store it now")
+
+
+class SigningSecretView(ApiModel):
+    """The tenant's per-run signing secret as its admins see it."""
+
+    revealed: bool = Field(description="already shown once: rotate to get a new one")
+    previous_secret_expires_at: str | None = None
+    created_at: str
+    updated_at: str
+    secret: str | None = Field(
+        default=None, description="only in the answer that reveals or rotates it: store it now"
+    )
 
 
 class SubscriptionList(ApiModel):

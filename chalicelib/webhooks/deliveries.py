@@ -17,7 +17,7 @@ from chalicelib.webhooks.store import DeliveryFilter, WebhookStore
 def delivery_view(
     record: DeliveryRecord, attempts: list[DeliveryAttempt] | None = None
 ) -> DeliveryView:
-    fields = record.model_dump(exclude={"tenant_id", "payload"})
+    fields = record.model_dump(exclude={"tenant_id", "payload", "next_attempt_queued"})
     return DeliveryView(**fields, attempt_log=attempts)
 
 

@@ -10,7 +10,10 @@ goes to the DLQ -> `redeliver` starts a new round of the same delivery (same web
 
 At-least-once: every state change of a delivery is conditional on (round, attempts), so a
 duplicated queue message cannot start a second retry chain; at worst a receiver sees the same
-webhook-id twice, which is what the id is for.
+webhook-id twice, which is what the id is for. A delivery is never left waiting with nothing
+queued: the next attempt is queued after the record is saved, and if that fails the message
+being handled fails too, comes back, and queues it then (`_requeue`); a redelivery that cannot
+be queued puts the record back as it was.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, NotFound, ServiceUnavailable
 from chalicelib.ids import stable_id, utc_now
 from chalicelib.limits import SQS_MAX_DELAY_SECONDS, WEBHOOK_ATTEMPT_TIMEOUT_SECONDS
 from chalicelib.models.case import Case
@@ -47,6 +50,7 @@ from chalicelib.webhooks.subscriptions import (
     signing_secrets,
     targets_for,
 )
+from chalicelib.webhooks.tenant_secret import tenant_signing_secret
 
 EARLY_TOLERANCE_SECONDS = 0.5  # SQS delays are whole seconds; do not re-queue for a rounding
 
@@ -117,10 +121,13 @@ class WebhookDispatcher:
         if self.store.create_delivery(record):
             return record
         # The event was fanned out before (the queue message came back): carry on only with a
-        # delivery that was created but never attempted (a crash in between).
+        # delivery that was created but never attempted (a crash in between), or queue again
+        # the retry of a first attempt whose queuing failed.
         stored = self.store.get_delivery(event.tenant_id, record.id)
         if stored is not None and stored.status == "pending" and stored.attempts == 0:
             return stored
+        if stored is not None and (stored.round, stored.attempts) == (record.round, 1):
+            self._requeue(stored)
         return None
 
     # -- queued attempts ----------------------------------------------------------------------
@@ -128,12 +135,18 @@ class WebhookDispatcher:
         record = self.store.get_delivery(message.tenant_id, message.delivery_id)
         if record is None or record.round != message.round:
             return  # deleted, or superseded by a redelivery
-        if record.status == "failed" and message.attempt == record.attempts:
-            # The dead letter of this very round, moved back from the DLQ (an SQS redrive):
-            # treat it as a redelivery.
-            self.redeliver(record.tenant_id, record.id)
+        if message.dead_letter:
+            if record.status == "failed" and message.attempt == record.attempts:
+                # The dead letter of this very round, moved back from the DLQ (an SQS redrive):
+                # treat it as a redelivery.
+                self.redeliver(record.tenant_id, record.id)
             return
-        if record.status not in IN_FLIGHT_STATUSES or message.attempt <= record.attempts:
+        if message.attempt == record.attempts:
+            # This attempt was made; its message came back because queuing the next one failed
+            # (or SQS sent a copy): queue the next one, if any.
+            self._requeue(record)
+            return
+        if record.status not in IN_FLIGHT_STATUSES or message.attempt < record.attempts:
             return  # finished, or a duplicate of an attempt already made
         remaining = message.not_before - self.clock()
         if remaining > EARLY_TOLERANCE_SECONDS:
@@ -158,6 +171,7 @@ class WebhookDispatcher:
             update={
                 "round": record.round + 1,
                 "attempts": 0,
+                "next_attempt_queued": False,
                 "status": "pending",
                 "next_attempt_at": now,
                 "updated_at": now,
@@ -165,7 +179,14 @@ class WebhookDispatcher:
         )
         if not self.store.save_delivery(updated, expected=expected):
             raise Conflict("the delivery changed meanwhile; try again")
-        self.queue.schedule(self._message(updated, 1, self.clock()), 0)
+        try:
+            self.queue.schedule(self._message(updated, 1, self.clock()), 0)
+        except Exception as exc:
+            # Nothing will attempt this round: put the delivery back as it was, so that it
+            # is not `pending` forever and can be redelivered again.
+            self.store.save_delivery(record, expected=(updated.round, 0))
+            logger.warning("webhook redelivery not queued", extra=_log_fields(record))
+            raise ServiceUnavailable("the redelivery could not be queued; try again") from exc
         logger.info("webhook redelivery queued", extra=_log_fields(updated))
         return updated
 
@@ -193,14 +214,9 @@ class WebhookDispatcher:
             if not self.default.configured:
                 return None, "the default subscription is no longer configured"
             return [self.default.secret], ""
-        # A run's own subscription: signed with the default secret, else with the secret of the
-        # tenant's oldest active subscription, so the integrator verifies with a key it holds.
-        if self.default.secret:
-            return [self.default.secret], ""
-        for subscription in self.store.list_subscriptions(record.tenant_id):
-            if subscription.status == "active":
-                return signing_secrets(subscription), ""
-        return None, "no signing secret: set WEBHOOK_SECRET or create a tenant subscription"
+        # A run's own subscription: the integrator's receiver, so the tenant's own key (the
+        # default secret is the operator's and would let one tenant forge another's webhooks).
+        return signing_secrets(tenant_signing_secret(self.store, record.tenant_id)), ""
 
     def _record(self, record: DeliveryRecord, attempt: int, result: SendResult) -> DeliveryRecord:
         code = result.status_code
@@ -262,6 +278,7 @@ class WebhookDispatcher:
             update={
                 "status": status,
                 "attempts": attempt,
+                "next_attempt_queued": False,
                 "total_attempts": record.total_attempts + 1,
                 "last_status_code": code,
                 "last_error": error,
@@ -277,10 +294,7 @@ class WebhookDispatcher:
             metrics.add_metric(name="WebhooksDelivered", unit="Count", value=1)
         elif status == "retrying" and not_before is not None:
             metrics.add_metric(name="WebhooksRetried", unit="Count", value=1)
-            self.queue.schedule(
-                self._message(updated, attempt + 1, not_before),
-                min(SQS_MAX_DELAY_SECONDS, retry_in or 0),
-            )
+            self._requeue(updated)
         else:
             metrics.add_metric(name="WebhooksFailed", unit="Count", value=1)
             if status == "gone":
@@ -288,6 +302,21 @@ class WebhookDispatcher:
             if status == "failed":
                 self._dead_letter(updated, attempt, error or "failed")
         return updated
+
+    def _requeue(self, record: DeliveryRecord) -> None:
+        """Queue the next attempt of a `retrying` delivery (due at `next_attempt_at`) unless its
+        message was sent already, then note that it was. Raises if SQS refuses, so the message
+        being handled comes back and this runs again."""
+        if record.status != "retrying" or record.next_attempt_queued or not record.next_attempt_at:
+            return
+        not_before = datetime.fromisoformat(record.next_attempt_at).timestamp()
+        self.queue.schedule(
+            self._message(record, record.attempts + 1, not_before),
+            min(SQS_MAX_DELAY_SECONDS, max(0.0, not_before - self.clock())),
+        )
+        queued = record.model_copy(update={"next_attempt_queued": True})
+        # Fails only if the next attempt was already made: nothing left to note.
+        self.store.save_delivery(queued, expected=(record.round, record.attempts))
 
     def _disable(self, record: DeliveryRecord) -> None:
         if record.subscription_kind != "tenant":
@@ -298,7 +327,8 @@ class WebhookDispatcher:
             logger.warning("webhook subscription disabled (410)", extra=_log_fields(record))
 
     def _dead_letter(self, record: DeliveryRecord, attempt: int, reason: str) -> None:
-        self.queue.dead_letter(self._message(record, attempt, self.clock()), reason)
+        message = self._message(record, attempt, self.clock(), dead_letter=True)
+        self.queue.dead_letter(message, reason)
         metrics.add_metric(name="WebhooksDeadLettered", unit="Count", value=1)
         depth = self.queue.dead_letter_depth()
         if depth is not None:
@@ -306,13 +336,16 @@ class WebhookDispatcher:
         logger.error("webhook dead-lettered", extra={**_log_fields(record), "reason": reason})
 
     @staticmethod
-    def _message(record: DeliveryRecord, attempt: int, not_before: float) -> DeliveryMessage:
+    def _message(
+        record: DeliveryRecord, attempt: int, not_before: float, *, dead_letter: bool = False
+    ) -> DeliveryMessage:
         return DeliveryMessage(
             tenant_id=record.tenant_id,
             delivery_id=record.id,
             round=record.round,
             attempt=attempt,
             not_before=math.floor(not_before * 1000) / 1000,
+            dead_letter=dead_letter,
         )
 
 

@@ -15,6 +15,7 @@ from chalicelib.models.webhooks import (
     DeliveryMessage,
     DeliveryRecord,
     Subscription,
+    TenantSigningSecret,
 )
 
 MAX_SUBSCRIPTIONS_PER_TENANT = 20
@@ -46,11 +47,22 @@ class DeliveryPage:
 class WebhookStore(Protocol):
     def put_subscription(self, subscription: Subscription) -> None: ...
 
+    def save_subscription(self, subscription: Subscription, *, expected_version: int) -> bool:
+        """Replace the subscription if it still exists at `expected_version`; else False."""
+
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription | None: ...
 
     def list_subscriptions(self, tenant_id: str) -> list[Subscription]: ...
 
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> bool: ...
+
+    def get_signing_secret(self, tenant_id: str) -> TenantSigningSecret | None: ...
+
+    def save_signing_secret(
+        self, secret: TenantSigningSecret, *, expected_version: int | None
+    ) -> bool:
+        """Store the tenant's signing secret: only if it has none (`expected_version` None), or
+        only if the stored one is still at `expected_version`; else False."""
 
     def create_delivery(self, record: DeliveryRecord) -> bool:
         """Store a new delivery; False (and nothing written) if its id exists already."""
@@ -82,6 +94,7 @@ class InMemoryWebhookStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.subscriptions: dict[tuple[str, str], Subscription] = {}
+        self.signing_secrets: dict[str, TenantSigningSecret] = {}
         self.deliveries: dict[tuple[str, str], DeliveryRecord] = {}
         self.attempts: dict[tuple[str, str], list[DeliveryAttempt]] = {}
 
@@ -89,6 +102,15 @@ class InMemoryWebhookStore:
         with self._lock:
             key = (subscription.tenant_id, subscription.id)
             self.subscriptions[key] = subscription.model_copy()
+
+    def save_subscription(self, subscription: Subscription, *, expected_version: int) -> bool:
+        with self._lock:
+            key = (subscription.tenant_id, subscription.id)
+            stored = self.subscriptions.get(key)
+            if stored is None or stored.version != expected_version:
+                return False
+            self.subscriptions[key] = subscription.model_copy()
+            return True
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription | None:
         with self._lock:
@@ -103,6 +125,21 @@ class InMemoryWebhookStore:
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> bool:
         with self._lock:
             return self.subscriptions.pop((tenant_id, subscription_id), None) is not None
+
+    def get_signing_secret(self, tenant_id: str) -> TenantSigningSecret | None:
+        with self._lock:
+            found = self.signing_secrets.get(tenant_id)
+            return found.model_copy() if found else None
+
+    def save_signing_secret(
+        self, secret: TenantSigningSecret, *, expected_version: int | None
+    ) -> bool:
+        with self._lock:
+            stored = self.signing_secrets.get(secret.tenant_id)
+            if (stored.version if stored else None) != expected_version:
+                return False
+            self.signing_secrets[secret.tenant_id] = secret.model_copy()
+            return True
 
     def create_delivery(self, record: DeliveryRecord) -> bool:
         with self._lock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.documents.remote_fetch import Resolver
 from chalicelib.errors import Conflict, InvalidRequest, NotFound
@@ -22,6 +22,8 @@ from chalicelib.models.webhooks import (
 from chalicelib.webhooks.signing import generate_secret
 from chalicelib.webhooks.store import MAX_SUBSCRIPTIONS_PER_TENANT, WebhookStore
 from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
+
+MAX_WRITE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -92,34 +94,68 @@ def delete_subscription(store: WebhookStore, tenant_id: str, subscription_id: st
 def rotate_secret(
     store: WebhookStore, tenant_id: str, subscription_id: str, *, overlap_seconds: int
 ) -> Subscription:
-    """A new secret; the old one keeps signing (both signatures sent) for `overlap_seconds`."""
+    """A new secret; the old one keeps signing (both signatures sent) for `overlap_seconds`.
+    Conditional on the version read: a concurrent change (another rotation, a 410) -> 409."""
     subscription = store.get_subscription(tenant_id, subscription_id)
     if subscription is None:
         raise NotFound("no such webhook subscription")
-    now = datetime.now(UTC)
-    subscription.previous_secret = subscription.secret if overlap_seconds > 0 else None
-    subscription.previous_secret_expires_at = (
-        _iso(now + timedelta(seconds=overlap_seconds)) if overlap_seconds > 0 else None
+    rotated = subscription.model_copy(
+        update={**rotated_keys(subscription, overlap_seconds), "version": subscription.version + 1}
     )
-    subscription.secret = generate_secret()
-    subscription.updated_at = _iso(now)
-    store.put_subscription(subscription)
-    return subscription
+    if not store.save_subscription(rotated, expected_version=subscription.version):
+        raise Conflict("the subscription changed meanwhile; try again")
+    return rotated
 
 
 def disable_subscription(store: WebhookStore, subscription: Subscription, reason: str) -> None:
-    subscription.status = "disabled"
-    subscription.disabled_reason = reason
-    subscription.updated_at = utc_now()
-    store.put_subscription(subscription)
+    """Disable it (conditionally on its version, re-reading after a concurrent change, so a
+    rotation made meanwhile is kept and the disabling is not lost either)."""
+    current: Subscription | None = subscription
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if current is None or current.status == "disabled":
+            return
+        disabled = current.model_copy(
+            update={
+                "status": "disabled",
+                "disabled_reason": reason,
+                "updated_at": utc_now(),
+                "version": current.version + 1,
+            }
+        )
+        if store.save_subscription(disabled, expected_version=current.version):
+            return
+        current = store.get_subscription(current.tenant_id, current.id)
+    raise Conflict("the subscription kept changing while it was being disabled")
 
 
-def signing_secrets(subscription: Subscription, now: datetime | None = None) -> list[str]:
+class SigningKeys(Protocol):
+    """What signs: a subscription's secrets, or a tenant's own signing secret."""
+
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: str | None
+
+
+def rotated_keys(keys: SigningKeys, overlap_seconds: int) -> dict[str, Any]:
+    """The fields of `keys` after a rotation: a new secret, the old one kept for the overlap."""
+    now = datetime.now(UTC)
+    overlap = overlap_seconds > 0
+    return {
+        "secret": generate_secret(),
+        "previous_secret": keys.secret if overlap else None,
+        "previous_secret_expires_at": (
+            _iso(now + timedelta(seconds=overlap_seconds)) if overlap else None
+        ),
+        "updated_at": _iso(now),
+    }
+
+
+def signing_secrets(keys: SigningKeys, now: datetime | None = None) -> list[str]:
     now = now or datetime.now(UTC)
-    secrets = [subscription.secret]
-    expires = subscription.previous_secret_expires_at
-    if subscription.previous_secret and expires and _parse(expires) > now:
-        secrets.append(subscription.previous_secret)
+    secrets = [keys.secret]
+    expires = keys.previous_secret_expires_at
+    if keys.previous_secret and expires and _parse(expires) > now:
+        secrets.append(keys.previous_secret)
     return secrets
 
 

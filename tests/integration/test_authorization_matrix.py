@@ -356,6 +356,10 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ("POST", f"{WEBHOOKS}/{{subscription_id}}/rotate-secret"): reviewer(
         200, 403, 403, 403, 404, subscription_call
     ),
+    # The tenant's own per-run signing secret: each admin reaches only its own tenant's.
+    ("GET", f"{WEBHOOKS}/signing-secret"): reviewer(200, 403, 403, 403, 200),
+    ("POST", f"{WEBHOOKS}/signing-secret/reveal"): reviewer(200, 403, 403, 403, 200),
+    ("POST", f"{WEBHOOKS}/signing-secret/rotate"): reviewer(200, 403, 403, 403, 200),
     ("GET", f"{WEBHOOKS}/deliveries"): reviewer(200, 403, 403, 403, 200),
     ("GET", f"{WEBHOOKS}/deliveries/{{delivery_id}}"): reviewer(
         200, 403, 403, 403, 404, delivery_call

@@ -31,6 +31,15 @@ ADMIN = Reviewer(
 PARALLEL = 20
 
 
+def received(queue_url: str) -> list[dict[str, Any]]:
+    """Messages waiting on the queue (one long poll of a second)."""
+    return (
+        boto3.client("sqs")
+        .receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)
+        .get("Messages", [])
+    )
+
+
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Every task token Step Functions accepted."""
@@ -173,13 +182,7 @@ def test_step_functions_down_for_good_flags_the_case_and_keeps_the_message(
     assert "case.flagged" in actions
     sqs = boto3.client("sqs")
     dlq = local_aws.refs["WorkflowSyncQueueDLQ"]
-    parked: list[dict[str, Any]] = []
-
-    def in_dlq() -> bool:
-        parked.extend(sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", []))
-        return bool(parked)
-
-    poll(in_dlq, timeout=30)  # nothing is dropped: the message waits in the DLQ
+    parked = poll(lambda: received(dlq), timeout=30)  # nothing is dropped: it waits in the DLQ
     assert json.loads(parked[0]["Body"])["detail"]["caseId"] == case_id
     assert states_entered(case_id) == ["manual_review"]
 
@@ -239,3 +242,88 @@ def test_a_publisher_crash_after_commit_still_publishes_once(
     assert crashes  # the publisher did crash on the first state change
     assert [e["detail"]["data"]["event"] for e in changes] == ["revision", "resubmitted"]
     assert [e["detail"]["eventId"] for e in changes].count(crashes[0]) == 1
+
+
+@pytest.fixture
+def token_held_until_decided(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, Any]:
+    """Holds the execution's first token in the task-token consumer until released, so a
+    decision commits (and the sync queue finds nothing to send) before the token arrives."""
+    held, release = threading.Event(), threading.Event()
+    original = workflow_tasks._park
+
+    def late(body: dict[str, Any], receive_count: int) -> None:
+        if body["state"] == "manual_review" and not release.is_set():
+            held.set()
+            release.wait(timeout=60)
+        original(body, receive_count)
+
+    monkeypatch.setattr(workflow_tasks, "_park", late)
+    return held, release
+
+
+def _decide_before_the_token(
+    api: Api, case_id: str, held: threading.Event, syncs: list[str]
+) -> None:
+    poll(held.is_set)
+    admin = login(api, "admin@demo.test")["idToken"]
+    response = decide(api, admin, case_id, {"decision": "approve", "expectedVersion": 1})
+    assert response.status_code == 200, response.body
+    poll(lambda: case_id in syncs)  # the sync queue ran: no token parked, nothing to send
+
+
+def test_a_failed_send_from_the_token_consumer_is_retried_by_its_redelivery(
+    api: Api,
+    pipeline: Any,
+    seed_request: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    syncs: list[str],
+    token_held_until_decided: tuple[threading.Event, Any],
+) -> None:
+    held, release = token_held_until_decided
+    original = StepFunctionsWorkflowEngine.send_event
+    attempts: list[str] = []
+
+    def fails_once(self: Any, task_token: str, event: str) -> None:
+        attempts.append(event)
+        if len(attempts) == 1:
+            raise EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
+        original(self, task_token, event)
+
+    monkeypatch.setattr(StepFunctionsWorkflowEngine, "send_event", fails_once)
+    case_id = ingest(api, seed_request)
+    _decide_before_the_token(api, case_id, held, syncs)
+    assert attempts == []
+
+    release.set()  # the token arrives: parked, claimed, the send fails; SQS redelivers it
+    poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
+    assert attempts == ["approve", "approve"]
+    case = case_store().get_case("demo", case_id)
+    assert case.flags == [] and case.execution_inflight is None
+
+
+def test_a_token_whose_send_keeps_failing_flags_the_case_and_stays_in_the_dlq(
+    api: Api,
+    pipeline: Any,
+    local_aws: Any,
+    seed_request: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    syncs: list[str],
+    token_held_until_decided: tuple[threading.Event, Any],
+) -> None:
+    held, release = token_held_until_decided
+
+    def outage(self: Any, task_token: str, event: str) -> None:
+        raise EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(StepFunctionsWorkflowEngine, "send_event", outage)
+    case_id = ingest(api, seed_request)
+    _decide_before_the_token(api, case_id, held, syncs)
+    release.set()
+
+    poll(
+        lambda: "workflow_sync_failed" in case_store().get_case("demo", case_id).flags,
+        timeout=60,
+    )
+    parked = poll(lambda: received(local_aws.refs["WorkflowTaskQueueDLQ"]), timeout=30)
+    assert json.loads(parked[0]["Body"])["caseId"] == case_id
+    assert states_entered(case_id) == ["manual_review"]

@@ -38,6 +38,7 @@ def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
             "UserPoolId": provisioner.outputs["UserPoolId"],
             "UserPoolClientId": provisioner.outputs["UserPoolClientId"],
             "CasesTableName": provisioner.refs["CasesTable"],
+            "WebhooksTableName": provisioner.refs["WebhooksTable"],
             "ApiKeyPepperSecretArn": pepper,
             "FrontendUrl": "https://d111.cloudfront.net",
         }
@@ -64,12 +65,18 @@ def test_admin_is_created_in_cognito_and_the_reviewer_directory(
 
 def test_api_key_is_stored_as_its_hash_with_the_stage_pepper(stage: dict[str, str]) -> None:
     from chalicelib.aws.dynamodb import DynamoTenantDirectory
+    from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
     from chalicelib.tenants.api_keys import hash_api_key
 
     api_key = accounts.create_api_key(stage, Namespace(tenant="acme", label="test"))
     directory = DynamoTenantDirectory(stage["CasesTableName"])
     assert directory.tenant_for_key_hash(hash_api_key(api_key, "cloud-pepper")) == "acme"
     assert directory.tenant_for_key_hash(hash_api_key(api_key, "local-pepper")) is None
+    # The tenant's per-run webhook signing secret comes with it, not yet shown to anyone.
+    signing = DynamoWebhookStore(stage["WebhooksTableName"]).get_signing_secret("acme")
+    assert signing is not None and not signing.revealed
+    accounts.create_api_key(stage, Namespace(tenant="acme", label="second"))
+    assert DynamoWebhookStore(stage["WebhooksTableName"]).get_signing_secret("acme") == signing
 
 
 def test_admin_with_an_email_of_another_tenant_is_refused_and_changes_nothing(

@@ -240,6 +240,15 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         ),
         200,
     )
+    # The tenant's own key for its runs' subscriptions: dates, then the secret once, rotated.
+    c.json(c.call("GET", WEBHOOKS + "/signing-secret", auth=admin), 200)
+    c.json(c.call("POST", WEBHOOKS + "/signing-secret/reveal", auth=admin), 200)
+    c.json(
+        c.call(
+            "POST", WEBHOOKS + "/signing-secret/rotate", auth=admin, body={"overlapSeconds": 60}
+        ),
+        200,
+    )
     c.json(
         c.call("POST", "/api/v1/auth/refresh", body={"refreshToken": session["refreshToken"]}),
         200,

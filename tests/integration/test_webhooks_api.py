@@ -17,6 +17,7 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from chalicelib.dependencies import case_store
+from chalicelib.models.webhooks import Subscription
 from chalicelib.webhooks.signing import generate_secret
 from tests.conftest import poll
 from tests.integration.conftest import Api
@@ -195,6 +196,36 @@ class TestSubscriptionsApi:
         assert [s["id"] for s in acme.get(WEBHOOKS).json_body["data"]] == []
         assert delete(acme, f"{WEBHOOKS}/{created['id']}").status_code == 404
 
+    def test_the_per_run_signing_secret_is_the_tenants_shown_once_and_rotates(
+        self, api: Api, admin: Api
+    ) -> None:
+        secret = f"{WEBHOOKS}/signing-secret"
+        status = admin.get(secret)
+        assert status.status_code == 200, status.body
+        assert status.json_body["revealed"] is False and "secret" not in status.json_body
+        shown = admin.post(f"{secret}/reveal", {})
+        assert shown.status_code == 200, shown.body
+        first = shown.json_body["secret"]
+        assert first.startswith("whsec_") and first != DEFAULT_SECRET
+        Webhook(first)
+        again = admin.post(f"{secret}/reveal", {})
+        assert again.status_code == 409 and "secret" not in again.json_body
+        assert admin.get(secret).json_body["revealed"] is True
+        assert "secret" not in admin.get(secret).json_body
+
+        rotated = admin.post(f"{secret}/rotate", {"overlapSeconds": 60})
+        assert rotated.status_code == 200, rotated.body
+        assert rotated.json_body["secret"] not in (first, DEFAULT_SECRET)
+        assert rotated.json_body["previousSecretExpiresAt"]
+        assert admin.post(f"{secret}/rotate", {"overlapSeconds": -1}).status_code == 400
+
+        acme = api.as_tenant(login(api, "admin@acme.test")["idToken"])
+        acme_secret = acme.post(f"{secret}/reveal", {}).json_body["secret"]
+        assert acme_secret not in (first, rotated.json_body["secret"])
+        alice = api.as_tenant(login(api, "alice@demo.test")["idToken"])
+        assert alice.get(secret).status_code == 403
+        assert alice.post(f"{secret}/rotate", {}).status_code == 403
+
     def test_invalid_and_internal_urls_are_400(self, admin: Api) -> None:
         for url in ("not a url", "ftp://127.0.0.1/x", "http://10.0.0.1/x", "http://[fc00::1]/"):
             response = admin.post(WEBHOOKS, {"url": url})
@@ -212,8 +243,11 @@ def ingest(api: Api, request: dict[str, Any]) -> str:
 def test_decisions_arrive_signed_and_the_log_records_them(
     api: Api, admin: Api, pipeline: Any, receiver: Receiver, seed_request: dict[str, Any]
 ) -> None:
-    # A run-level subscription too (Ballerine's config.subscriptions), for completion only.
-    run_receiver = Receiver([DEFAULT_SECRET]).start()
+    # A run-level subscription too (Ballerine's config.subscriptions), for completion only:
+    # signed with the tenant's own key, which its admin reads once.
+    revealed = admin.post(f"{WEBHOOKS}/signing-secret/reveal", {})
+    assert revealed.status_code == 200, revealed.body
+    run_receiver = Receiver([revealed.json_body["secret"]]).start()
     try:
         seed_request["config"] = {
             "subscriptions": [
@@ -350,3 +384,35 @@ def _individual_run(entity_id: str) -> dict[str, Any]:
             "documents": [],
         },
     }
+
+
+def test_subscription_and_signing_secret_writes_are_conditional(local_aws: Any) -> None:
+    from chalicelib.dependencies import webhook_store
+    from chalicelib.webhooks.tenant_secret import rotate_signing_secret, tenant_signing_secret
+
+    store = webhook_store()
+    subscription = Subscription(
+        id="whs_1",
+        tenant_id="demo",
+        url="https://tenant.example.com/hook",
+        secret=generate_secret(),
+        created_at="2026-01-01T00:00:00.000Z",
+        updated_at="2026-01-01T00:00:00.000Z",
+    )
+    store.put_subscription(subscription)
+    rotated = subscription.model_copy(update={"secret": generate_secret(), "version": 2})
+    assert store.save_subscription(rotated, expected_version=1)
+    stale = subscription.model_copy(update={"status": "disabled", "version": 2})
+    assert not store.save_subscription(stale, expected_version=1)  # a lost update refused
+    assert store.get_subscription("demo", "whs_1") == rotated
+    gone = rotated.model_copy(update={"id": "whs_deleted"})
+    assert not store.save_subscription(gone, expected_version=2)  # never recreates
+    assert store.get_subscription("demo", "whs_deleted") is None
+
+    key = tenant_signing_secret(store, "acme")
+    assert tenant_signing_secret(store, "acme") == key  # created once
+    duplicate = key.model_copy(update={"secret": generate_secret()})
+    assert not store.save_signing_secret(duplicate, expected_version=None)
+    rotate_signing_secret(store, "acme", overlap_seconds=0)
+    assert not store.save_signing_secret(duplicate, expected_version=key.version)
+    assert store.get_signing_secret("acme").secret not in (key.secret, duplicate.secret)

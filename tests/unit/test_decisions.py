@@ -130,8 +130,11 @@ def execution() -> FakeExecution:
 def park(store: InMemoryCaseStore, execution: FakeExecution, case_id: str) -> None:
     """The task-token consumer: park the execution's token, then sync (as the handler does)."""
     token = execution.issue_token()
-    if park_task_token(
-        store, tenant_id="demo", case_id=case_id, state=execution.state, task_token=token
+    if (
+        park_task_token(
+            store, tenant_id="demo", case_id=case_id, state=execution.state, task_token=token
+        )
+        == "parked"
     ):
         sync_execution(store, execution, tenant_id="demo", case_id=case_id)
 
@@ -606,6 +609,33 @@ class TestReuploadLoopAndTheExecution:
         assert execution.entered == ["manual_review", "approved"]
         assert len(execution.sent) == 1
 
+    def test_a_redelivered_token_whose_send_failed_is_sent_again(
+        self, store: InMemoryCaseStore, execution: FakeExecution
+    ) -> None:
+        case = make_case(store)  # decided before the execution parks its first token
+        service.decide_case(
+            store, execution, ADMIN, case.case_id, decision="approve", expected_version=1
+        )
+        token = execution.issue_token()
+        redelivery = {
+            "store": store,
+            "tenant_id": "demo",
+            "case_id": case.case_id,
+            "state": "manual_review",
+            "task_token": token,
+        }
+        execution.failures_left = 1
+        assert park_task_token(**redelivery) == "parked"
+        with pytest.raises(ConnectionError):
+            sync_execution(store, execution, tenant_id="demo", case_id=case.case_id)
+        # SQS brings the same message back: the token is not parked again, but still in flight.
+        assert park_task_token(**redelivery) == "in_flight"
+        assert sync_execution(store, execution, tenant_id="demo", case_id=case.case_id) == (
+            "in_sync"
+        )
+        assert execution.entered == ["manual_review", "approved"]
+        assert park_task_token(**redelivery) == "refused"  # delivered: a later copy is refused
+
     def test_a_redelivered_used_token_is_never_parked_again(
         self, store: InMemoryCaseStore, execution: FakeExecution
     ) -> None:
@@ -626,8 +656,15 @@ class TestReuploadLoopAndTheExecution:
             store, execution, tenant_id="demo", case_id=case.case_id, name="resubmitted"
         )
         # SQS delivers the first token again while the execution is back in manual_review.
-        assert not park_task_token(
-            store, tenant_id="demo", case_id=case.case_id, state="manual_review", task_token=used
+        assert (
+            park_task_token(
+                store,
+                tenant_id="demo",
+                case_id=case.case_id,
+                state="manual_review",
+                task_token=used,
+            )
+            == "refused"
         )
         park(store, execution, case.case_id)
         service.decide_case(

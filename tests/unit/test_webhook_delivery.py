@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from chalicelib.errors import Conflict
 from chalicelib.models.case import Case, DocumentDecision, DocumentRecord
@@ -27,7 +27,14 @@ from chalicelib.webhooks.store import (
 from chalicelib.webhooks.subscriptions import (
     DefaultSubscription,
     create_subscription,
+    disable_subscription,
     rotate_secret,
+)
+from chalicelib.webhooks.tenant_secret import (
+    reveal_signing_secret,
+    rotate_signing_secret,
+    signing_secret_status,
+    tenant_signing_secret,
 )
 
 DEFAULT_SECRET = generate_secret()
@@ -352,6 +359,79 @@ def test_duplicate_queue_messages_and_a_replayed_fan_out_do_not_resend(world: An
     assert world.queue.scheduled == []
 
 
+def fail_next_sends(world: Any, count: int = 1) -> None:
+    """SQS SendMessage fails for the next `count` scheduled attempts."""
+    schedule = world.queue.schedule
+    left = [count]
+
+    def flaky(message: Any, delay: float) -> None:
+        if left[0]:
+            left[0] -= 1
+            raise ConnectionError("SQS SendMessage failed")
+        schedule(message, delay)
+
+    world.queue.schedule = flaky
+
+
+def test_a_duplicate_copy_of_the_last_attempt_does_not_start_a_new_round(world: Any) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 4
+    dispatcher = world.dispatcher()
+    [record] = dispatcher.fan_out(event())
+    last = None
+    while taken := world.queue.take():
+        for message, delay in taken:
+            world.clock.now += delay
+            dispatcher.handle_message(message)
+            last = message
+    assert world.store.get_delivery("demo", record.id).status == "failed"
+    dispatcher.handle_message(last)  # SQS delivers the last attempt's message once more
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.round, stored.status, stored.attempts) == (1, "failed", 4)
+    assert world.queue.take() == [] and len(world.sender.requests) == 4
+
+
+def test_a_failed_send_of_the_next_attempt_is_retried_by_the_message_coming_back(
+    world: Any,
+) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 2
+    dispatcher = world.dispatcher()
+    fail_next_sends(world)
+    with pytest.raises(ConnectionError):  # attempt 1 recorded; queuing attempt 2 failed
+        dispatcher.fan_out(event())
+    [record] = world.store.deliveries.values()
+    assert (record.status, record.attempts) == ("retrying", 1)
+    dispatcher.fan_out(event())  # the rule message comes back: attempt 2 is queued now
+    [(message, _)] = world.queue.take()
+    assert message.attempt == 2
+    world.clock.now += 5
+    fail_next_sends(world)
+    with pytest.raises(ConnectionError):  # attempt 2 recorded; queuing attempt 3 failed
+        dispatcher.handle_message(message)
+    assert world.store.get_delivery("demo", record.id).attempts == 2
+    dispatcher.handle_message(message)  # SQS brings the message back
+    world.run_queue(dispatcher)
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.status, stored.attempts) == ("delivered", 3)
+    assert len(world.sender.requests) == 3
+
+
+def test_a_redelivery_that_cannot_be_queued_leaves_the_delivery_redeliverable(
+    world: Any,
+) -> None:
+    world.sender.script = [SendResult(status_code=500)] * 4
+    dispatcher = world.dispatcher()
+    [record] = dispatcher.fan_out(event())
+    world.run_queue(dispatcher)
+    fail_next_sends(world)
+    with pytest.raises(Exception):  # noqa: B017 - the admin sees an error, whichever
+        dispatcher.redeliver("demo", record.id)
+    stored = world.store.get_delivery("demo", record.id)
+    assert (stored.round, stored.status) == (1, "failed")  # not `pending` with nothing queued
+    assert dispatcher.redeliver("demo", record.id).round == 2
+    world.run_queue(dispatcher)
+    assert world.store.get_delivery("demo", record.id).status == "delivered"
+
+
 def test_tenant_and_run_subscriptions_filter_events_and_sign_with_their_secrets(
     world: Any,
 ) -> None:
@@ -380,12 +460,122 @@ def test_tenant_and_run_subscriptions_filter_events_and_sign_with_their_secrets(
         ("default", "https://hooks.example.com/in"),
         ("run", "https://run.example.com/a"),
     ]
-    for request in world.sender.requests:
-        verify(DEFAULT_SECRET, request)  # run subscriptions sign with the default secret
+    default_request, run_request = world.sender.requests
+    verify(DEFAULT_SECRET, default_request)
+    run_secret = world.store.get_signing_secret("demo").secret  # the tenant's own key
+    verify(run_secret, run_request)
     world.sender.requests.clear()
     completed = dispatcher.fan_out(event("case.completed", event_id="evt_2"))
     assert completed[0].subscription_id == subscription.id
     verify(subscription.secret, world.sender.requests[0])
+
+
+def test_run_subscriptions_are_signed_with_their_tenants_key_never_the_default(
+    world: Any,
+) -> None:
+    run_config = {"subscriptions": [{"type": "webhook", "url": "https://run.example.com/a"}]}
+    for tenant in ("demo", "acme"):
+        world.cases.cases[(tenant, "case_1")] = make_case(run_config).model_copy(
+            update={"tenant_id": tenant}
+        )
+        world.dispatcher().fan_out(event().model_copy(update={"tenant_id": tenant}))
+    runs = [r for r in world.sender.requests if r[0] == "https://run.example.com/a"]
+    demo_key = tenant_signing_secret(world.store, "demo").secret
+    acme_key = tenant_signing_secret(world.store, "acme").secret
+    assert len({demo_key, acme_key, DEFAULT_SECRET}) == 3
+    verify(demo_key, runs[0])
+    verify(acme_key, runs[1])
+    for request, other_keys in ((runs[0], (DEFAULT_SECRET, acme_key)), (runs[1], (demo_key,))):
+        for key in other_keys:  # an integrator cannot forge another tenant's (or the operator's)
+            with pytest.raises(WebhookVerificationError):
+                verify(key, request)
+
+
+def test_the_tenant_key_is_created_once_shown_once_and_rotates_with_an_overlap(
+    world: Any,
+) -> None:
+    store = world.store
+    assert store.get_signing_secret("demo") is None
+    first = reveal_signing_secret(store, "demo")  # created lazily, shown this once
+    assert first.secret and first.secret.startswith("whsec_")
+    assert tenant_signing_secret(store, "demo").secret == first.secret
+    with pytest.raises(Conflict):
+        reveal_signing_secret(store, "demo")  # never again: rotate for a new one
+    assert signing_secret_status(store, "demo").secret is None
+    rotated = rotate_signing_secret(store, "demo", overlap_seconds=3600)
+    assert rotated.secret not in (None, first.secret) and rotated.previous_secret_expires_at
+    world.cases.cases[("demo", "case_1")] = make_case(
+        {"subscriptions": [{"type": "webhook", "url": "https://run.example.com/a"}]}
+    )
+    world.dispatcher().fan_out(event())
+    run_request = world.sender.requests[-1]
+    assert len(run_request[2]["webhook-signature"].split(" ")) == 2
+    verify(first.secret, run_request)
+    verify(rotated.secret, run_request)
+
+
+def test_concurrent_first_uses_of_the_tenant_key_agree_on_one() -> None:
+    class Racing(InMemoryWebhookStore):
+        """Another creator stores its key between this one's read and its write."""
+
+        def get_signing_secret(self, tenant_id: str) -> Any:
+            found = super().get_signing_secret(tenant_id)
+            if found is None and not getattr(self, "raced", False):
+                self.raced = True
+                tenant_signing_secret(self, tenant_id)
+            return found
+
+    store = Racing()
+    mine = tenant_signing_secret(store, "demo")
+    assert mine.secret == store.get_signing_secret("demo").secret
+
+
+class Interleaved(InMemoryWebhookStore):
+    """Runs `between` right after the next subscription read: a concurrent writer."""
+
+    between: Any = None
+
+    def get_subscription(self, tenant_id: str, subscription_id: str) -> Any:
+        found = super().get_subscription(tenant_id, subscription_id)
+        hook, self.between = self.between, None
+        if hook:
+            hook()
+        return found
+
+
+def subscribe(store: InMemoryWebhookStore) -> Any:
+    return create_subscription(
+        store,
+        "demo",
+        CreateSubscriptionRequest(url="https://tenant.example.com/hook"),
+        created_by="admin",
+        allow_local=False,
+        resolve=lambda *_: PUBLIC,
+    )
+
+
+def test_concurrent_rotations_one_wins_the_other_is_409() -> None:
+    store = Interleaved()
+    subscription = subscribe(store)
+    winner: list[Any] = []
+    store.between = lambda: winner.append(
+        rotate_secret(store, "demo", subscription.id, overlap_seconds=60)
+    )
+    with pytest.raises(Conflict):
+        rotate_secret(store, "demo", subscription.id, overlap_seconds=60)
+    stored = store.get_subscription("demo", subscription.id)
+    assert stored.secret == winner[0].secret  # the secret its caller was shown still signs
+    assert stored.previous_secret == subscription.secret
+
+
+def test_a_410_during_a_rotation_disables_without_losing_the_new_secret() -> None:
+    store = Interleaved()
+    subscription = subscribe(store)
+    stale = store.get_subscription("demo", subscription.id)
+    rotated = rotate_secret(store, "demo", subscription.id, overlap_seconds=60)
+    disable_subscription(store, stale, "the receiver answered 410 Gone")
+    stored = store.get_subscription("demo", subscription.id)
+    assert stored.status == "disabled" and stored.secret == rotated.secret
 
 
 def test_rotation_signs_with_both_secrets_during_the_overlap(world: Any) -> None:
