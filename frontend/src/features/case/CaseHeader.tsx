@@ -1,7 +1,7 @@
-import type { CaseView, PersonRef, User } from "../api/types";
-import { age, dateTime, humanize } from "../format";
+import type { CaseView, PersonRef, User } from "../../api/types";
+import { age, dateTime, humanize } from "../../shared/format";
 import { AssignmentControl } from "./AssignmentControl";
-import { StateBadge } from "./StateBadge";
+import { StateBadge } from "../../shared/ui/StateBadge";
 
 interface Props {
   view: CaseView;

@@ -1,5 +1,5 @@
 // The inbox query <-> URL search params. Defaults: mine + unassigned, active, newest first.
-import type { InboxQuery } from "./api/types";
+import type { InboxQuery } from "../../api/types";
 
 export const PAGE_SIZE = 50;
 
@@ -42,10 +42,6 @@ export function searchFromQuery(query: InboxQuery): string {
   }
   const text = params.toString();
   return text ? `?${text}` : "";
-}
-
-export function sameQuery(a: InboxQuery, b: InboxQuery): boolean {
-  return searchFromQuery(a) === searchFromQuery(b);
 }
 
 export function apiParams(query: InboxQuery, cursor?: string): InboxQuery {

@@ -1,6 +1,6 @@
 // Why a control is disabled, in words a reviewer understands. null means "allowed".
-import type { CaseView, User } from "./api/types";
-import { humanize } from "./format";
+import type { CaseView, User } from "../../api/types";
+import { humanize } from "../../shared/format";
 
 export function decisionBlocker(view: CaseView, user: User): string | null {
   if (view.status !== "active") return `The case is ${view.status}; nothing can change it any more.`;

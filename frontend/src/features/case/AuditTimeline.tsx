@@ -1,7 +1,8 @@
-import { useEffect, useState } from "react";
-import { api } from "../api/client";
-import type { AuditEntry, CaseDocument } from "../api/types";
-import { asText, dateTime, humanize } from "../format";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { api } from "../../api/client";
+import type { AuditEntry, CaseDocument } from "../../api/types";
+import { asText, dateTime, humanize } from "../../shared/format";
+import { caseKeys } from "./useCase";
 
 interface Props {
   caseId: string;
@@ -55,18 +56,14 @@ function actorName(entry: AuditEntry): string {
 
 export function AuditTimeline({ caseId, version, fallback, documents }: Props) {
   const documentNames = new Map(documents.map((doc) => [doc.id, humanize(doc.type)]));
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    api
-      .listAudit(caseId)
-      .then((body) => live && setEntries(body.data))
-      .catch(() => live && setEntries(null));
-    return () => {
-      live = false;
-    };
-  }, [caseId, version]);
-  const shown = [...(entries ?? fallback)].sort((a, b) => b.at.localeCompare(a.at));
+  // Read again whenever the case's version moves (a change is on its history then).
+  const { data } = useQuery({
+    queryKey: caseKeys.audit(caseId, version),
+    queryFn: ({ signal }) => api.listAudit(caseId, signal),
+    placeholderData: keepPreviousData,
+    refetchOnWindowFocus: false,
+  });
+  const shown = [...(data?.data ?? fallback)].sort((a, b) => b.at.localeCompare(a.at));
   return (
     <section className="panel" aria-labelledby="audit-title">
       <h2 id="audit-title">

@@ -1,7 +1,7 @@
-import type { CaseDocument, DecisionKind, ReasonCode } from "../api/types";
-import { dateTime, humanize } from "../format";
+import type { CaseDocument, DecisionKind, ReasonCode, ReasonCodeValue } from "../../api/types";
+import { dateTime, humanize } from "../../shared/format";
 import { ReasonForm } from "./ReasonForm";
-import { StateBadge } from "./StateBadge";
+import { StateBadge } from "../../shared/ui/StateBadge";
 
 interface Props {
   document: CaseDocument;
@@ -10,7 +10,7 @@ interface Props {
   mode: "reject" | "revision" | null;
   reasonCodes: ReasonCode[];
   onModeChange: (mode: "reject" | "revision" | null) => void;
-  onDecide: (decision: DecisionKind, reason?: string, comment?: string) => void;
+  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) => void;
 }
 
 export function DocumentDecisionPanel({ document: doc, blocker, busy, mode, reasonCodes, onModeChange, onDecide }: Props) {

@@ -1,6 +1,6 @@
-import type { CaseDocument } from "../api/types";
-import { humanize } from "../format";
-import { StateBadge } from "./StateBadge";
+import type { CaseDocument } from "../../api/types";
+import { humanize } from "../../shared/format";
+import { StateBadge } from "../../shared/ui/StateBadge";
 
 interface Props {
   documents: CaseDocument[];

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError } from "../../api/client";
 
-export function LoginPage() {
+export default function LoginPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from "react";
-import type { InboxQuery, User } from "../api/types";
-import type { Inbox } from "../hooks/useInbox";
-import { useShortcuts } from "../hooks/useShortcuts";
-import { casePath, navigate } from "../router";
+import { useNavigate } from "react-router";
+import type { InboxQuery, User } from "../../api/types";
+import { casePath } from "../../shared/paths";
+import { useShortcuts } from "../../shared/useShortcuts";
+import type { Inbox } from "./useInbox";
 import { InboxFilters } from "./InboxFilters";
 import { InboxTable } from "./InboxTable";
 
@@ -14,7 +15,9 @@ interface Props {
 }
 
 export function InboxPage({ inbox, query, onQueryChange, user }: Props) {
+  const navigate = useNavigate();
   const [selected, setSelected] = useState(0);
+  const [refreshing, setRefreshing] = useState(false);
   const { rows } = inbox;
   useEffect(() => {
     setSelected((index) => Math.min(index, Math.max(0, rows.length - 1)));
@@ -49,10 +52,17 @@ export function InboxPage({ inbox, query, onQueryChange, user }: Props) {
         </h1>
         <div className="inbox-actions">
           <span className="muted" aria-live="polite">
-            {inbox.status === "ready" && `${rows.length}${inbox.nextCursor ? "+" : ""} cases`}
+            {inbox.status === "ready" && `${rows.length}${inbox.hasMore ? "+" : ""} cases`}
           </span>
-          <button type="button" onClick={() => void inbox.refresh()} disabled={inbox.refreshing}>
-            {inbox.refreshing ? "Refreshing…" : "Refresh"}
+          <button
+            type="button"
+            disabled={refreshing}
+            onClick={() => {
+              setRefreshing(true);
+              void inbox.refresh().finally(() => setRefreshing(false));
+            }}
+          >
+            {refreshing ? "Refreshing…" : "Refresh"}
           </button>
         </div>
       </div>
@@ -88,7 +98,7 @@ export function InboxPage({ inbox, query, onQueryChange, user }: Props) {
       {inbox.status === "ready" && rows.length > 0 && (
         <>
           <InboxTable rows={rows} selected={selected} onSelect={setSelected} currentUserId={user.id} />
-          {inbox.nextCursor && (
+          {inbox.hasMore && (
             <div className="more">
               <button type="button" onClick={() => void inbox.loadMore()} disabled={inbox.loadingMore}>
                 {inbox.loadingMore ? "Loading…" : "Load more cases"}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
-import type { CaseDocument, DocumentPage } from "../api/types";
-import { humanize } from "../format";
-import { useShortcuts } from "../hooks/useShortcuts";
+import type { CaseDocument, DocumentPage } from "../../api/types";
+import { humanize } from "../../shared/format";
+import { useShortcuts } from "../../shared/useShortcuts";
 
 interface Props {
   document: CaseDocument;
@@ -103,8 +103,8 @@ export function DocumentViewer({ document: doc, pageIndex, onPageChange, onUrlEx
         <button type="button" onClick={() => setRotation((r) => (r + 90) % 360)} aria-label="Rotate 90 degrees">
           ⟳
         </button>
-        <button type="button" onClick={reset} aria-label="Reset view">
-          Fit
+        <button type="button" onClick={reset}>
+          Reset view
         </button>
         <span className="sep" />
         {page?.url ? (

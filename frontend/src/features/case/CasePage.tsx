@@ -1,21 +1,23 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, ApiError } from "../api/client";
-import type { CaseDocument, CaseView, DecisionKind, PersonRef, User } from "../api/types";
-import { decisionBlocker, documentDecisionBlocker } from "../decisionRules";
-import { humanize } from "../format";
-import { useReasonCodes } from "../hooks/useReasonCodes";
-import { useShortcuts } from "../hooks/useShortcuts";
-import { notify } from "../toast";
+import { useEffect, useState } from "react";
+import { api, ApiError } from "../../api/client";
+import type { CaseDocument, CaseView, DecisionKind, PersonRef, ReasonCodeValue, User } from "../../api/types";
+import { humanize } from "../../shared/format";
+import { notify } from "../../shared/toast";
+import { DataBlock } from "../../shared/ui/DataBlock";
+import { useShortcuts } from "../../shared/useShortcuts";
 import { AuditTimeline } from "./AuditTimeline";
 import { CaseDecisionBar } from "./CaseDecisionBar";
 import { CaseHeader } from "./CaseHeader";
-import { DataBlock } from "./DataBlock";
+import { decisionBlocker, documentDecisionBlocker } from "./decisionRules";
 import { DocumentDecisionPanel } from "./DocumentDecisionPanel";
 import { DocumentDetails } from "./DocumentDetails";
 import { DocumentTabs } from "./DocumentTabs";
 import { DocumentViewer } from "./DocumentViewer";
 import { EntityPanel } from "./EntityPanel";
 import { NotesPanel } from "./NotesPanel";
+import { StaleBanner } from "./StaleBanner";
+import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
+import { useReasonCodes } from "./useReasonCodes";
 
 interface Props {
   caseId: string;
@@ -25,11 +27,7 @@ interface Props {
   onPrevious: () => boolean;
   onNext: () => boolean;
   onBackToInbox: () => void;
-  onCaseChanged: () => void;
 }
-
-const CONFLICT_MESSAGE =
-  "Someone else changed this case while you were looking at it. Your change was not saved; the latest version is shown now. Please check it and decide again.";
 
 const DOC_STATUS: Record<DecisionKind, CaseDocument["decision"]["status"]> = {
   approve: "approved",
@@ -37,92 +35,56 @@ const DOC_STATUS: Record<DecisionKind, CaseDocument["decision"]["status"]> = {
   revision: "revision",
 };
 
+const STALE_BLOCKER = "This case changed since you opened it: reload it before deciding.";
+
 export default function CasePage(props: Props) {
-  const { caseId, user, onCaseChanged } = props;
-  const [view, setView] = useState<CaseView | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [conflict, setConflict] = useState<string | null>(null);
+  const { data: view, error } = useCaseView(props.caseId);
+  if (!view && error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    return (
+      <div className="error-box" role="alert">
+        <p>
+          {status === 404
+            ? "This case does not exist or is not in your tenant."
+            : error instanceof ApiError
+              ? error.message
+              : "The case could not be loaded."}
+        </p>
+        <button type="button" onClick={props.onBackToInbox}>
+          Back to the inbox
+        </button>
+      </div>
+    );
+  }
+  if (!view) {
+    return (
+      <p className="loading" role="status">
+        Loading case…
+      </p>
+    );
+  }
+  return <CaseScreen {...props} view={view} />;
+}
+
+function CaseScreen(props: Props & { view: CaseView }) {
+  const { caseId, user, view } = props;
+  const { change, busy, conflict, dismissConflict, reload } = useCaseChange(caseId);
+  const latest = useLatestVersion(caseId);
+  const stale = busy === null && latest !== undefined && latest.version > view.version ? latest : null;
   const [docIndex, setDocIndex] = useState(0);
   const [pageIndex, setPageIndex] = useState(0);
   const [docMode, setDocMode] = useState<"reject" | "revision" | null>(null);
+  const [lastReload, setLastReload] = useState(() => Date.now());
   const reasonCodes = useReasonCodes();
-  const viewRef = useRef<CaseView | null>(null);
-  viewRef.current = view;
-  const lastReload = useRef(0);
-
-  const reload = useCallback(async () => {
-    lastReload.current = Date.now();
-    try {
-      const fresh = await api.getCase(caseId);
-      // an answer overtaken by a newer one (e.g. a decision saved meanwhile) is dropped
-      setView((current) => (current && current.version > fresh.version ? current : fresh));
-      setLoadError(null);
-    } catch (error) {
-      if (error instanceof ApiError) setLoadError(error);
-      else setLoadError(new ApiError(0, "error", "The case could not be loaded."));
-    }
-  }, [caseId]);
 
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    document.title = `${view.entity.name} · KYC/KYB back office`;
+  }, [view.entity.name]);
 
-  // Page links are presigned for at most 5 minutes, and others may change the case: re-read it
-  // every 4 minutes while the tab is visible and nothing is being saved.
-  const busyRef = useRef(false);
-  busyRef.current = busy !== null;
-  useEffect(() => {
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === "visible" && !busyRef.current) void reload();
-    }, 240_000);
-    return () => window.clearInterval(timer);
-  }, [reload]);
-
-  useEffect(() => {
-    if (view) document.title = `${view.entity.name} · KYC/KYB back office`;
-  }, [view?.entity.name]);
-
-  /** Optimistic change: show it at once, replace it with the server's answer, roll back on error. */
-  const mutate = useCallback(
-    async (
-      label: string,
-      optimistic: (current: CaseView) => CaseView,
-      call: (current: CaseView) => Promise<CaseView>,
-    ): Promise<CaseView | null> => {
-      const before = viewRef.current;
-      if (!before) return null;
-      setBusy(label);
-      setConflict(null);
-      setView(optimistic(before));
-      try {
-        const after = await call(before);
-        setView(after);
-        onCaseChanged();
-        return after;
-      } catch (error) {
-        setView(before);
-        if (error instanceof ApiError && error.status === 409) {
-          setConflict(error.code === "version_conflict" ? CONFLICT_MESSAGE : `${error.message} The latest version is shown now.`);
-          void reload();
-        } else if (error instanceof ApiError && error.status === 403) {
-          notify(error.message || "You are not allowed to do that.", "error");
-          void reload();
-        } else {
-          notify(error instanceof ApiError ? error.message : "The change could not be saved.", "error");
-        }
-        return null;
-      } finally {
-        setBusy(null);
-      }
-    },
-    [onCaseChanged, reload],
-  );
-
-  const documents = view?.documents ?? [];
+  const documents = view.documents;
   const currentDoc: CaseDocument | undefined = documents[Math.min(docIndex, documents.length - 1)];
-  const docBlocker = view ? documentDecisionBlocker(view, user) : null;
-  const caseBlocker = view ? decisionBlocker(view, user) : null;
+  const docBlocker = stale ? STALE_BLOCKER : documentDecisionBlocker(view, user);
+  const caseBlocker = stale ? STALE_BLOCKER : decisionBlocker(view, user);
 
   const selectDocument = (index: number) => {
     setDocIndex(index);
@@ -130,10 +92,10 @@ export default function CasePage(props: Props) {
     setDocMode(null);
   };
 
-  async function decideDocument(decision: DecisionKind, reason?: string, comment?: string) {
-    if (!currentDoc || !view) return;
+  async function decideDocument(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) {
+    if (!currentDoc) return;
     const documentId = currentDoc.id;
-    const after = await mutate(
+    const after = await change(
       `document-${decision}`,
       (current) => ({
         ...current,
@@ -161,8 +123,8 @@ export default function CasePage(props: Props) {
     if (next !== undefined && next !== docIndex) selectDocument(next);
   }
 
-  async function decideCase(decision: DecisionKind, reason?: string, comment?: string) {
-    const after = await mutate(
+  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) {
+    const after = await change(
       `case-${decision}`,
       (current) => current,
       (current) => api.decideCase(current.id, { decision, reason, comment, expectedVersion: current.version }),
@@ -174,10 +136,10 @@ export default function CasePage(props: Props) {
   }
 
   async function assign(assignee: PersonRef | null, message: string) {
-    const after = await mutate(
+    const after = await change(
       "assign",
       (current) => ({ ...current, assignee }),
-      (current) => api.setAssignee(current.id, assignee?.id ?? null, current.version),
+      (current) => api.setAssignee(current.id, { assigneeId: assignee?.id ?? null, expectedVersion: current.version }),
     );
     if (after) notify(message, "success");
   }
@@ -190,29 +152,11 @@ export default function CasePage(props: Props) {
     r: () => canUseDocKeys && setDocMode("reject"),
     u: () => canUseDocKeys && setDocMode("revision"),
     c: () => {
-      if (view?.permissions.canClaim && view.assignee?.id !== user.id && busy === null) {
+      if (view.permissions.canClaim && view.assignee?.id !== user.id && busy === null) {
         void assign({ id: user.id, name: user.name }, "You claimed the case.");
       }
     },
   });
-
-  if (loadError && !view) {
-    return (
-      <div className="error-box" role="alert">
-        <p>{loadError.status === 404 ? "This case does not exist or is not in your tenant." : loadError.message}</p>
-        <button type="button" onClick={props.onBackToInbox}>
-          Back to the inbox
-        </button>
-      </div>
-    );
-  }
-  if (!view) {
-    return (
-      <p className="loading" role="status">
-        Loading case…
-      </p>
-    );
-  }
 
   return (
     <article className="case" aria-label={`Case ${view.entity.name}`} data-case-id={view.id} data-state={view.state}>
@@ -230,10 +174,19 @@ export default function CasePage(props: Props) {
       {conflict && (
         <div className="conflict" role="alert" data-testid="conflict">
           <p>{conflict}</p>
-          <button type="button" className="link" onClick={() => setConflict(null)}>
+          <button type="button" className="link" onClick={dismissConflict}>
             Dismiss
           </button>
         </div>
+      )}
+      {stale && !conflict && (
+        <StaleBanner
+          latest={stale}
+          onReload={() => {
+            setLastReload(Date.now());
+            void reload();
+          }}
+        />
       )}
       <CaseDecisionBar
         view={view}
@@ -247,7 +200,7 @@ export default function CasePage(props: Props) {
           <EntityPanel view={view} />
           <DataBlock title="Third-party data" data={view.thirdPartyData} />
           <DataBlock title="Custom data" data={view.customData} />
-          <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} onAdded={() => void reload()} />
+          <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />
           <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
         </div>
         <div className="case-right">
@@ -276,7 +229,10 @@ export default function CasePage(props: Props) {
                       pageIndex={Math.min(pageIndex, Math.max(0, currentDoc.pages.length - 1))}
                       onPageChange={setPageIndex}
                       onUrlExpired={() => {
-                        if (Date.now() - lastReload.current > 30_000) void reload();
+                        if (Date.now() - lastReload > 30_000) {
+                          setLastReload(Date.now());
+                          void reload();
+                        }
                       }}
                     />
                     <DocumentDetails document={currentDoc} />

@@ -1,6 +1,6 @@
-import type { CaseDocument } from "../api/types";
-import { dateTime, humanize } from "../format";
-import { DataList } from "./DataList";
+import type { CaseDocument } from "../../api/types";
+import { dateTime, humanize } from "../../shared/format";
+import { DataList } from "../../shared/ui/DataList";
 
 export function DocumentDetails({ document: doc }: { document: CaseDocument }) {
   return (

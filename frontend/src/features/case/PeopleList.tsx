@@ -1,5 +1,5 @@
-import { personName } from "../format";
-import { DataList } from "./DataList";
+import { personName } from "../../shared/format";
+import { DataList } from "../../shared/ui/DataList";
 
 export function PeopleList({ title, people }: { title: string; people: Record<string, unknown>[] }) {
   const id = `people-${title.toLowerCase().replace(/\W+/g, "-")}`;

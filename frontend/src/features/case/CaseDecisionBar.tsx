@@ -1,6 +1,6 @@
 import { useState } from "react";
-import type { CaseView, DecisionKind, ReasonCode } from "../api/types";
-import { DECISION_LABELS, sentence } from "../format";
+import type { CaseView, DecisionKind, ReasonCode, ReasonCodeValue } from "../../api/types";
+import { DECISION_LABELS, sentence } from "../../shared/format";
 import { ReasonForm } from "./ReasonForm";
 
 interface Props {
@@ -8,7 +8,7 @@ interface Props {
   blocker: string | null;
   busy: boolean;
   reasonCodes: ReasonCode[];
-  onDecide: (decision: DecisionKind, reason?: string, comment?: string) => void;
+  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) => void;
 }
 
 const KINDS: DecisionKind[] = ["approve", "reject", "revision"];

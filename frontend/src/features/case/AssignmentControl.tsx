@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
-import { api } from "../api/client";
-import type { CaseView, User } from "../api/types";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { api } from "../../api/client";
+import type { CaseView, User } from "../../api/types";
 
 interface Props {
   view: CaseView;
@@ -11,19 +12,15 @@ interface Props {
 
 export function AssignmentControl({ view, user, busy, onAssign }: Props) {
   const { permissions, assignee } = view;
-  const [users, setUsers] = useState<User[] | null>(null);
   const [choice, setChoice] = useState("");
-  useEffect(() => {
-    if (!permissions.canAssignOthers || users) return;
-    let live = true;
-    api
-      .listUsers()
-      .then((body) => live && setUsers(body.data))
-      .catch(() => live && setUsers([]));
-    return () => {
-      live = false;
-    };
-  }, [permissions.canAssignOthers, users]);
+  const reviewers = useQuery({
+    queryKey: ["users"],
+    queryFn: ({ signal }) => api.listUsers(signal),
+    enabled: permissions.canAssignOthers,
+    staleTime: 300_000,
+    refetchOnWindowFocus: false,
+  });
+  const users: User[] | null = reviewers.data?.data ?? (reviewers.isError ? [] : null);
 
   const mine = assignee?.id === user.id;
   return (

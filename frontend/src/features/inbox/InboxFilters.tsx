@@ -1,5 +1,5 @@
-import type { InboxQuery } from "../api/types";
-import { DEFAULT_QUERY } from "../inboxQuery";
+import type { InboxQuery } from "../../api/types";
+import { DEFAULT_QUERY } from "./inboxQuery";
 
 const WORKFLOWS: [string, string][] = [
   ["kyc-manual-review", "KYC manual review"],

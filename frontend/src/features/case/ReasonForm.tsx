@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import type { ReasonCode } from "../api/types";
+import type { ReasonCode, ReasonCodeValue } from "../../api/types";
 
 interface Props {
   idPrefix: string;
@@ -7,13 +7,13 @@ interface Props {
   confirmLabel: string;
   reasonCodes: ReasonCode[];
   busy: boolean;
-  onSubmit: (reason: string, comment: string) => void;
+  onSubmit: (reason: ReasonCodeValue, comment: string) => void;
   onCancel: () => void;
 }
 
 /** Reason picker + comment for reject / re-upload; "other" needs a comment. */
 export function ReasonForm({ idPrefix, title, confirmLabel, reasonCodes, busy, onSubmit, onCancel }: Props) {
-  const [reason, setReason] = useState("");
+  const [reason, setReason] = useState<ReasonCodeValue | "">("");
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string | null>(null);
   const selectRef = useRef<HTMLSelectElement>(null);
@@ -47,7 +47,7 @@ export function ReasonForm({ idPrefix, title, confirmLabel, reasonCodes, busy, o
             id={`${idPrefix}-reason`}
             ref={selectRef}
             value={reason}
-            onChange={(e) => setReason(e.target.value)}
+            onChange={(e) => setReason(e.target.value as ReasonCodeValue | "")}
             required
           >
             <option value="">Choose a reason…</option>

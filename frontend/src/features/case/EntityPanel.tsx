@@ -1,5 +1,5 @@
-import type { CaseView } from "../api/types";
-import { DataList } from "./DataList";
+import type { CaseView } from "../../api/types";
+import { DataList } from "../../shared/ui/DataList";
 import { PeopleList } from "./PeopleList";
 
 function asPeople(value: unknown): Record<string, unknown>[] {

@@ -1,8 +1,9 @@
 import { useEffect, useRef } from "react";
-import type { CaseRow } from "../api/types";
-import { age, dateTime, humanize } from "../format";
-import { casePath, navigate } from "../router";
-import { StateBadge } from "./StateBadge";
+import { Link } from "react-router";
+import type { CaseRow } from "../../api/types";
+import { age, dateTime, humanize } from "../../shared/format";
+import { casePath } from "../../shared/paths";
+import { StateBadge } from "../../shared/ui/StateBadge";
 
 interface Props {
   rows: CaseRow[];
@@ -45,17 +46,9 @@ export function InboxTable({ rows, selected, onSelect, currentUserId }: Props) {
             onClick={() => onSelect(index)}
           >
             <td>
-              <a
-                href={casePath(row.id)}
-                className="entity-link"
-                onClick={(event) => {
-                  if (event.metaKey || event.ctrlKey || event.shiftKey) return;
-                  event.preventDefault();
-                  navigate(casePath(row.id));
-                }}
-              >
+              <Link to={casePath(row.id)} className="entity-link">
                 {row.entity.name || row.entity.id}
-              </a>
+              </Link>
               <span className="sub">{humanize(row.entity.type)}</span>
             </td>
             <td>{row.workflowName || row.workflowDefinitionId}</td>
