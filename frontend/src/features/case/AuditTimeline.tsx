@@ -72,7 +72,8 @@ export function AuditTimeline({ caseId, version, fallback, documents }: Props) {
       {shown.length === 0 ? (
         <p className="muted">Nothing recorded yet.</p>
       ) : (
-        <ol className="timeline" data-testid="audit-timeline">
+        // The list scrolls (a long history): focusable, so it scrolls from the keyboard too.
+        <ol className="timeline" data-testid="audit-timeline" tabIndex={0} aria-labelledby="audit-title">
           {shown.map((entry) => (
             <li key={entry.id}>
               <p>
