@@ -1,5 +1,5 @@
 """frontend/openapi.json, the snapshot the frontend's API types are generated from, is what the
-app serves: an API change without `make openapi-snapshot` fails here, not in a reviewer's browser."""
+app serves: an API change without `make openapi-snapshot` fails here, not in a browser."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 
 from local.openapi_snapshot import SNAPSHOT, served_document
 
-REFRESH = "run `make openapi-snapshot` (rewrites it and frontend/src/api/schema.d.ts) and commit both"
+REFRESH = (
+    "run `make openapi-snapshot` (rewrites it and frontend/src/api/schema.d.ts) and commit both"
+)
 
 
 def _differences(old: object, new: object, path: str = "") -> list[str]:
@@ -38,4 +40,6 @@ def test_a_stale_snapshot_is_reported_with_the_command_that_refreshes_it() -> No
     document = served_document()
     stale = json.loads(json.dumps(document))
     stale["components"]["schemas"]["CaseView"]["properties"].pop("version")
-    assert _differences(stale, document) == ["added /components/schemas/CaseView/properties/version"]
+    assert _differences(stale, document) == [
+        "added /components/schemas/CaseView/properties/version"
+    ]
