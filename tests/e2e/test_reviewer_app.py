@@ -116,6 +116,18 @@ def api_sign_in(http: httpx.Client, email: str) -> tuple[dict[str, str], dict[st
     return {"Authorization": f"Bearer {body['idToken']}"}, body["user"]
 
 
+def take_case(http: httpx.Client, case_id: str, email: str) -> None:
+    """`email` claims the case through the API (another reviewer, in another browser)."""
+    headers, user = api_sign_in(http, email)
+    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json()["version"]
+    response = http.put(
+        f"/api/v1/backoffice/cases/{case_id}/assignee",
+        json={"assigneeId": user["id"], "expectedVersion": version},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+
+
 def individual_run(entity_id: str, first_name: str) -> dict[str, Any]:
     return {
         "workflowId": "kyc-manual-review",
@@ -316,14 +328,7 @@ def test_a_stale_change_is_rolled_back_with_a_clear_message(http: httpx.Client, 
     expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
 
     # Meanwhile an admin takes the case: Alice's page still shows the old version.
-    admin, admin_user = api_sign_in(http, "admin@demo.test")
-    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=admin).json()["version"]
-    response = http.put(
-        f"/api/v1/backoffice/cases/{case_id}/assignee",
-        json={"assigneeId": admin_user["id"], "expectedVersion": version},
-        headers=admin,
-    )
-    assert response.status_code == 200, response.text
+    take_case(http, case_id, "admin@demo.test")
 
     page.get_by_role("button", name="Claim").click()
     expect(page.get_by_test_id("conflict")).to_contain_text("Someone else changed this case")
@@ -418,19 +423,6 @@ def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(
     # The server revoked the session too: its refresh token no longer works.
     revoked = http.post("/api/v1/auth/refresh", json={"refreshToken": refresh_token})
     assert revoked.status_code == 401
-
-
-def take_case(http: httpx.Client, case_id: str, email: str) -> dict[str, Any]:
-    """`email` claims the case through the API (another reviewer, in another browser)."""
-    headers, user = api_sign_in(http, email)
-    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json()["version"]
-    response = http.put(
-        f"/api/v1/backoffice/cases/{case_id}/assignee",
-        json={"assigneeId": user["id"], "expectedVersion": version},
-        headers=headers,
-    )
-    assert response.status_code == 200, response.text
-    return user
 
 
 def test_the_inbox_shows_another_reviewers_claim_without_a_reload(
