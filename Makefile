@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench frontend browser clean openapi-snapshot
+.PHONY: setup run test lint bench frontend browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -43,6 +43,7 @@ bench: setup
 
 # The frontend builds its API types from a committed copy of the OpenAPI document: refresh both
 # after an API change (tests/unit/test_openapi_snapshot.py says when).
+.PHONY: openapi-snapshot
 openapi-snapshot: $(STAMP)
 	$(PY) -m local.openapi_snapshot
 	cd frontend && { test -d node_modules || npm ci --no-audit --no-fund --loglevel=error; } && npm run gen:api
