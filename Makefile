@@ -61,6 +61,12 @@ audit: setup $(AUDIT_STAMP)
 	echo "== bandit chalicelib/"; \
 	$(AUDIT_VENV)/bin/bandit -q -r chalicelib || status=1; \
 	exit $$status
+# The frontend builds its API types from a committed copy of the OpenAPI document: refresh both
+# after an API change (tests/unit/test_openapi_snapshot.py says when).
+.PHONY: openapi-snapshot
+openapi-snapshot: $(STAMP)
+	$(PY) -m local.openapi_snapshot
+	cd frontend && { test -d node_modules || npm ci --no-audit --no-fund --loglevel=error; } && npm run gen:api
 
 clean:
 	rm -rf $(VENV) $(AUDIT_VENV) frontend/dist frontend/node_modules build .pytest_cache

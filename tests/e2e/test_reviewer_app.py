@@ -1,6 +1,7 @@
 """The reviewer web app in a real browser (Debian's Chromium via Playwright) against the local
 stack: sign in, find a case, claim it, review and decide its documents, send it back for
-revision; a viewer finds every decision control disabled; entity data is always text."""
+revision; a viewer finds every decision control disabled; entity data is always text; another
+reviewer's changes show without a reload; axe-core finds no serious accessibility violation."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ SECRET = {"Authorization": "Bearer secret"}
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
 FRONTEND = PROJECT_DIR / "frontend"
 XSS_NAME = "<img src=x onerror=alert(1)>"
+# axe-core, pinned in frontend/package.json (devDependencies), from the frontend's node_modules.
+AXE_JS = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
+# The inbox and an open case poll every 5 s (INBOX_LIVE_MS, CASE_LIVE_MS in frontend/src).
+LIVE_INTERVAL_MS = 5_000
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,6 +71,26 @@ def sign_in(page: Page, email: str) -> None:
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
 
 
+def assert_accessible(page: Page, screen: str) -> None:
+    """axe-core on the page as it is: no serious or critical violation."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(
+        """async () => {
+            const result = await window.axe.run(document, {
+                resultTypes: ["violations"],
+                // experimental, so off by default: a visible label must be in the accessible name
+                rules: { "label-content-name-mismatch": { enabled: true } },
+            });
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                               nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+        }"""
+    )
+    assert violations == [], f"{screen}: {json.dumps(violations, indent=2)}"
+
+
 def search(page: Page, text: str) -> None:
     page.keyboard.press("/")
     expect(page.get_by_label("Search cases")).to_be_focused()
@@ -89,6 +114,18 @@ def api_sign_in(http: httpx.Client, email: str) -> tuple[dict[str, str], dict[st
     assert response.status_code == 200, response.text
     body = response.json()
     return {"Authorization": f"Bearer {body['idToken']}"}, body["user"]
+
+
+def take_case(http: httpx.Client, case_id: str, email: str) -> None:
+    """`email` claims the case through the API (another reviewer, in another browser)."""
+    headers, user = api_sign_in(http, email)
+    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json()["version"]
+    response = http.put(
+        f"/api/v1/backoffice/cases/{case_id}/assignee",
+        json={"assigneeId": user["id"], "expectedVersion": version},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
 
 
 def individual_run(entity_id: str, first_name: str) -> dict[str, Any]:
@@ -116,8 +153,12 @@ def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
 ) -> None:
     case_id = run_case(http, seed_request)
 
+    page.goto("/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert_accessible(page, "login")
     sign_in(page, "alice@demo.test")
     expect(page.locator("table.inbox-table tbody tr").first).to_be_visible()
+    assert_accessible(page, "inbox")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "inbox.png"))
     assert no_horizontal_scroll(page)
@@ -167,6 +208,7 @@ def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
     page.get_by_role("button", name="Ask for re-upload…").click()
     page.get_by_label("Reason").select_option("blurry_or_unreadable")
     page.get_by_label("Comment (optional)").fill("The scan is too small to read.")
+    assert_accessible(page, "case view")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "case-view.png"))
     assert no_horizontal_scroll(page)
@@ -213,6 +255,7 @@ def test_viewer_finds_every_decision_control_disabled(http: httpx.Client, page: 
     expect(page.get_by_label("Reason")).to_have_count(0)
     expect(first_tab).to_contain_text("Pending")
     page.screenshot(path=str(SCREENSHOTS / "case-view-viewer.png"))
+    assert_accessible(page, "case view, viewer role")
 
 
 def test_entity_data_is_rendered_as_text_and_runs_no_script(
@@ -285,14 +328,7 @@ def test_a_stale_change_is_rolled_back_with_a_clear_message(http: httpx.Client, 
     expect(page.get_by_test_id("assignee")).to_contain_text("unassigned")
 
     # Meanwhile an admin takes the case: Alice's page still shows the old version.
-    admin, admin_user = api_sign_in(http, "admin@demo.test")
-    version = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=admin).json()["version"]
-    response = http.put(
-        f"/api/v1/backoffice/cases/{case_id}/assignee",
-        json={"assigneeId": admin_user["id"], "expectedVersion": version},
-        headers=admin,
-    )
-    assert response.status_code == 200, response.text
+    take_case(http, case_id, "admin@demo.test")
 
     page.get_by_role("button", name="Claim").click()
     expect(page.get_by_test_id("conflict")).to_contain_text("Someone else changed this case")
@@ -387,3 +423,94 @@ def test_the_session_refreshes_its_tokens_and_keeps_them_out_of_urls(
     # The server revoked the session too: its refresh token no longer works.
     revoked = http.post("/api/v1/auth/refresh", json={"refreshToken": refresh_token})
     assert revoked.status_code == 401
+
+
+def test_the_inbox_shows_another_reviewers_claim_without_a_reload(
+    http: httpx.Client, page: Page
+) -> None:
+    entity_id = f"live-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(http, individual_run(entity_id, "Live"))
+
+    sign_in(page, "alice@demo.test")
+    page.goto(f"/?assignee=any&q={entity_id}")
+    row = page.locator(f'tr[data-case-id="{case_id}"]')
+    expect(row).to_contain_text("Unassigned")
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+
+    take_case(http, case_id, "bob@demo.test")
+
+    # The next poll (or sooner) shows it; the margin covers a slow answer on a busy machine.
+    expect(row).to_contain_text("Bob Reviewer", timeout=LIVE_INTERVAL_MS + 5_000)
+    assert page.evaluate("window.sameDocument === true")
+    page.screenshot(path=str(SCREENSHOTS / "inbox-live.png"))
+
+
+def test_an_open_case_changed_by_someone_else_says_so_before_the_reviewer_decides(
+    http: httpx.Client, page: Page
+) -> None:
+    entity_id = f"stale-{uuid.uuid4().hex[:8]}"
+    case_id = run_case(http, individual_run(entity_id, "Stale"))
+
+    sign_in(page, "alice@demo.test")
+    search(page, entity_id)
+    open_case_from_inbox(page, case_id)
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_test_id("assignee")).to_contain_text("(you)")
+    expect(page.get_by_test_id("case-reject")).to_be_enabled()
+    page.evaluate("window.sameDocument = true")
+
+    take_case(http, case_id, "admin@demo.test")
+
+    banner = page.get_by_test_id("stale-banner")
+    expect(banner).to_contain_text("changed since you opened it", timeout=LIVE_INTERVAL_MS + 5_000)
+    expect(banner).to_contain_text("assigned to Ada Admin")
+    # The page still shows what Alice saw, but she cannot decide on it.
+    expect(page.get_by_test_id("assignee")).to_contain_text("(you)")
+    expect(page.get_by_test_id("case-reject")).to_be_disabled()
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("reload it before deciding")
+    assert page.evaluate("window.sameDocument === true")
+    assert_accessible(page, "case view, changed by someone else")
+    page.screenshot(path=str(SCREENSHOTS / "case-view-stale.png"))
+
+    page.get_by_role("button", name="Reload the case").click()
+    expect(banner).to_have_count(0)
+    expect(page.get_by_test_id("assignee")).to_contain_text("Ada Admin")
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("assigned to Ada Admin")
+
+
+WRONG_FIELD = """import type { CaseView } from "../src/api/types";
+export const score = (view: CaseView): number => view.riskScore;
+"""
+RIGHT_FIELD = """import type { CaseView } from "../src/api/types";
+export const version = (view: CaseView): number => view.version;
+"""
+
+
+def typecheck(snippet: str) -> subprocess.CompletedProcess[str]:
+    """`tsc` (the build's type check) on one file that uses the generated API types."""
+    folder = FRONTEND / f".typecheck-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    try:
+        (folder / "snippet.ts").write_text(snippet)
+        (folder / "tsconfig.json").write_text(
+            json.dumps({"extends": "../tsconfig.json", "include": ["snippet.ts"]})
+        )
+        return subprocess.run(
+            [str(FRONTEND / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", str(folder)],
+            cwd=FRONTEND,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+
+
+def test_the_build_fails_on_a_field_the_api_does_not_have() -> None:
+    right = typecheck(RIGHT_FIELD)
+    assert right.returncode == 0, right.stdout + right.stderr
+    wrong = typecheck(WRONG_FIELD)
+    assert wrong.returncode != 0
+    assert "Property 'riskScore' does not exist" in wrong.stdout + wrong.stderr

@@ -1,19 +1,10 @@
-// The typed back-office API client. Every call goes to the same origin (`/api/v1/...`) with the
-// reviewer's ID token; a 401 triggers one refresh and one retry.
+// The one API client of the app. Every call goes to the same origin (`/api/v1/...`) with the
+// reviewer's ID token; a 401 triggers one refresh and one retry. Each call is typed by its
+// operation in the generated schema (Answer<"getCase">, Body<"decideCase">): a request or a
+// field the API does not have does not compile. Caching, retries and cancellation are TanStack
+// Query's (the `signal` of its query functions is passed through).
 import { endSession, getSession, refresh, startSession } from "./session";
-import type {
-  ApiErrorBody,
-  AuditEntry,
-  CaseRow,
-  CaseView,
-  DecisionRequest,
-  InboxQuery,
-  LoginResponse,
-  Note,
-  Page,
-  ReasonCode,
-  User,
-} from "./types";
+import type { Answer, ApiErrorBody, Body, InboxQuery, User } from "./types";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -100,48 +91,43 @@ const enc = encodeURIComponent;
 
 export const api = {
   async login(email: string, password: string): Promise<User> {
-    const body = await request<LoginResponse>("/api/v1/auth/login", {
-      method: "POST",
-      body: { email, password },
-      auth: false,
-    });
+    const login: Body<"login"> = { email, password };
+    const body = await request<Answer<"login">>("/api/v1/auth/login", { method: "POST", body: login, auth: false });
     startSession(body);
     return body.user;
   },
   /** Revokes the refresh tokens on the server (best effort), then forgets the session here. */
   async logout(): Promise<void> {
     try {
-      if (getSession()) await request<void>("/api/v1/auth/logout", { method: "POST", body: {} }, true);
+      if (getSession()) await request<Answer<"logout">>("/api/v1/auth/logout", { method: "POST", body: {} }, true);
     } catch {
       // Offline or already expired: the local session is dropped either way.
     } finally {
       endSession();
     }
   },
-  me: () => request<User>("/api/v1/auth/me"),
+  me: () => request<Answer<"me">>("/api/v1/auth/me"),
   listCases: (params: InboxQuery, signal?: AbortSignal) =>
-    request<Page<CaseRow>>(`${BO}/cases${query(params)}`, { signal }),
-  getCase: (id: string, signal?: AbortSignal) =>
-    request<CaseView>(`${BO}/cases/${enc(id)}`, { signal }),
-  setAssignee: (id: string, assigneeId: string | null, expectedVersion: number) =>
-    request<CaseView>(`${BO}/cases/${enc(id)}/assignee`, {
-      method: "PUT",
-      body: { assigneeId, expectedVersion },
-    }),
+    request<Answer<"listCases">>(`${BO}/cases${query(params)}`, { signal }),
+  getCase: (id: string, signal?: AbortSignal) => request<Answer<"getCase">>(`${BO}/cases/${enc(id)}`, { signal }),
+  setAssignee: (id: string, body: Body<"assignCase">) =>
+    request<Answer<"assignCase">>(`${BO}/cases/${enc(id)}/assignee`, { method: "PUT", body }),
   // Decisions answer the full CaseView as it is after the decision.
-  decideCase: (id: string, decision: DecisionRequest) =>
-    request<CaseView>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body: decision }),
-  decideDocument: (id: string, documentId: string, decision: DecisionRequest) =>
-    request<CaseView>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
+  decideCase: (id: string, body: Body<"decideCase">) =>
+    request<Answer<"decideCase">>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body }),
+  decideDocument: (id: string, documentId: string, body: Body<"decideDocument">) =>
+    request<Answer<"decideDocument">>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
       method: "POST",
-      body: decision,
+      body,
     }),
-  listNotes: (id: string) => request<{ data: Note[] }>(`${BO}/cases/${enc(id)}/notes`),
-  addNote: (id: string, text: string) =>
-    request<Note>(`${BO}/cases/${enc(id)}/notes`, { method: "POST", body: { text } }),
-  listAudit: (id: string) => request<{ data: AuditEntry[] }>(`${BO}/cases/${enc(id)}/audit`),
-  listUsers: () => request<{ data: User[] }>(`${BO}/users`),
-  listReasonCodes: () => request<{ data: ReasonCode[] }>(`${BO}/reason-codes`),
+  listNotes: (id: string, signal?: AbortSignal) =>
+    request<Answer<"listNotes">>(`${BO}/cases/${enc(id)}/notes`, { signal }),
+  addNote: (id: string, body: Body<"addNote">) =>
+    request<Answer<"addNote">>(`${BO}/cases/${enc(id)}/notes`, { method: "POST", body }),
+  listAudit: (id: string, signal?: AbortSignal) =>
+    request<Answer<"listAudit">>(`${BO}/cases/${enc(id)}/audit`, { signal }),
+  listUsers: (signal?: AbortSignal) => request<Answer<"listUsers">>(`${BO}/users`, { signal }),
+  listReasonCodes: (signal?: AbortSignal) => request<Answer<"listReasonCodes">>(`${BO}/reason-codes`, { signal }),
 };
 
 export type Api = typeof api;

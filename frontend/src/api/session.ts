@@ -62,7 +62,7 @@ export function subscribe(listener: Listener): () => void {
 export function startSession(login: LoginResponse): void {
   save({
     idToken: login.idToken,
-    refreshToken: login.refreshToken,
+    refreshToken: login.refreshToken ?? "",
     expiresAt: Date.now() + login.expiresIn * 1000,
     user: login.user,
   });

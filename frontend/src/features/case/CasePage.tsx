@@ -1,0 +1,248 @@
+import { useEffect, useState } from "react";
+import { api, ApiError } from "../../api/client";
+import type { CaseDocument, CaseView, DecisionKind, PersonRef, ReasonCodeValue, User } from "../../api/types";
+import { humanize } from "../../shared/format";
+import { notify } from "../../shared/toast";
+import { DataBlock } from "../../shared/ui/DataBlock";
+import { useShortcuts } from "../../shared/useShortcuts";
+import { AuditTimeline } from "./AuditTimeline";
+import { CaseDecisionBar } from "./CaseDecisionBar";
+import { CaseHeader } from "./CaseHeader";
+import { decisionBlocker, documentDecisionBlocker } from "./decisionRules";
+import { DocumentDecisionPanel } from "./DocumentDecisionPanel";
+import { DocumentDetails } from "./DocumentDetails";
+import { DocumentTabs } from "./DocumentTabs";
+import { DocumentViewer } from "./DocumentViewer";
+import { EntityPanel } from "./EntityPanel";
+import { NotesPanel } from "./NotesPanel";
+import { StaleBanner } from "./StaleBanner";
+import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
+import { useReasonCodes } from "./useReasonCodes";
+
+interface Props {
+  caseId: string;
+  user: User;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  onPrevious: () => boolean;
+  onNext: () => boolean;
+  onBackToInbox: () => void;
+}
+
+const DOC_STATUS: Record<DecisionKind, CaseDocument["decision"]["status"]> = {
+  approve: "approved",
+  reject: "rejected",
+  revision: "revision",
+};
+
+const STALE_BLOCKER = "This case changed since you opened it: reload it before deciding.";
+
+export default function CasePage(props: Props) {
+  const { data: view, error } = useCaseView(props.caseId);
+  if (!view && error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    return (
+      <div className="error-box" role="alert">
+        <p>
+          {status === 404
+            ? "This case does not exist or is not in your tenant."
+            : error instanceof ApiError
+              ? error.message
+              : "The case could not be loaded."}
+        </p>
+        <button type="button" onClick={props.onBackToInbox}>
+          Back to the inbox
+        </button>
+      </div>
+    );
+  }
+  if (!view) {
+    return (
+      <p className="loading" role="status">
+        Loading case…
+      </p>
+    );
+  }
+  return <CaseScreen {...props} view={view} />;
+}
+
+function CaseScreen(props: Props & { view: CaseView }) {
+  const { caseId, user, view } = props;
+  const { change, busy, conflict, dismissConflict, reload } = useCaseChange(caseId);
+  const latest = useLatestVersion(caseId);
+  const stale = busy === null && latest !== undefined && latest.version > view.version ? latest : null;
+  const [docIndex, setDocIndex] = useState(0);
+  const [pageIndex, setPageIndex] = useState(0);
+  const [docMode, setDocMode] = useState<"reject" | "revision" | null>(null);
+  const [lastReload, setLastReload] = useState(() => Date.now());
+  const reasonCodes = useReasonCodes();
+
+  useEffect(() => {
+    document.title = `${view.entity.name} · KYC/KYB back office`;
+  }, [view.entity.name]);
+
+  const documents = view.documents;
+  const currentDoc: CaseDocument | undefined = documents[Math.min(docIndex, documents.length - 1)];
+  const docBlocker = stale ? STALE_BLOCKER : documentDecisionBlocker(view, user);
+  const caseBlocker = stale ? STALE_BLOCKER : decisionBlocker(view, user);
+
+  const selectDocument = (index: number) => {
+    setDocIndex(index);
+    setPageIndex(0);
+    setDocMode(null);
+  };
+
+  async function decideDocument(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) {
+    if (!currentDoc) return;
+    const documentId = currentDoc.id;
+    const after = await change(
+      `document-${decision}`,
+      (current) => ({
+        ...current,
+        documents: current.documents.map((doc) =>
+          doc.id === documentId
+            ? { ...doc, decision: { status: DOC_STATUS[decision], reason, comment, decidedBy: { id: user.id, name: user.name } } }
+            : doc,
+        ),
+      }),
+      (current) => api.decideDocument(current.id, documentId, { decision, reason, comment, expectedVersion: current.version }),
+    );
+    if (!after) return;
+    setDocMode(null);
+    notify(`${humanize(currentDoc.type)}: ${humanize(DOC_STATUS[decision])}.`, "success");
+    if (after.state !== view.state) {
+      // The document decision decided the case (a re-upload request, or auto-resolution):
+      // on to the next case, as after a case decision.
+      notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
+      if (!props.onNext()) props.onBackToInbox();
+      return;
+    }
+    // Move on to the next document that still needs a decision.
+    const order = after.documents.map((_, i) => (docIndex + 1 + i) % after.documents.length);
+    const next = order.find((i) => after.documents[i].decision.status === "pending");
+    if (next !== undefined && next !== docIndex) selectDocument(next);
+  }
+
+  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) {
+    const after = await change(
+      `case-${decision}`,
+      (current) => current,
+      (current) => api.decideCase(current.id, { decision, reason, comment, expectedVersion: current.version }),
+    );
+    if (!after) return;
+    notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
+    // After a decision, on to the next case in the inbox.
+    if (!props.onNext()) props.onBackToInbox();
+  }
+
+  async function assign(assignee: PersonRef | null, message: string) {
+    const after = await change(
+      "assign",
+      (current) => ({ ...current, assignee }),
+      (current) => api.setAssignee(current.id, { assigneeId: assignee?.id ?? null, expectedVersion: current.version }),
+    );
+    if (after) notify(message, "success");
+  }
+
+  const canUseDocKeys = !!currentDoc && docBlocker === null && busy === null;
+  useShortcuts({
+    j: () => props.onNext(),
+    k: () => props.onPrevious(),
+    a: () => canUseDocKeys && void decideDocument("approve"),
+    r: () => canUseDocKeys && setDocMode("reject"),
+    u: () => canUseDocKeys && setDocMode("revision"),
+    c: () => {
+      if (view.permissions.canClaim && view.assignee?.id !== user.id && busy === null) {
+        void assign({ id: user.id, name: user.name }, "You claimed the case.");
+      }
+    },
+  });
+
+  return (
+    <article className="case" aria-label={`Case ${view.entity.name}`} data-case-id={view.id} data-state={view.state}>
+      <CaseHeader
+        view={view}
+        user={user}
+        busy={busy !== null}
+        hasPrevious={props.hasPrevious}
+        hasNext={props.hasNext}
+        onPrevious={props.onPrevious}
+        onNext={props.onNext}
+        onBackToInbox={props.onBackToInbox}
+        onAssign={(assignee, message) => void assign(assignee, message)}
+      />
+      {conflict && (
+        <div className="conflict" role="alert" data-testid="conflict">
+          <p>{conflict}</p>
+          <button type="button" className="link" onClick={dismissConflict}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {stale && !conflict && (
+        <StaleBanner
+          latest={stale}
+          onReload={() => {
+            setLastReload(Date.now());
+            void reload();
+          }}
+        />
+      )}
+      <CaseDecisionBar
+        view={view}
+        blocker={caseBlocker}
+        busy={busy !== null}
+        reasonCodes={reasonCodes}
+        onDecide={(decision, reason, comment) => void decideCase(decision, reason, comment)}
+      />
+      <div className="case-grid">
+        <div className="case-left">
+          <EntityPanel view={view} />
+          <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
+          <DataBlock title="Custom data" data={view.customData} />
+          <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />
+          <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
+        </div>
+        <div className="case-right">
+          <section className="panel documents" aria-labelledby="documents-title">
+            <h2 id="documents-title">
+              Documents <span className="count">{documents.length}</span>
+            </h2>
+            {documents.length === 0 ? (
+              <p className="muted">This case has no documents.</p>
+            ) : (
+              currentDoc && (
+                <>
+                  <DocumentTabs documents={documents} selected={docIndex} onSelect={selectDocument} />
+                  <div id="document-panel" role="tabpanel" aria-labelledby={`doc-tab-${currentDoc.id}`} className="doc-panel">
+                    <DocumentDecisionPanel
+                      document={currentDoc}
+                      blocker={docBlocker}
+                      busy={busy?.startsWith("document-") ?? false}
+                      mode={docMode}
+                      reasonCodes={reasonCodes}
+                      onModeChange={setDocMode}
+                      onDecide={(decision, reason, comment) => void decideDocument(decision, reason, comment)}
+                    />
+                    <DocumentViewer
+                      document={currentDoc}
+                      pageIndex={Math.min(pageIndex, Math.max(0, currentDoc.pages.length - 1))}
+                      onPageChange={setPageIndex}
+                      onUrlExpired={() => {
+                        if (Date.now() - lastReload > 30_000) {
+                          setLastReload(Date.now());
+                          void reload();
+                        }
+                      }}
+                    />
+                    <DocumentDetails document={currentDoc} />
+                  </div>
+                </>
+              )
+            )}
+          </section>
+        </div>
+      </div>
+    </article>
+  );
+}
