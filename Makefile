@@ -66,7 +66,7 @@ audit: setup $(AUDIT_STAMP)
 .PHONY: openapi-snapshot
 openapi-snapshot: $(STAMP)
 	$(PY) -m local.openapi_snapshot
-	cd frontend && { test -d node_modules || npm ci --no-audit --no-fund --loglevel=error; } && npm run gen:api
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run gen:api
 
 clean:
 	rm -rf $(VENV) $(AUDIT_VENV) frontend/dist frontend/node_modules build .pytest_cache

@@ -77,6 +77,18 @@ export interface paths {
     /** Deliver again (same webhook-id, fresh retry schedule) */
     post: operations["redeliver"];
   };
+  "/api/v1/backoffice/webhooks/signing-secret": {
+    /** The tenant's signing secret for per-run subscriptions: its dates, never itself */
+    get: operations["signingSecret"];
+  };
+  "/api/v1/backoffice/webhooks/signing-secret/reveal": {
+    /** Show the per-run signing secret, once (409 afterwards: rotate it) */
+    post: operations["revealSigningSecret"];
+  };
+  "/api/v1/backoffice/webhooks/signing-secret/rotate": {
+    /** New per-run signing secret, in this answer only; the old one also signs until the overlap ends */
+    post: operations["rotateSigningSecret"];
+  };
   "/api/v1/backoffice/webhooks/{subscription_id}": {
     /** Delete a subscription (its pending retries are cancelled) */
     delete: operations["deleteSubscription"];
@@ -84,6 +96,10 @@ export interface paths {
   "/api/v1/backoffice/webhooks/{subscription_id}/rotate-secret": {
     /** New signing secret; the old one also signs until the overlap ends */
     post: operations["rotateSecret"];
+  };
+  "/api/v1/backoffice/workflow-definitions": {
+    /** The workflow definitions (for the inbox's workflow filter) */
+    get: operations["listWorkflowDefinitionsForReviewers"];
   };
   "/api/v1/external/workflow-definitions": {
     /** The bundled workflow definitions */
@@ -261,10 +277,20 @@ export interface components {
       customData: {
         [key: string]: unknown;
       };
-      /** Thirdpartydata */
+      /**
+       * Thirdpartydata
+       * @description check results the integrator supplied in its context (`pluginsOutput`, `thirdPartyData`): the integrator's data, not checks the back office ran
+       */
       thirdPartyData: {
         [key: string]: unknown;
       };
+      /**
+       * Thirdpartydatasource
+       * @description who supplied `thirdPartyData`: always the integrator
+       * @default integrator
+       * @constant
+       */
+      thirdPartyDataSource?: "integrator";
       assignee: components["schemas"]["PersonRef"] | null;
       /** Flags */
       flags: string[];
@@ -657,6 +683,11 @@ export interface components {
         }[] | {
         [key: string]: unknown;
       } | null;
+      /**
+       * Requestid
+       * @description the request's id, also in the logs: quote it when reporting a problem
+       */
+      requestId: string;
     };
     /** ErrorResponse */
     ErrorResponse: {
@@ -894,6 +925,32 @@ export interface components {
        */
       expiresIn: number;
       user: components["schemas"]["Reviewer"];
+    };
+    /**
+     * SigningSecretView
+     * @description The tenant's per-run signing secret as its admins see it.
+     */
+    SigningSecretView: {
+      /**
+       * Revealed
+       * @description already shown once: rotate to get a new one
+       */
+      revealed: boolean;
+      /**
+       * Previoussecretexpiresat
+       * @default null
+       */
+      previousSecretExpiresAt?: string | null;
+      /** Createdat */
+      createdAt: string;
+      /** Updatedat */
+      updatedAt: string;
+      /**
+       * Secret
+       * @description only in the answer that reveals or rotates it: store it now
+       * @default null
+       */
+      secret?: string | null;
     };
     /** SubscriptionList */
     SubscriptionList: {
@@ -1182,6 +1239,22 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
+    /** @description `internal_error`: an unexpected failure on our side; quote `requestId` when reporting it */
+    InternalError: {
+      content: {
+        "application/json": components["schemas"]["ErrorResponse"];
+      };
+    };
+    /** @description `service_unavailable`: AWS is throttling or briefly unavailable; retry after `Retry-After` seconds */
+    ServiceUnavailable: {
+      headers: {
+        /** @description seconds to wait before retrying */
+        "Retry-After"?: number;
+      };
+      content: {
+        "application/json": components["schemas"]["ErrorResponse"];
+      };
+    };
   };
   parameters: never;
   requestBodies: never;
@@ -1212,6 +1285,8 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Sign out of every session (revokes the reviewer's refresh tokens) */
@@ -1222,6 +1297,8 @@ export interface operations {
         content: never;
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The signed-in reviewer */
@@ -1234,6 +1311,8 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Renew the ID and access tokens */
@@ -1253,6 +1332,8 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The inbox: the tenant's cases, filtered, sorted, cursor-paginated */
@@ -1281,6 +1362,8 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The case view */
@@ -1299,6 +1382,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Assign, claim or unassign a case */
@@ -1326,6 +1411,8 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The case's audit trail, oldest first */
@@ -1344,6 +1431,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Decide the case: approve, reject or ask for a revision */
@@ -1371,6 +1460,8 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Decide one document of the case */
@@ -1399,6 +1490,8 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The case's notes, oldest first */
@@ -1417,6 +1510,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Add a note to the case */
@@ -1443,6 +1538,8 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The reason codes a reject or revision decision takes */
@@ -1455,6 +1552,8 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The tenant's reviewers (for the assignee picker) */
@@ -1467,6 +1566,8 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The tenant's webhook subscriptions (and the default one); secrets never shown */
@@ -1480,6 +1581,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Subscribe a URL; the signing secret (`whsec_...`) is in this answer only */
@@ -1501,6 +1604,8 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The delivery log, newest first, filtered, cursor-paginated */
@@ -1525,6 +1630,8 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** One delivery with every attempt */
@@ -1544,6 +1651,8 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Deliver again (same webhook-id, fresh retry schedule) */
@@ -1564,6 +1673,62 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The tenant's signing secret for per-run subscriptions: its dates, never itself */
+  signingSecret: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SigningSecretView"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Show the per-run signing secret, once (409 afterwards: rotate it) */
+  revealSigningSecret: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SigningSecretView"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** New per-run signing secret, in this answer only; the old one also signs until the overlap ends */
+  rotateSigningSecret: {
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["RotateSecretRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SigningSecretView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Delete a subscription (its pending retries are cancelled) */
@@ -1582,6 +1747,8 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** New signing secret; the old one also signs until the overlap ends */
@@ -1608,6 +1775,22 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The workflow definitions (for the inbox's workflow filter) */
+  listWorkflowDefinitionsForReviewers: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WorkflowDefinitionList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The bundled workflow definitions */
@@ -1620,6 +1803,8 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** List the tenant's cases, newest first */
@@ -1640,6 +1825,8 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** Run a workflow: create a case (or update the entity's active case) */
@@ -1668,6 +1855,8 @@ export interface operations {
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** One case with its documents and their decisions */
@@ -1686,6 +1875,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** The case's whole context as kept (unknown fields preserved) */
@@ -1704,6 +1895,8 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /**
@@ -1733,6 +1926,8 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
   /** This OpenAPI 3.1 document (holds no tenant data, so it is public) */
@@ -1744,6 +1939,8 @@ export interface operations {
           "application/json": Record<string, never>;
         };
       };
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
     };
   };
 }
