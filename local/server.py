@@ -7,6 +7,7 @@ import mimetypes
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
@@ -45,7 +46,12 @@ class BackOfficeWSGI:
         if length:
             headers["content-length"] = str(length)
         query = environ.get("QUERY_STRING")
-        full_path = f"{path}?{query}" if query else path
+        # WSGI hands the path decoded; chalice.local parses it again as a URL, which drops tabs
+        # and line breaks and splits at `;`, `?` and `#` (so `/workflows/%0D` matched the list
+        # route). Encoded again, a path parameter reaches the app as one opaque segment, as it
+        # does through API Gateway.
+        full_path = quote(path, safe="/:@!$&'()*+,=-._~")
+        full_path = f"{full_path}?{query}" if query else full_path
         try:
             with self._lock:
                 response = self._gateway.handle_request(

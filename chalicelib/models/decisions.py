@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from chalicelib.decisions.reasons import (
+    DECISIONS_NEEDING_A_REASON,
     MAX_COMMENT_LENGTH,
     DecisionKind,
     ReasonCode,
@@ -21,7 +22,26 @@ class DecisionRequest(ApiModel):
     """`POST .../cases/{id}/decision` and `.../documents/{documentId}/decision`.
 
     The reason rules (reject and revision need one, `other` needs a comment) are checked by the
-    decision service, so they answer 400 with the field's path like every other problem."""
+    decision service, so they answer 400 with the field's path like every other problem; the
+    schema states them too, so that a request valid under the OpenAPI document is accepted."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"decision": {"enum": list(DECISIONS_NEEDING_A_REASON)}}},
+                    "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+                },
+                {
+                    "if": {"required": ["reason"], "properties": {"reason": {"const": "other"}}},
+                    "then": {
+                        "required": ["comment"],
+                        "properties": {"comment": {"type": "string", "pattern": "\\S"}},
+                    },
+                },
+            ]
+        }
+    )
 
     decision: DecisionKind
     reason: ReasonCode | None = Field(

@@ -34,7 +34,9 @@ class Reviewer(ApiModel):
 
 
 class LoginRequest(ApiModel):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    # Whitespace spelled out: `\s` differs between Python and the ECMA regexes of JSON Schema
+    # (U+0085, U+FEFF), and the document must accept exactly what the API accepts.
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$")
     password: str = Field(min_length=1, max_length=256)
 
 

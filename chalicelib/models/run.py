@@ -9,7 +9,7 @@ import base64
 import binascii
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.models.base import OpenModel
 
@@ -17,7 +17,31 @@ REMOTE_PROVIDERS = frozenset({"http", "https"})
 INLINE_PROVIDERS = frozenset({"base64"})
 
 
+# The provider rule of `Page._source_matches_provider`, stated in the schema too, so that a request
+# valid under the OpenAPI document is one the API accepts.
+PAGE_SOURCE_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"provider": {"enum": sorted(REMOTE_PROVIDERS)}}},
+            "then": {
+                "required": ["uri"],
+                "properties": {"uri": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}},
+            },
+        },
+        {
+            "if": {"properties": {"provider": {"enum": sorted(INLINE_PROVIDERS)}}},
+            "then": {
+                "required": ["data"],
+                "properties": {"data": {"type": "string", "minLength": 1}},
+            },
+        },
+    ]
+}
+
+
 class Page(OpenModel):
+    model_config = ConfigDict(json_schema_extra=PAGE_SOURCE_SCHEMA)
+
     provider: Literal["http", "https", "base64"]
     uri: str | None = Field(default=None, max_length=4096)
     data: str | None = None

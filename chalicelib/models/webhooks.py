@@ -128,7 +128,14 @@ class DeliveryMessage(ApiModel):
 
 # -- API bodies ---------------------------------------------------------------------------------
 class CreateSubscriptionRequest(ApiModel):
-    url: str = Field(min_length=8, max_length=2048)
+    url: str = Field(
+        min_length=8,
+        max_length=2048,
+        # Schema only: https in the cloud, http to loopback locally (see vet_webhook_url).
+        json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+        description="an https URL whose host resolves only to public addresses (the local stack "
+        "also takes http to loopback)",
+    )
     events: list[WebhookType] = Field(default_factory=list, max_length=10)
     description: str | None = Field(default=None, max_length=500)
 
