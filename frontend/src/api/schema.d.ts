@@ -4,6 +4,9 @@
  */
 
 
+/** WithRequired type helpers */
+type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };
+
 export interface paths {
   "/api/v1/auth/login": {
     /** Sign in with email and password */
@@ -315,7 +318,10 @@ export interface components {
     };
     /** CreateSubscriptionRequest */
     CreateSubscriptionRequest: {
-      /** Url */
+      /**
+       * Url
+       * @description an https URL whose host resolves only to public addresses (the local stack also takes http to loopback)
+       */
       url: string;
       /** Events */
       events?: ("workflow.state.changed" | "workflow.completed" | "workflow.context.document.changed" | "case.assigned" | "case.note_added")[];
@@ -340,9 +346,10 @@ export interface components {
      * @description `POST .../cases/{id}/decision` and `.../documents/{documentId}/decision`.
      *
      * The reason rules (reject and revision need one, `other` needs a comment) are checked by the
-     * decision service, so they answer 400 with the field's path like every other problem.
+     * decision service, so they answer 400 with the field's path like every other problem; the
+     * schema states them too, so that a request valid under the OpenAPI document is accepted.
      */
-    DecisionRequest: {
+    DecisionRequest: WithRequired<{
       /**
        * Decision
        * @enum {string}
@@ -364,7 +371,7 @@ export interface components {
        * @description the case version the reviewer looked at
        */
       expectedVersion: number;
-    };
+    }, "decision" | "expectedVersion">;
     /** DeliveryAttempt */
     DeliveryAttempt: {
       /** Deliveryid */
@@ -736,7 +743,7 @@ export interface components {
       createdAt: string;
     };
     /** Page */
-    Page: {
+    Page: WithRequired<{
       /**
        * Provider
        * @enum {string}
@@ -767,7 +774,7 @@ export interface components {
        */
       ballerineFileId?: string | null;
       [key: string]: unknown;
-    };
+    }, "provider">;
     /** PageHistoryEntry */
     PageHistoryEntry: {
       /**
