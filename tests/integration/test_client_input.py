@@ -109,6 +109,35 @@ class TestMalformedJson:
         assert response.status_code == 400, response.body
 
 
+class TestStrictBodies:
+    """Found by fuzzing: a body the schema refuses must be refused (a JSON `false` was taken as
+    the integer 0, a string of digits as a number)."""
+
+    @pytest.mark.parametrize("version", [False, True, "1", 1.5])
+    def test_a_version_that_is_not_an_integer_is_400(
+        self, api: Api, as_user: Reviewers, version: Any
+    ) -> None:
+        case_id = ingest(api, individual_run("s-1"))
+        response = as_user("admin@demo.test").put(
+            f"{CASES}/{case_id}/assignee", {"assigneeId": None, "expectedVersion": version}
+        )
+        assert response.status_code == 400, response.body
+        assert error_of(response)["details"][0]["path"] == "expectedVersion"
+
+    def test_an_overlap_that_is_not_an_integer_is_400(self, as_user: Reviewers) -> None:
+        response = as_user("admin@demo.test").post(
+            "/api/v1/backoffice/webhooks/signing-secret/rotate", {"overlapSeconds": False}
+        )
+        assert response.status_code == 400, response.body
+
+    def test_a_run_with_a_string_version_is_400(self, api: Api) -> None:
+        run = individual_run("s-2")
+        run["context"]["documents"][0]["version"] = "1"
+        response = api.post(RUN, run)
+        assert response.status_code == 400, response.body
+        assert error_of(response)["details"][0]["path"] == "context.documents[0].version"
+
+
 class TestQueryParameters:
     @pytest.mark.parametrize("cursor", ["é", "abc.é", "ünïcode.sig", "abc.\u200b"])
     def test_a_non_ascii_cursor_is_400(self, api: Api, as_user: Reviewers, cursor: str) -> None:
