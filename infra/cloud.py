@@ -24,7 +24,12 @@ from infra.functions import (
     ref,
     sub,
 )
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, private_bucket_properties
+from infra.resources import (
+    QUEUE_CONSUMERS,
+    STREAM_CONSUMERS,
+    private_bucket_properties,
+    stream_failure_queue,
+)
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SQS_QUEUE = "AWS::SQS::Queue"
@@ -190,7 +195,7 @@ def _statements(name: str, logical_id: str, resources: dict[str, Any]) -> list[d
                 Grant(
                     f"Report{table}StreamFailures",
                     ("sqs:SendMessage",),
-                    (get_att(_stream_failure_queue(table), "Arn"),),
+                    (get_att(stream_failure_queue(table), "Arn"),),
                 )
             )
     grants.extend(function_grants(name, resources))
@@ -222,10 +227,6 @@ def _role(logical_id: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # -- triggers ---------------------------------------------------------------------------------
-def _stream_failure_queue(table: str) -> str:
-    return f"{table}StreamFailedQueue"
-
-
 def add_triggers(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     functions = functions_by_name(template)
@@ -245,15 +246,7 @@ def add_triggers(template: dict[str, Any]) -> None:
         }
     for table, consumer_name in STREAM_CONSUMERS.items():
         function = functions[consumer_name]
-        failure_queue = _stream_failure_queue(table)
-        resources[failure_queue] = {
-            "Type": SQS_QUEUE,
-            "Properties": {
-                "QueueName": sub(f"${{ResourcePrefix}}-{_kebab_id(table)}-stream-failed"),
-                "MessageRetentionPeriod": 1209600,
-                "SqsManagedSseEnabled": True,
-            },
-        }
+        failure_queue = stream_failure_queue(table)  # described in infra/resources.py
         resources[f"{function}From{table}Stream"] = {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {
@@ -283,10 +276,6 @@ def add_triggers(template: dict[str, Any]) -> None:
                 },
             },
         }
-
-
-def _kebab_id(logical_id: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in logical_id).lstrip("-")
 
 
 def add_queue_policies(resources: dict[str, Any]) -> None:
