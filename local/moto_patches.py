@@ -47,3 +47,33 @@ def serialise_dynamodb() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     _patched = True
+
+
+_cognito_patched = False
+
+
+def keep_given_cognito_sub() -> None:
+    """Let a restored reviewer keep its id: moto gives every new Cognito user a random `sub`
+    (the reviewer id in tokens, assignments and decisions) and ignores a `sub` attribute given
+    at creation. With this patch a given `sub` is kept, so the local stack can re-create its
+    saved users with the ids the saved cases refer to. Local only: real Cognito refuses it."""
+    global _cognito_patched
+    if _cognito_patched:
+        return
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    original = CognitoIdpUser.__init__
+
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        attributes = kwargs.get("attributes", args[4] if len(args) > 4 else None) or []
+        given = next((a["Value"] for a in attributes if a.get("Name") == "sub"), None)
+        original(self, *args, **kwargs)
+        if given:
+            if self.username == self.id:  # pools keyed by email name users by their sub
+                self.username = given
+            self.id = given
+            self.update_attributes([{"Name": "sub", "Value": given}])
+
+    CognitoIdpUser.__init__ = init  # type: ignore[method-assign]
+    _cognito_patched = True

@@ -51,7 +51,7 @@ class Pump:
         # Per stream ARN, the last record handed on (published, skipped or sent to the failure
         # queue); and a hook told of every record the consumer processed without failing.
         self.stream_positions: dict[str, str] = {}
-        self.on_stream_records: Callable[[list[dict[str, Any]]], None] | None = None
+        self.on_stream_records: Callable[[str, list[dict[str, Any]]], None] | None = None
 
     def start(self) -> None:
         for consumer in QUEUE_CONSUMERS:
@@ -171,7 +171,7 @@ class Pump:
         if not records:
             return
         if self.on_stream_records is not None:
-            self.on_stream_records(records)
+            self.on_stream_records(stream_arn, records)
         self.stream_positions[stream_arn] = records[-1]["dynamodb"]["SequenceNumber"]
 
     def _send_to_failure_queue(
