@@ -7,7 +7,7 @@ most that much), restored on start, and the reconciler (`chalicelib/reconciler.p
 what was in flight. Layout of the folder (default `.local-data/`, `LOCAL_DATA_DIR` overrides):
 
     snapshot/meta.json          generation, time of the save, counts (the save marker)
-    snapshot/tables/<name>.jsonl  every item, in DynamoDB's JSON
+    snapshot/tables/<logical id>.jsonl  every item of a table, in DynamoDB's JSON
     snapshot/objects.json       bucket key -> content hash, type, metadata
     snapshot/users.json         Cognito users: attributes (with their `sub`), groups, enabled
     snapshot/outbox.json        audit records not yet published when the snapshot was taken
@@ -146,7 +146,7 @@ def _audit_event_id(image: dict[str, Any]) -> str | None:
 class StoredResources:
     """Where the data lives in local AWS (names and ARNs from the provisioner)."""
 
-    tables: list[str]
+    tables: dict[str, str]  # logical id (infra/resources.py) -> table name
     streams: dict[str, str]  # table name -> stream ARN (the tables whose stream is the outbox)
     bucket: str
     user_pool_id: str
@@ -222,8 +222,8 @@ class Saver:
             (staged / "tables").mkdir(parents=True)
             counts: dict[str, int] = {}
             keys: set[tuple[str, str]] = set()
-            for table in self.resources.tables:
-                counts[table] = self._save_table(table, staged, keys)
+            for logical_id, table in self.resources.tables.items():
+                counts[logical_id] = self._save_table(logical_id, table, staged, keys)
             outbox = self._unpublished(positions, keys)
             (staged / "outbox.json").write_text(json.dumps(outbox))
             objects = self._save_objects()
@@ -246,10 +246,12 @@ class Saver:
             self.generation = generation
             return meta
 
-    def _save_table(self, table: str, staged: Path, keys: set[tuple[str, str]]) -> int:
+    def _save_table(
+        self, logical_id: str, table: str, staged: Path, keys: set[tuple[str, str]]
+    ) -> int:
         count = 0
         paginator = self.resources.client("dynamodb").get_paginator("scan")
-        with (staged / "tables" / f"{table}.jsonl").open("w") as out:
+        with (staged / "tables" / f"{logical_id}.jsonl").open("w") as out:
             for page in paginator.paginate(TableName=table):
                 for item in page.get("Items", []):
                     out.write(json.dumps(item, separators=(",", ":")) + "\n")
@@ -355,16 +357,16 @@ def restore(
     held_back: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     dynamodb = resources.client("dynamodb")
-    for table in resources.tables:
+    for logical_id, table in resources.tables.items():
         batch: list[dict[str, Any]] = []
-        counts[table] = 0
-        for item in snapshot.table_items(table):
+        counts[logical_id] = 0
+        for item in snapshot.table_items(logical_id):
             key = (item.get("pk", {}).get("S"), item.get("sk", {}).get("S"))
             if key in unpublished:
                 held_back.append({"table": table, "item": item})
                 continue
             batch.append({"PutRequest": {"Item": item}})
-            counts[table] += 1
+            counts[logical_id] += 1
             if len(batch) == BATCH_WRITE_SIZE:
                 _batch_write(dynamodb, table, batch)
                 batch = []

@@ -128,11 +128,11 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         provisioner = provision(resources, REGION, streams=snapshot is None)
         os.environ.update(provisioner.app_environment())
         stored = StoredResources(
-            tables=[
-                provisioner.refs[logical_id]
+            tables={
+                logical_id: provisioner.refs[logical_id]
                 for logical_id, resource in resources.items()
                 if resource["Type"] == "AWS::DynamoDB::Table"
-            ],
+            },
             streams={},
             bucket=provisioner.refs["DocumentsBucket"],
             user_pool_id=provisioner.outputs["UserPoolId"],
