@@ -6,7 +6,7 @@ objects and the Cognito users are saved on shutdown and every few seconds (a cra
 most that much), restored on start, and the reconciler (`chalicelib/reconciler.py`) re-drives
 what was in flight. Layout of the folder (default `.local-data/`, `LOCAL_DATA_DIR` overrides):
 
-    snapshot/meta.json          generation, time of the save, counts (the save marker)
+    snapshot/meta.json          generation, when the save began, counts (the save marker)
     snapshot/tables/<logical id>.jsonl  every item of a table, in DynamoDB's JSON
     snapshot/objects.json       bucket key -> content hash, type, metadata
     snapshot/users.json         Cognito users: attributes (with their `sub`), groups, enabled
@@ -166,6 +166,10 @@ class Saver:
     resources: StoredResources
     generation: int = 0
     interval: float = DEFAULT_SAVE_SECONDS
+    # A counter that moves whenever something may have been written (requests, consumer runs):
+    # a periodic save is skipped while it stands still.
+    activity: Callable[[], int] | None = None
+    _last_activity: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _save_lock: threading.Lock = field(default_factory=threading.Lock)
     _positions: dict[str, str] = field(default_factory=dict)
@@ -205,6 +209,11 @@ class Saver:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
+            if self.activity is not None:
+                seen = self.activity()
+                if seen == self._last_activity:
+                    continue
+                self._last_activity = seen
             try:
                 self.save()
             except Exception:
@@ -212,6 +221,7 @@ class Saver:
 
     def save(self) -> dict[str, Any]:
         with self._save_lock:
+            began = time.time()  # the snapshot holds every write acknowledged before this
             generation = self.generation + 1
             with self._lock:
                 # From here, what the pump publishes is logged against this snapshot.
@@ -230,11 +240,11 @@ class Saver:
             (staged / "objects.json").write_text(json.dumps(objects))
             users = self._save_users()
             (staged / "users.json").write_text(json.dumps(users))
-            now = time.time()
             meta = {
                 "generation": generation,
-                "savedAt": now,
-                "savedAtIso": datetime.fromtimestamp(now, UTC).isoformat(),
+                "savedAt": began,
+                "savedAtIso": datetime.fromtimestamp(began, UTC).isoformat(),
+                "seconds": round(time.time() - began, 3),
                 "items": counts,
                 "objects": len(objects),
                 "users": len(users),

@@ -25,6 +25,7 @@ class BackOfficeWSGI:
         # Chalice keeps the current request on the app object, as one Lambda container does:
         # one request at a time through the app.
         self._lock = threading.Lock()
+        self.api_requests = 0  # read by the local data saver: nothing new, nothing to save
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -48,6 +49,7 @@ class BackOfficeWSGI:
         full_path = f"{path}?{query}" if query else path
         try:
             with self._lock:
+                self.api_requests += 1
                 response = self._gateway.handle_request(
                     environ["REQUEST_METHOD"], full_path, headers, body
                 )

@@ -158,6 +158,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         http = serve(app, "127.0.0.1", http_port)
         pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
         pump.on_stream_records = saver.record_published
+        saver.activity = lambda: http.app.api_requests + pump.invocations
         pump.start()
         if restored is not None:
             after_restore(lambda: reconcile(default_reconciliation()), stored, restored.held_back)

@@ -138,8 +138,9 @@ def test_work_survives_a_restart_and_the_case_moves_on_to_the_end(
             assert first.started.interrupt() == 0
         else:
             # A crash: only what the periodic save has written survives, so wait for a save
-            # that began after the last change.
+            # that began after the last change (the request below is activity: one will).
             settled = time.time()
+            assert first.all_delivered()
             poll(lambda: saved_at(data) > settled, timeout=30)
             first.started.kill()
     finally:

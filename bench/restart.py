@@ -1,0 +1,150 @@
+"""Restart: how long the local stack takes to start on a data folder of N cases.
+
+`python -m bench.restart [cases]` (default 1,000). The data folder is built in-process (moto
+in-process is several times faster than the stack over HTTP): the tenants, reviewers and N
+cases ingested through the integrator API (one inline page each, so the bucket holds N
+objects), their audit records marked published, then saved as the stack saves. The `make run`
+stack is then started on it and timed until it serves (restore: tables, objects, users) and
+until the reconciler has given every case an execution (the worst case: none survived), and
+stopped with Ctrl-C (the final save of N cases).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.report import table
+
+DEFAULT_CASES = 1000
+RECONCILED_LINE = "reconciled after restore"
+
+
+def _folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _stream_records(stream_arn: str) -> list[dict[str, Any]]:
+    import boto3
+
+    streams = boto3.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records: list[dict[str, Any]] = []
+    while True:
+        response = streams.get_records(ShardIterator=iterator, Limit=1000)
+        if not response["Records"]:
+            return records
+        records += response["Records"]
+        iterator = response["NextShardIterator"]
+
+
+def build_data_folder(cases: int, root: Path) -> float:
+    """Returns the seconds the in-process save of the N cases took."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from infra.resources import describe_resources
+    from local.environment import PREFIX, REGION, local_environment
+    from local.persistence import DataFolder, Saver, StoredResources
+    from local.provision import provision
+    from tests.integration.conftest import TEST_ENV, _clear_client_caches
+    from tests.integration.test_ingestion_api import individual_run
+
+    saved = dict(os.environ)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    # In-process moto, but the stack's own settings (API keys are hashed with its pepper).
+    os.environ.update({**TEST_ENV, "API_KEY_PEPPER": local_environment(0, 0)["API_KEY_PEPPER"]})
+    _clear_client_caches()
+    try:
+        with mock_aws():
+            resources = describe_resources(PREFIX, frontend_origins=["http://localhost:3000"])
+            provisioner = provision(resources, REGION)
+            os.environ.update(provisioner.app_environment())
+            from app import app
+            from local.seed import seed_reviewers, seed_tenants
+
+            seed_tenants()
+            seed_reviewers()
+            with Client(app, stage_name="dev") as client:
+                for index in range(cases):
+                    response = client.http.post(
+                        "/api/v1/external/workflows/run",
+                        body=json.dumps(individual_run(f"bench-restart-{index}")),
+                        headers={
+                            "Authorization": "Bearer secret",
+                            "Content-Type": "application/json",
+                        },
+                    )
+                    assert response.status_code == 201, response.body
+            tables = {
+                logical_id: provisioner.refs[logical_id]
+                for logical_id, resource in resources.items()
+                if resource["Type"] == "AWS::DynamoDB::Table"
+            }
+            stream = provisioner.attrs[("CasesTable", "StreamArn")]
+            saver = Saver(
+                DataFolder(root),
+                StoredResources(
+                    tables=tables,
+                    streams={tables["CasesTable"]: stream},
+                    bucket=provisioner.refs["DocumentsBucket"],
+                    user_pool_id=provisioner.outputs["UserPoolId"],
+                    region=REGION,
+                ),
+            )
+            # As if the pump had published every audit record before the stop.
+            saver.record_published(stream, _stream_records(stream))
+            return float(saver.save()["seconds"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        _clear_client_caches()
+
+
+def run(cases: int = DEFAULT_CASES) -> tuple[str, bool]:
+    from local.child_stack import launch_stack
+    from tests.conftest import poll
+
+    work = Path(tempfile.mkdtemp(prefix="bench-restart-"))
+    env = {"LOCAL_DATA_DIR": str(work / "data")}
+    in_process_save = build_data_folder(cases, work / "data")
+    size = _folder_size(work / "data")
+
+    started = time.monotonic()
+    second = launch_stack(work / "second.log", env)
+    serving = time.monotonic() - started
+    try:
+        poll(lambda: RECONCILED_LINE in (work / "second.log").read_text(), timeout=1800)
+        reconciled = time.monotonic() - started
+        with httpx.Client(base_url=second.stack.base_url, timeout=60) as client:
+            listed = client.get(
+                "/api/v1/external/workflows?limit=1", headers={"Authorization": "Bearer secret"}
+            )
+            assert listed.status_code == 200, listed.text
+        stopping = time.monotonic()
+        assert second.interrupt(timeout=600) == 0
+        stop_seconds = time.monotonic() - stopping
+    finally:
+        second.stop()
+    rows = [
+        (f"data folder of {cases} cases", f"{size / 1e6:.1f} MB"),
+        ("one save of it (in-process moto)", f"{in_process_save:.1f} s"),
+        ("start: serving (restore of tables, objects, users)", f"{serving:.1f} s"),
+        ("start: every case's execution back (reconciler, background)", f"{reconciled:.1f} s"),
+        ("stop with Ctrl-C (final save, over HTTP)", f"{stop_seconds:.1f} s"),
+    ]
+    return table(f"Restart with a data folder of {cases:,} cases", ("", "measured"), rows), True
+
+
+if __name__ == "__main__":
+    print(run(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CASES)[0])
