@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -31,31 +30,15 @@ def _folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _stream_records(stream_arn: str) -> list[dict[str, Any]]:
-    import boto3
-
-    streams = boto3.client("dynamodbstreams")
-    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
-    iterator = streams.get_shard_iterator(
-        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    records: list[dict[str, Any]] = []
-    while True:
-        response = streams.get_records(ShardIterator=iterator, Limit=1000)
-        if not response["Records"]:
-            return records
-        records += response["Records"]
-        iterator = response["NextShardIterator"]
-
-
 def build_data_folder(cases: int, root: Path) -> float:
     """Returns the seconds the in-process save of the N cases took."""
+    import boto3
     from chalice.test import Client
     from moto import mock_aws
 
     from infra.resources import describe_resources
     from local.environment import PREFIX, REGION, local_environment
-    from local.persistence import DataFolder, Saver, StoredResources
+    from local.persistence import DataFolder, Saver, StoredResources, read_stream
     from local.provision import provision
     from tests.integration.conftest import TEST_ENV, _clear_client_caches
     from tests.integration.test_ingestion_api import individual_run
@@ -103,7 +86,7 @@ def build_data_folder(cases: int, root: Path) -> float:
                 ),
             )
             # As if the pump had published every audit record before the stop.
-            saver.record_published(stream, _stream_records(stream))
+            saver.record_published(stream, list(read_stream(boto3.client, stream)))
             return float(saver.save()["seconds"])
     finally:
         os.environ.clear()

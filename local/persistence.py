@@ -142,6 +142,28 @@ def _audit_event_id(image: dict[str, Any]) -> str | None:
     return record.event_id if record else None
 
 
+def read_stream(
+    client: Callable[[str], Any], stream_arn: str, after: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record of the stream (after the sequence number `after`) up to its end now."""
+    streams = client("dynamodbstreams")
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        start: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], **start
+        )["ShardIterator"]
+        while iterator:
+            response = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not response.get("Records"):
+                break
+            yield from response["Records"]
+            iterator = response.get("NextShardIterator")
+
+
 @dataclass
 class StoredResources:
     """Where the data lives in local AWS (names and ARNs from the provisioner)."""
@@ -274,33 +296,14 @@ class Saver:
         self, positions: dict[str, str], keys: set[tuple[str, str]]
     ) -> list[dict[str, str]]:
         """Audit records in the snapshot that the stream had not handed on at its start."""
-        streams = self.resources.client("dynamodbstreams")
         found: list[dict[str, str]] = []
         for stream_arn in self.resources.streams.values():
-            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-            for shard in shards:
-                start = positions.get(stream_arn)
-                iterator = streams.get_shard_iterator(
-                    StreamArn=stream_arn,
-                    ShardId=shard["ShardId"],
-                    **(
-                        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": start}
-                        if start
-                        else {"ShardIteratorType": "TRIM_HORIZON"}
-                    ),
-                )["ShardIterator"]
-                while iterator:
-                    response = streams.get_records(ShardIterator=iterator, Limit=1000)
-                    records = response.get("Records", [])
-                    for record in records:
-                        image = record["dynamodb"].get("NewImage") or {}
-                        event_id = _audit_event_id(image)
-                        key = (image.get("pk", {}).get("S", ""), image.get("sk", {}).get("S", ""))
-                        if record["eventName"] == "INSERT" and event_id and key in keys:
-                            found.append({"pk": key[0], "sk": key[1], "eventId": event_id})
-                    if not records:
-                        break
-                    iterator = response.get("NextShardIterator")
+            for record in read_stream(self.resources.client, stream_arn, positions.get(stream_arn)):
+                image = record["dynamodb"].get("NewImage") or {}
+                event_id = _audit_event_id(image)
+                key = (image.get("pk", {}).get("S", ""), image.get("sk", {}).get("S", ""))
+                if record["eventName"] == "INSERT" and event_id and key in keys:
+                    found.append({"pk": key[0], "sk": key[1], "eventId": event_id})
         return found
 
     def _save_objects(self) -> dict[str, dict[str, Any]]:

@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 from chalicelib.dependencies import case_store
 from infra.resources import describe_resources
 from local.environment import PREFIX, REGION, REVIEWER_PASSWORD
 from local.moto_patches import keep_given_cognito_sub
-from local.persistence import DataFolder, Saver, StoredResources, publish_held_back, restore
+from local.persistence import (
+    DataFolder,
+    Saver,
+    StoredResources,
+    publish_held_back,
+    read_stream,
+    restore,
+)
 from local.provision import LocalProvisioner, provision
 from tests.integration.conftest import Api
 from tests.integration.test_decisions_api import ingest
@@ -36,23 +44,22 @@ def stored(provisioner: LocalProvisioner, resources: dict[str, Any]) -> StoredRe
 
 
 def stream_inserts(stream_arn: str) -> list[dict[str, Any]]:
-    streams = boto3.client("dynamodbstreams")
-    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
-    iterator = streams.get_shard_iterator(
-        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
-    return [r for r in records if r["eventName"] == "INSERT"]
+    return [r for r in read_stream(boto3.client, stream_arn) if r["eventName"] == "INSERT"]
+
+
+@pytest.fixture
+def saving(local_aws: LocalProvisioner, tmp_path: Path) -> tuple[Saver, DataFolder, str]:
+    """A saver of the in-process stack's resources, and the outbox stream's ARN."""
+    source = stored(local_aws, describe_resources(PREFIX, frontend_origins=[]))
+    folder = DataFolder(tmp_path / "data")
+    return Saver(folder, source), folder, source.streams[source.tables["CasesTable"]]
 
 
 def test_unpublished_audit_records_are_held_back_and_published_once_after_restore(
-    api: Api, local_aws: LocalProvisioner, seed_request: dict[str, Any], tmp_path: Path
+    api: Api, saving: tuple[Saver, DataFolder, str], seed_request: dict[str, Any]
 ) -> None:
-    resources = describe_resources(PREFIX, frontend_origins=[])
-    source = stored(local_aws, resources)
-    folder = DataFolder(tmp_path / "data")
-    saver = Saver(folder, source)
-    stream_arn = source.streams[source.tables["CasesTable"]]
+    saver, folder, stream_arn = saving
+    source = saver.resources
 
     # The first case's records went through the outbox; the second case's did not.
     first = ingest(api, seed_request)
@@ -102,13 +109,9 @@ def test_unpublished_audit_records_are_held_back_and_published_once_after_restor
 
 
 def test_a_save_logged_as_published_after_it_began_is_not_published_again(
-    api: Api, local_aws: LocalProvisioner, seed_request: dict[str, Any], tmp_path: Path
+    api: Api, saving: tuple[Saver, DataFolder, str], seed_request: dict[str, Any]
 ) -> None:
-    resources = describe_resources(PREFIX, frontend_origins=[])
-    source = stored(local_aws, resources)
-    folder = DataFolder(tmp_path / "data")
-    saver = Saver(folder, source)
-    stream_arn = source.streams[source.tables["CasesTable"]]
+    saver, folder, stream_arn = saving
     ingest(api, seed_request)
     saver.save()
     snapshot = folder.latest()
