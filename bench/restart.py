@@ -1,9 +1,10 @@
 """Restart: how long the local stack takes to start on a data folder of N cases.
 
-`python -m bench.restart [cases]` (default 1,000). The data folder is built in-process (moto
-in-process is several times faster than the stack over HTTP): the tenants, reviewers and N
-cases ingested through the integrator API (one inline page each, so the bucket holds N
-objects), their audit records marked published, then saved as the stack saves. The `make run`
+`python -m bench.restart [cases]` (default 1,000). The data folder is built in-process: the
+tenants, the reviewers and one case ingested through the integrator API (one inline page), its
+audit records marked published, saved as the stack saves, then that case cloned N-1 times
+under new ids in the saved files (ingesting 1,000 cases through moto takes far longer than
+what is measured here). The `make run`
 stack is then started on it and timed until it serves (restore: tables, objects, users) and
 until the reconciler has given every case an execution (the worst case: none survived), and
 stopped with Ctrl-C (the final save of N cases).
@@ -24,6 +25,7 @@ from bench.report import table
 
 DEFAULT_CASES = 1000
 RECONCILED_LINE = "reconciled after restore"
+TEMPLATE_ENTITY = "bench-restart-template"
 
 
 def _folder_size(path: Path) -> int:
@@ -59,16 +61,22 @@ def build_data_folder(cases: int, root: Path) -> float:
             seed_tenants()
             seed_reviewers()
             with Client(app, stage_name="dev") as client:
-                for index in range(cases):
-                    response = client.http.post(
-                        "/api/v1/external/workflows/run",
-                        body=json.dumps(individual_run(f"bench-restart-{index}")),
-                        headers={
-                            "Authorization": "Bearer secret",
-                            "Content-Type": "application/json",
-                        },
-                    )
-                    assert response.status_code == 201, response.body
+                response = client.http.post(
+                    "/api/v1/external/workflows/run",
+                    body=json.dumps(individual_run(TEMPLATE_ENTITY)),
+                    headers={"Authorization": "Bearer secret", "Content-Type": "application/json"},
+                )
+                assert response.status_code == 201, response.body
+                case_id = json.loads(response.body)["workflowRuntimeId"]
+            from chalicelib.dependencies import case_store
+
+            case = case_store().get_case("demo", case_id)
+            assert case is not None
+            template = {
+                case_id: "case",
+                case.ballerine_entity_id: "ent",
+                **{a.event_id: "evt" for a in case_store().list_audit("demo", case_id)},
+            }
             tables = {
                 logical_id: provisioner.refs[logical_id]
                 for logical_id, resource in resources.items()
@@ -87,11 +95,38 @@ def build_data_folder(cases: int, root: Path) -> float:
             )
             # As if the pump had published every audit record before the stop.
             saver.record_published(stream, list(read_stream(boto3.client, stream)))
-            return float(saver.save()["seconds"])
+            seconds = float(saver.save()["seconds"])
+        _clone(root / "snapshot", template, cases - 1)
+        return seconds
     finally:
         os.environ.clear()
         os.environ.update(saved)
         _clear_client_caches()
+
+
+def _clone(snapshot: Path, template: dict[str, str], copies: int) -> None:
+    """Append `copies` of the template case's items and objects under fresh ids."""
+    from chalicelib.ids import new_id
+
+    def renamed(text: str, index: int, fresh: dict[str, str]) -> str:
+        for old, new in fresh.items():
+            text = text.replace(old, new)
+        return text.replace(TEMPLATE_ENTITY, f"bench-restart-{index:05d}")
+
+    marker = next(old for old, kind in template.items() if kind == "case")
+    cases = snapshot / "tables" / "CasesTable.jsonl"
+    lines = cases.read_text().splitlines()
+    own = [line for line in lines if marker in line or TEMPLATE_ENTITY in line]
+    objects = json.loads((snapshot / "objects.json").read_text())
+    own_objects = {key: value for key, value in objects.items() if marker in key}
+    with cases.open("a") as out:
+        for index in range(copies):
+            fresh = {old: new_id(kind) for old, kind in template.items()}
+            out.write("".join(renamed(line, index, fresh) + "\n" for line in own))
+            objects.update(
+                {renamed(key, index, fresh): value for key, value in own_objects.items()}
+            )
+    (snapshot / "objects.json").write_text(json.dumps(objects))
 
 
 def run(cases: int = DEFAULT_CASES) -> tuple[str, bool]:

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -121,7 +121,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         from local.provision import provision
         from local.pump import Pump
         from local.seed import seed_demo_cases, seed_reviewers, seed_tenants
-        from local.server import serve
+        from local.server import BackOfficeWSGI, serve
 
         resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
         # Saved data is loaded before the streams are on, so it is not published again.
@@ -158,7 +158,8 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         http = serve(app, "127.0.0.1", http_port)
         pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
         pump.on_stream_records = saver.record_published
-        saver.activity = lambda: http.app.api_requests + pump.invocations
+        wsgi = cast(BackOfficeWSGI, http.app)
+        saver.activity = lambda: wsgi.api_requests + pump.invocations
         pump.start()
         if restored is not None:
             after_restore(lambda: reconcile(default_reconciliation()), stored, restored.held_back)
