@@ -61,10 +61,12 @@ class RunningStack:
 
     def stop(self) -> None:
         """No new requests, let the consumers finish, save, then stop local AWS."""
-        self.http.shutdown()
-        self.pump.stop()
-        self.saver.stop()
-        self.aws.terminate()
+        try:
+            self.http.shutdown()
+            self.pump.stop()
+            self.saver.stop()
+        finally:
+            self.aws.terminate()
         try:
             self.aws.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -227,6 +229,7 @@ def main() -> None:
     stopped.wait()
     print("stopping...", flush=True)
     stack.stop()
+    print(f"saved to {stack.data}", flush=True)
 
 
 if __name__ == "__main__":
