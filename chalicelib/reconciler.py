@@ -36,7 +36,7 @@ StepResult = dict[str, int]
 
 
 class ResumableEngine(WorkflowEngine, Protocol):
-    def start_case_execution(  # type: ignore[override]
+    def start_case_execution(
         self,
         state_machine_arn: str,
         case_id: str,
