@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench frontend browser clean audit
+.PHONY: setup run reset test lint bench frontend browser clean audit
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -22,8 +22,15 @@ frontend:
 
 setup: $(STAMP) frontend
 
+# The local stack keeps its data in $(LOCAL_DATA_DIR) across restarts (local/persistence.py).
+LOCAL_DATA_DIR ?= .local-data
+
 run: setup
-	$(PY) -m local.stack
+	LOCAL_DATA_DIR="$(LOCAL_DATA_DIR)" $(PY) -m local.stack
+
+# Wipe the local stack's data: the next `make run` starts empty and seeds the demo again.
+reset:
+	rm -rf "$(LOCAL_DATA_DIR)"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

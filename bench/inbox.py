@@ -89,18 +89,19 @@ def measure_costs() -> dict[int, dict[str, tuple[int, int, int]]]:
 def run() -> tuple[str, bool]:
     from moto import mock_aws
 
+    from chalicelib import caches
     from infra.resources import describe_resources
     from local.environment import PREFIX, REGION
     from local.provision import provision
-    from tests.integration.conftest import TEST_ENV, _clear_client_caches
+    from tests.integration.conftest import TEST_ENV
 
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.update(TEST_ENV)
-    _clear_client_caches()
+    caches.reset_all()
     with mock_aws():
         provision(describe_resources(PREFIX, frontend_origins=[]), REGION)
         costs = measure_costs()
-    _clear_client_caches()
+    caches.reset_all()
     small, large = costs[SIZES[0]], costs[SIZES[-1]]
     rows = []
     ok = True

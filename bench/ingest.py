@@ -53,15 +53,16 @@ def run(runs: int = 60) -> tuple[str, bool]:
     from chalice.test import Client
     from moto import mock_aws
 
+    from chalicelib import caches
     from infra.resources import describe_resources
     from local.environment import PREFIX, REGION
     from local.provision import provision
     from local.sample_documents import render_document_page
-    from tests.integration.conftest import TEST_ENV, _clear_client_caches
+    from tests.integration.conftest import TEST_ENV
 
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.update(TEST_ENV)
-    _clear_client_caches()
+    caches.reset_all()
     png = render_document_page("passport", holder_name="Jane Doe")
     with mock_aws():
         resources = describe_resources(PREFIX, frontend_origins=[])

@@ -81,11 +81,12 @@ def _throughput(events: int) -> tuple[float, float]:
     from chalice.local import LambdaContext
     from moto import mock_aws
 
+    from chalicelib import caches
     from chalicelib.webhooks.signing import generate_secret
     from infra.resources import describe_resources
     from local.environment import PREFIX, REGION
     from local.provision import provision
-    from tests.integration.conftest import TEST_ENV, _clear_client_caches
+    from tests.integration.conftest import TEST_ENV
     from tests.integration.test_webhooks_api import Receiver
 
     secret = generate_secret()
@@ -95,7 +96,7 @@ def _throughput(events: int) -> tuple[float, float]:
     os.environ.update(
         {**TEST_ENV, "WEBHOOK_URL": receiver.url, "WEBHOOK_SECRET": secret, "LOG_LEVEL": "ERROR"}
     )
-    _clear_client_caches()
+    caches.reset_all()
     try:
         with mock_aws():
             provision(describe_resources(PREFIX, frontend_origins=[]), REGION)
@@ -151,7 +152,7 @@ def _throughput(events: int) -> tuple[float, float]:
         receiver.stop()
         os.environ.clear()
         os.environ.update(saved)
-        _clear_client_caches()
+        caches.reset_all()
 
 
 def run(runs: int = LATENCY_RUNS, events: int = THROUGHPUT_EVENTS) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.limits import CONSUMER_TIMEOUT_SECONDS, DEAD_LETTER_RETENTION_SECONDS
+from chalicelib.limits import CONSUMER_TIMEOUT_SECONDS
 from infra.functions import (
     API_HANDLER,
     API_TIMEOUT_SECONDS,
@@ -25,7 +25,12 @@ from infra.functions import (
     ref,
     sub,
 )
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, private_bucket_properties
+from infra.resources import (
+    QUEUE_CONSUMERS,
+    STREAM_CONSUMERS,
+    private_bucket_properties,
+    stream_failure_queue,
+)
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SQS_QUEUE = "AWS::SQS::Queue"
@@ -191,7 +196,7 @@ def _statements(name: str, logical_id: str, resources: dict[str, Any]) -> list[d
                 Grant(
                     f"Report{table}StreamFailures",
                     ("sqs:SendMessage",),
-                    (get_att(_stream_failure_queue(table), "Arn"),),
+                    (get_att(stream_failure_queue(table), "Arn"),),
                 )
             )
     grants.extend(function_grants(name, resources))
@@ -223,10 +228,6 @@ def _role(logical_id: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # -- triggers ---------------------------------------------------------------------------------
-def _stream_failure_queue(table: str) -> str:
-    return f"{table}StreamFailedQueue"
-
-
 def add_triggers(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     functions = functions_by_name(template)
@@ -246,15 +247,7 @@ def add_triggers(template: dict[str, Any]) -> None:
         }
     for table, consumer_name in STREAM_CONSUMERS.items():
         function = functions[consumer_name]
-        failure_queue = _stream_failure_queue(table)
-        resources[failure_queue] = {
-            "Type": SQS_QUEUE,
-            "Properties": {
-                "QueueName": sub(f"${{ResourcePrefix}}-{_kebab_id(table)}-stream-failed"),
-                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
-                "SqsManagedSseEnabled": True,
-            },
-        }
+        failure_queue = stream_failure_queue(table)  # described in infra/resources.py
         resources[f"{function}From{table}Stream"] = {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {
@@ -284,10 +277,6 @@ def add_triggers(template: dict[str, Any]) -> None:
                 },
             },
         }
-
-
-def _kebab_id(logical_id: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in logical_id).lstrip("-")
 
 
 def add_queue_policies(resources: dict[str, Any]) -> None:

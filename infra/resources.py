@@ -49,6 +49,26 @@ QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
 STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
 
 
+def stream_failure_queue(table: str) -> str:
+    """The queue a stream consumer's records go to once retries are exhausted (Lambda's
+    on-failure destination in the cloud; the local pump sends them there as well)."""
+    return f"{table}StreamFailedQueue"
+
+
+def _stream_failure_queues(prefix: str) -> dict[str, Any]:
+    return {
+        stream_failure_queue(table): {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{prefix}-{_kebab(table)}-stream-failed",
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        }
+        for table in STREAM_CONSUMERS
+    }
+
+
 def resource_names(prefix: str) -> dict[str, str]:
     """Physical names, so handlers can be configured before anything is created."""
     return {
@@ -336,6 +356,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
         "DocumentFetchQueue",
     )
     resources.update(_webhook_resources(prefix))
+    resources.update(_stream_failure_queues(prefix))
     for definition in bundled_definitions():
         asl = compile_to_asl(definition, task_queue_url=TASK_QUEUE_PLACEHOLDER)
         logical_id = "StateMachine" + "".join(

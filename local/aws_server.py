@@ -17,9 +17,15 @@ def main() -> None:
     os.environ["MOTO_PORT"] = str(port)
     from moto.server import ThreadedMotoServer
 
-    from local.moto_patches import serialise_dynamodb
+    from local.moto_patches import (
+        cheap_transaction_backups,
+        keep_given_cognito_sub,
+        serialise_dynamodb,
+    )
 
+    cheap_transaction_backups()  # first: the lock below then covers its backups too
     serialise_dynamodb()
+    keep_given_cognito_sub()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

@@ -4,9 +4,11 @@ developer's running `make run` (ports 3000/4566) never collides with them."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 120
-READY_LINE = "Ctrl-C stops everything"
+READY_LINE = "saves and stops everything"
 
 
 def free_port() -> int:
@@ -43,35 +45,66 @@ class Stack:
         )
 
 
-@contextmanager
-def running_stack(log: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    """Start `python -m local.stack` with `extra_env`, wait for its banner, stop it after."""
+@dataclass
+class StackProcess:
+    """A started stack: stop it as Ctrl-C does (`interrupt`) or as a crash does (`kill`)."""
+
+    process: subprocess.Popen
+    stack: Stack
+
+    def interrupt(self, timeout: float = 60) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> int:
+        self.process.kill()
+        return self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def launch_stack(log: Path, env: dict[str, str]) -> StackProcess:
+    """Start `python -m local.stack` on free ports with `env` added; return once it serves."""
     api_port, aws_port = free_port(), free_port()
-    env = {
+    full_env = {
         **os.environ,
-        **(extra_env or {}),
+        **env,
         "LOCAL_API_PORT": str(api_port),
         "LOCAL_AWS_PORT": str(aws_port),
     }
-    env.pop("AWS_ENDPOINT_URL", None)
+    full_env.pop("AWS_ENDPOINT_URL", None)
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "local.stack"],
             cwd=PROJECT_DIR,
-            env=env,
+            env=full_env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while READY_LINE not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the stack did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.2)
-        yield Stack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+    while READY_LINE not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            raise RuntimeError(f"the stack did not start:\n{log.read_text()[-4000:]}")
+        time.sleep(0.2)
+    stack = Stack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", log)
+    return StackProcess(process, stack)
+
+
+@contextmanager
+def running_stack(log: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Start the stack with `extra_env`, wait for its banner, stop it after. Its data folder is
+    a temporary one unless `extra_env` names one (LOCAL_DATA_DIR)."""
+    with tempfile.TemporaryDirectory(prefix="local-data-") as temporary:
+        env = {"LOCAL_DATA_DIR": temporary, **(extra_env or {})}
+        started = launch_stack(log, env)
+        try:
+            yield started.stack
+        finally:
+            started.stop()

@@ -47,3 +47,118 @@ def serialise_dynamodb() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     _patched = True
+
+
+_cognito_patched = False
+
+
+def keep_given_cognito_sub() -> None:
+    """Let a restored reviewer keep its id: moto gives every new Cognito user a random `sub`
+    (the reviewer id in tokens, assignments and decisions) and ignores a `sub` attribute given
+    at creation. With this patch a given `sub` is kept, so the local stack can re-create its
+    saved users with the ids the saved cases refer to. Local only: real Cognito refuses it."""
+    global _cognito_patched
+    if _cognito_patched:
+        return
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    original = CognitoIdpUser.__init__
+
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        attributes = kwargs.get("attributes", args[4] if len(args) > 4 else None) or []
+        given = next((a["Value"] for a in attributes if a.get("Name") == "sub"), None)
+        original(self, *args, **kwargs)
+        if given:
+            if self.username == self.id:  # pools keyed by email name users by their sub
+                self.username = given
+            self.id = given
+            self.update_attributes([{"Name": "sub", "Value": given}])
+
+    CognitoIdpUser.__init__ = init  # type: ignore[method-assign]
+    _cognito_patched = True
+
+
+_transactions_patched = False
+
+
+def cheap_transaction_backups() -> None:
+    """Make moto's transactions cost the items they touch, not the table.
+
+    moto backs up every table a transaction names with a deep copy (its items and its whole
+    stream history) so it can roll back: each transaction costs the table's size, so a stack
+    with a thousand cases spends seconds per decision or parked task token. This keeps moto's
+    transaction code and replaces only the backup: the named items and the stream's length,
+    restored (with the stream records of the cancelled writes dropped) when it is cancelled.
+    """
+    global _transactions_patched
+    if _transactions_patched:
+        return
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original = models.DynamoDBBackend.transact_write_items
+    real_deepcopy = copy.deepcopy
+
+    class _NoTableCopy:
+        """moto's module sees this as `copy`: tables are not copied, anything else is."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if isinstance(value, models.Table):
+                return value
+            return real_deepcopy(value, memo)
+
+    def backups(self: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
+        saved = []
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            table = self.tables.get(op.get("TableName"))
+            key = op.get("Key") or op.get("Item")
+            if table is None or not key or table.hash_key_attr not in key:
+                continue
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.has_range_key else None
+            if table.has_range_key:
+                item = table.items.get(hash_key, {}).get(range_key)
+            else:
+                item = table.items.get(hash_key)
+            shard = table.stream_shard
+            saved.append(
+                (table, hash_key, range_key, real_deepcopy(item), len(shard.items) if shard else 0)
+            )
+        return saved
+
+    def restore(saved: list[Any]) -> None:
+        for table, hash_key, range_key, item, stream_length in reversed(saved):
+            if table.has_range_key:
+                partition = table.items[hash_key]
+                if item is None:
+                    partition.pop(range_key, None)
+                    if not partition:
+                        table.items.pop(hash_key, None)
+                else:
+                    partition[range_key] = item
+            elif item is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = item
+            if table.stream_shard is not None:
+                del table.stream_shard.items[stream_length:]
+
+    @functools.wraps(original)
+    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = backups(self, transact_items)
+        models.copy = _NoTableCopy  # type: ignore[assignment]
+        try:
+            original(self, transact_items)
+        except BaseException:
+            restore(saved)
+            raise
+        finally:
+            models.copy = copy  # type: ignore[assignment]
+
+    models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
+    _transactions_patched = True

@@ -18,11 +18,15 @@ SKIPPED_TYPES = {"AWS::IAM::Role", "AWS::SQS::QueuePolicy", "AWS::CloudWatch::Al
 
 
 class LocalProvisioner:
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, *, streams: bool = True) -> None:
         self.region = region
         self.refs: dict[str, str] = {}
         self.attrs: dict[tuple[str, str], str] = {}
         self.outputs: dict[str, Any] = {}
+        # With streams=False tables are created without their stream, to be loaded first:
+        # `enable_streams` then turns them on, so the loaded items are not stream records.
+        self._streams = streams
+        self.held_streams: dict[str, dict[str, Any]] = {}
 
     def app_environment(self) -> dict[str, str]:
         """Settings the app can only know once the resources exist (generated ids)."""
@@ -83,7 +87,9 @@ class LocalProvisioner:
         }
         if props.get("GlobalSecondaryIndexes"):
             kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        if props.get("StreamSpecification"):
+        if props.get("StreamSpecification") and not self._streams:
+            self.held_streams[logical_id] = props["StreamSpecification"]
+        elif props.get("StreamSpecification"):
             kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         table = client.create_table(**kwargs)["TableDescription"]
         if props.get("TimeToLiveSpecification"):
@@ -95,6 +101,16 @@ class LocalProvisioner:
         self.attrs[(logical_id, "Arn")] = table["TableArn"]
         if table.get("LatestStreamArn"):
             self.attrs[(logical_id, "StreamArn")] = table["LatestStreamArn"]
+
+    def enable_streams(self) -> None:
+        client = boto3.client("dynamodb", region_name=self.region)
+        for logical_id, specification in self.held_streams.items():
+            table = client.update_table(
+                TableName=self.refs[logical_id],
+                StreamSpecification={"StreamEnabled": True, **specification},
+            )["TableDescription"]
+            self.attrs[(logical_id, "StreamArn")] = table["LatestStreamArn"]
+        self.held_streams = {}
 
     def _create_S3_Bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         client = boto3.client("s3", region_name=self.region)
@@ -239,7 +255,7 @@ def _creation_order(resources: dict[str, Any]) -> list[str]:
     return order
 
 
-def provision(resources: dict[str, Any], region: str) -> LocalProvisioner:
-    provisioner = LocalProvisioner(region)
+def provision(resources: dict[str, Any], region: str, *, streams: bool = True) -> LocalProvisioner:
+    provisioner = LocalProvisioner(region, streams=streams)
     provisioner.apply(resources)
     return provisioner

@@ -3,27 +3,34 @@ stream, and invokes the matching Chalice handler with the event Lambda would sen
 
 SQS: messages the handler reports in `batchItemFailures` (or all, if it raises) are left on the
 queue and come back after a short visibility timeout; the queue's redrive policy moves them to
-the DLQ. Stream: a failed record is retried from its sequence number, as Lambda does.
+the DLQ. Stream: a failed record is retried from its sequence number, as Lambda does; once the
+retries are exhausted the batch's position goes to the table's stream failure queue (Lambda's
+on-failure destination in the cloud, `infra/resources.py`) and the stream moves on.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from chalice.app import Chalice
 from chalice.local import LambdaContext
 
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS
+from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, stream_failure_queue
+from local.provision import ACCOUNT_ID
 
 log = logging.getLogger("local.pump")
 RETRY_VISIBILITY_SECONDS = 2
 STREAM_IDLE_SECONDS = 0.1
 STREAM_MAX_ATTEMPTS = 5
+STREAM_RETRY_SECONDS = 0.5  # times the attempt number
 
 
 # Chalice's default function timeout, which the deploy keeps for the consumers (infra/cloud.py);
@@ -47,6 +54,10 @@ class Pump:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.invocations = 0
+        # Per stream ARN, the last record handed on (published, skipped or sent to the failure
+        # queue); and a hook told of every record the consumer processed without failing.
+        self.stream_positions: dict[str, str] = {}
+        self.on_stream_records: Callable[[str, list[dict[str, Any]]], None] | None = None
 
     def start(self) -> None:
         for consumer in QUEUE_CONSUMERS:
@@ -113,9 +124,10 @@ class Pump:
         streams = boto3.client("dynamodbstreams", region_name=self._region)
         stream_arn = self._attrs[(table_logical_id, "StreamArn")]
         shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        shard_id = shards[0]["ShardId"]
         iterator = streams.get_shard_iterator(
             StreamArn=stream_arn,
-            ShardId=shards[0]["ShardId"],
+            ShardId=shard_id,
             ShardIteratorType="TRIM_HORIZON",
         )["ShardIterator"]
         pending: list[dict[str, Any]] = []
@@ -141,17 +153,69 @@ class Pump:
                 log.exception("%s failed on a whole batch", function)
                 failures = [pending[0]["dynamodb"]["SequenceNumber"]]
             self.invocations += 1
-            if not failures:
+            first = min((int(f) for f in failures), default=None)
+            done = [
+                r for r in pending if first is None or int(r["dynamodb"]["SequenceNumber"]) < first
+            ]
+            self._processed(stream_arn, done)
+            if first is None:
                 pending = []
                 continue
             attempts += 1
+            pending = pending[len(done) :]
             if attempts >= STREAM_MAX_ATTEMPTS:
-                log.error("%s: giving up on %d stream records", function, len(pending))
+                log.error("%s: %d stream records to the failure queue", function, len(pending))
+                self._send_to_failure_queue(
+                    table_logical_id, function, (stream_arn, shard_id), pending, attempts
+                )
+                self.stream_positions[stream_arn] = pending[-1]["dynamodb"]["SequenceNumber"]
                 pending = []
                 continue
-            first = min(int(f) for f in failures)
-            pending = [r for r in pending if int(r["dynamodb"]["SequenceNumber"]) >= first]
-            self._stop.wait(0.5 * attempts)
+            self._stop.wait(STREAM_RETRY_SECONDS * attempts)
+
+    def _processed(self, stream_arn: str, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        if self.on_stream_records is not None:
+            self.on_stream_records(stream_arn, records)
+        self.stream_positions[stream_arn] = records[-1]["dynamodb"]["SequenceNumber"]
+
+    def _send_to_failure_queue(
+        self,
+        table_logical_id: str,
+        function: str,
+        position: tuple[str, str],
+        records: list[dict[str, Any]],
+        attempts: int,
+    ) -> None:
+        """The record Lambda sends to a stream mapping's on-failure destination: where the
+        batch is, not its data (the audit records stay in the table to be republished)."""
+        stream_arn, shard_id = position
+        arrivals = [r["dynamodb"].get("ApproximateCreationDateTime") for r in records]
+        body = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{function}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": str(arrivals[0]),
+                "approximateArrivalOfLastRecord": str(arrivals[-1]),
+                "batchSize": len(records),
+                "streamArn": stream_arn,
+            },
+        }
+        boto3.client("sqs", region_name=self._region).send_message(
+            QueueUrl=self._refs[stream_failure_queue(table_logical_id)],
+            MessageBody=json.dumps(body, default=str),
+        )
 
 
 def _sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:

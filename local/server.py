@@ -26,6 +26,7 @@ class BackOfficeWSGI:
         # Chalice keeps the current request on the app object, as one Lambda container does:
         # one request at a time through the app.
         self._lock = threading.Lock()
+        self.api_requests = 0  # read by the local data saver: nothing new, nothing to save
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -54,6 +55,7 @@ class BackOfficeWSGI:
         full_path = f"{full_path}?{query}" if query else full_path
         try:
             with self._lock:
+                self.api_requests += 1
                 response = self._gateway.handle_request(
                     environ["REQUEST_METHOD"], full_path, headers, body
                 )

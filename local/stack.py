@@ -1,12 +1,14 @@
 """The one-machine back office: `make run` starts this.
 
 One process tree: local AWS (moto) in a child process on :4566, then, in this process, the
-resources from `infra/resources.py`, the tenants and demo data, the app and frontend on :3000,
-and the pump that plays Lambda's queue and stream triggers. Ctrl-C stops all of it.
+resources from `infra/resources.py`, the data saved by the last run (`local/persistence.py`)
+or else the tenants and demo data, the app and frontend on :3000, and the pump that plays
+Lambda's queue and stream triggers. Ctrl-C saves and stops all of it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -14,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
 import httpx
 
@@ -28,26 +32,51 @@ from local.environment import (
     aws_port,
     local_environment,
 )
+from local.persistence import (
+    DataFolder,
+    Saver,
+    StoredResources,
+    after_restore,
+    data_dir,
+    restore,
+    save_interval,
+)
 
 STARTUP_SECONDS = 60
+
+
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
 class RunningStack:
     aws: subprocess.Popen
-    http: object
-    pump: object
+    http: Any
+    pump: Any
+    saver: Saver
     refs: dict[str, str]
     outputs: dict[str, str]
+    data: Path
+    restored: dict[str, Any] | None = field(default=None)
 
     def stop(self) -> None:
-        self.pump.stop()  # type: ignore[attr-defined]
-        self.http.shutdown()  # type: ignore[attr-defined]
-        self.aws.terminate()
+        """No new requests, let the consumers finish, save, then stop local AWS."""
+        try:
+            self.http.shutdown()
+            self.pump.stop()
+            self.saver.stop()
+        finally:
+            self.aws.terminate()
         try:
             self.aws.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.aws.kill()
+
+
+def _die_with_parent() -> None:
+    """Local AWS ends with the stack even when the stack is killed outright (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def start_local_aws(port: int) -> subprocess.Popen:
@@ -57,6 +86,7 @@ def start_local_aws(port: int) -> subprocess.Popen:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -82,30 +112,74 @@ def start_local_aws(port: int) -> subprocess.Popen:
 def start(*, seed_demo: bool = True) -> RunningStack:
     http_port, local_aws_port = api_port(), aws_port()
     os.environ.update(local_environment(local_aws_port, http_port))
+    folder = DataFolder(data_dir())
+    snapshot = folder.latest()
     aws = start_local_aws(local_aws_port)
     try:
         # Imported after the environment is set: nothing may bind to AWS before that.
         from app import app
-        from infra.resources import describe_resources
+        from chalicelib.reconciler import default_reconciliation, reconcile
+        from infra.resources import STREAM_CONSUMERS, describe_resources
         from local.faults import install_fault
         from local.provision import provision
         from local.pump import Pump
         from local.seed import seed_demo_cases, seed_reviewers, seed_tenants
-        from local.server import serve
+        from local.server import BackOfficeWSGI, serve
 
         resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
-        provisioner = provision(resources, REGION)
+        # Saved data is loaded before the streams are on, so it is not published again.
+        provisioner = provision(resources, REGION, streams=snapshot is None)
         os.environ.update(provisioner.app_environment())
-        seed_tenants()
-        seed_reviewers()
+        stored = StoredResources(
+            tables={
+                logical_id: provisioner.refs[logical_id]
+                for logical_id, resource in resources.items()
+                if resource["Type"] == "AWS::DynamoDB::Table"
+            },
+            streams={},
+            bucket=provisioner.refs["DocumentsBucket"],
+            user_pool_id=provisioner.outputs["UserPoolId"],
+            region=REGION,
+        )
+        restored = None
+        if snapshot is not None:
+            restored = restore(snapshot, folder, stored, password=REVIEWER_PASSWORD)
+            provisioner.enable_streams()
+        else:
+            seed_tenants()
+            seed_reviewers()
+        stored.streams = {
+            provisioner.refs[table]: provisioner.attrs[(table, "StreamArn")]
+            for table in STREAM_CONSUMERS
+        }
+        saver = Saver(
+            folder,
+            stored,
+            generation=restored.generation if restored else 0,
+            interval=save_interval(),
+        )
         install_fault()
         http = serve(app, "127.0.0.1", http_port)
         pump = Pump(app, provisioner.refs, provisioner.attrs, REGION)
+        pump.on_stream_records = saver.record_published
+        wsgi = cast(BackOfficeWSGI, http.app)
+        saver.activity = lambda: wsgi.api_requests + pump.invocations
         pump.start()
-        stack = RunningStack(aws, http, pump, provisioner.refs, provisioner.outputs)
-        if seed_demo:
+        if restored is not None:
+            after_restore(lambda: reconcile(default_reconciliation()), stored, restored.held_back)
+        elif seed_demo:
             seed_demo_cases(f"http://127.0.0.1:{http_port}")
-        return stack
+        saver.start()
+        return RunningStack(
+            aws,
+            http,
+            pump,
+            saver,
+            provisioner.refs,
+            provisioner.outputs,
+            folder.root,
+            {"generation": restored.generation, **restored.counts} if restored else None,
+        )
     except BaseException:
         aws.terminate()
         raise
@@ -122,6 +196,11 @@ def banner(stack: RunningStack) -> str:
         f"    tenant {tenant:<5} Authorization: Bearer {key}"
         for tenant, key in TENANT_API_KEYS.items()
     )
+    restored = (
+        f"restored (save #{stack.restored['generation']})"
+        if stack.restored
+        else "new (demo data seeded)"
+    )
     reviewers = "\n".join(
         f"    tenant {tenant:<5} {email:<18} {', '.join(roles)}"
         for tenant, email, _, roles in LOCAL_REVIEWERS
@@ -132,6 +211,9 @@ def banner(stack: RunningStack) -> str:
   Back office   http://localhost:{http_port}
   API           http://localhost:{http_port}/api/v1
   Local AWS     http://127.0.0.1:{local_aws_port}  (aws --endpoint-url ...)
+  Data          {stack.data}
+                {restored}; saved every {save_interval():g} s and
+                on Ctrl-C. `make reset` wipes it (the next start seeds the demo again).
   Integrator API keys
 {keys}
   Reviewer accounts (password {REVIEWER_PASSWORD})
@@ -142,7 +224,7 @@ def banner(stack: RunningStack) -> str:
     curl -X POST http://localhost:{http_port}/api/v1/external/workflows/run \\
       -H 'Content-Type: application/json' -H 'Authorization: Bearer secret' \\
       -d @tests/fixtures/seed-run-request.json
-  Ctrl-C stops everything.
+  Ctrl-C saves and stops everything.
 """
 
 
@@ -156,6 +238,7 @@ def main() -> None:
     stopped.wait()
     print("stopping...", flush=True)
     stack.stop()
+    print(f"saved to {stack.data}", flush=True)
 
 
 if __name__ == "__main__":

@@ -607,6 +607,27 @@ class DynamoCaseStore:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
 
+    def restart_execution(self, tenant_id: str, case_id: str, state: str) -> bool:
+        try:
+            self._table.update_item(
+                Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                UpdateExpression=(
+                    "SET executionState = :state "
+                    "REMOVE taskToken, taskTokenState, executionInflight"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (executionState = :state OR "
+                    "(attribute_not_exists(executionState) AND #state = :state))"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":state": state},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def list_cases(
         self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage:

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.caches import register
 from chalicelib.cases.workflow_runtime import StaleTaskToken
+from chalicelib.workflows.asl import RESUME_INPUT
 
 # Step Functions no longer waits on the token: used already, timed out, or the execution ended.
 STALE_TOKEN_ERRORS = {"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"}
@@ -23,19 +24,42 @@ def sfn_client() -> Any:
 
 
 class StepFunctionsWorkflowEngine:
-    def start_case_execution(self, state_machine_arn: str, case_id: str, tenant_id: str) -> str:
-        """Start the case's execution, named after the case so a retry cannot start a second."""
+    def start_case_execution(
+        self,
+        state_machine_arn: str,
+        case_id: str,
+        tenant_id: str,
+        *,
+        resume_at: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Start the case's execution, named after the case so a retry cannot start a second.
+        `resume_at`: start waiting in that state (the compiled chart's resume entry)."""
+        name = name or case_id
+        payload = {"caseId": case_id, "tenantId": tenant_id}
+        if resume_at is not None:
+            payload[RESUME_INPUT] = resume_at
         try:
             response = sfn_client().start_execution(
-                stateMachineArn=state_machine_arn,
-                name=case_id,
-                input=json.dumps({"caseId": case_id, "tenantId": tenant_id}),
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+                return f"{state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
             raise
         return str(response["executionArn"])
+
+    def execution_names(self, state_machine_arn: str) -> dict[str, str]:
+        """Every execution of the state machine: name -> status (paginated)."""
+        names: dict[str, str] = {}
+        for page in (
+            sfn_client()
+            .get_paginator("list_executions")
+            .paginate(stateMachineArn=state_machine_arn)
+        ):
+            for execution in page["executions"]:
+                names[execution["name"]] = execution["status"]
+        return names
 
     def send_event(self, task_token: str, event: str) -> None:
         try:

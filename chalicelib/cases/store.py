@@ -120,6 +120,12 @@ class CaseStore(Protocol):
     def finish_transition(self, tenant_id: str, case_id: str, seq: int) -> None:
         """The in-flight transition `seq` reached Step Functions: clear it."""
 
+    def restart_execution(self, tenant_id: str, case_id: str, state: str) -> bool:
+        """The case's execution is gone and a new one starts waiting in `state` (where the old
+        one waited, or was being sent to): forget the old token and in-flight claim, so the new
+        execution's token is parked and the transitions after `state` are sent to it. False if
+        the case moved its execution on meanwhile."""
+
     def list_cases(
         self, tenant_id: str, *, status: str | None, limit: int, start_key: dict[str, Any] | None
     ) -> CasePage: ...
@@ -250,6 +256,15 @@ class InMemoryCaseStore:
             if inflight is None or inflight.seq != seq or inflight.lease_until != expected_lease:
                 return False
             inflight.lease_until = lease_until
+            return True
+
+    def restart_execution(self, tenant_id: str, case_id: str, state: str) -> bool:
+        with self._lock:
+            case = self._cases.get((tenant_id, case_id))
+            if case is None or (case.execution_state or case.state) != state:
+                return False
+            case.task_token = case.task_token_state = case.execution_inflight = None
+            case.execution_state = state
             return True
 
     def finish_transition(self, tenant_id: str, case_id: str, seq: int) -> None:

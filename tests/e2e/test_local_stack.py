@@ -39,7 +39,8 @@ def test_seed_request_is_accepted_and_the_execution_waits_in_its_state(
             history = sfn.get_execution_history(executionArn=execution_arn)["events"]
         except sfn.exceptions.ExecutionDoesNotExist:
             return None
-        if history[-1]["type"] != "TaskSubmitted":
+        # Started but not yet run: the history may still be empty.
+        if not history or history[-1]["type"] != "TaskSubmitted":
             return None
         entered = [e for e in history if e["type"] == "TaskStateEntered"]
         return entered[-1]["stateEnteredEventDetails"]["name"]

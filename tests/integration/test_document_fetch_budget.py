@@ -118,7 +118,7 @@ def invoke(records: list[dict[str, Any]], context: FakeContext) -> Any:
 def statuses(tenant_id: str, case_id: str) -> list[str]:
     case = case_store().get_case(tenant_id, case_id)
     assert case is not None
-    return [case.page_storage[p["id"]].status for p in case.documents[0]["pages"]]
+    return [case.page_storage[p.id].status for p in case.documents[0].pages]
 
 
 def handed_back(local_aws: LocalProvisioner) -> list[dict[str, Any]]:

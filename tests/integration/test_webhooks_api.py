@@ -300,8 +300,14 @@ def test_decisions_arrive_signed_and_the_log_records_them(
 
         # The delivery log: filters, cursor pagination, attempts.
         deliveries = f"{WEBHOOKS}/deliveries"
-        everything = admin.get(deliveries).json_body["data"]
-        assert {d["status"] for d in everything} == {"delivered"}
+        # The receiver answers before the delivery is saved as `delivered`: wait for the save.
+        everything = poll(
+            lambda: (
+                (found := admin.get(deliveries).json_body["data"])
+                and {d["status"] for d in found} == {"delivered"}
+                and found
+            )
+        )
         by_type = admin.get(f"{deliveries}?eventType=workflow.completed").json_body["data"]
         assert {d["subscriptionKind"] for d in by_type} == {"default", "run"}
         run_sub = next(d["subscriptionId"] for d in by_type if d["subscriptionKind"] == "run")

@@ -3,7 +3,12 @@ import json
 
 import pytest
 
-from chalicelib.workflows.asl import SEND_AND_WAIT, choice_state_name, compile_to_asl
+from chalicelib.workflows.asl import (
+    RESUME_STATE,
+    SEND_AND_WAIT,
+    choice_state_name,
+    compile_to_asl,
+)
 from chalicelib.workflows.definition import (
     InvalidTransition,
     WorkflowDefinition,
@@ -77,7 +82,14 @@ def test_compiled_asl_has_a_token_task_per_waiting_state_and_succeed_per_final()
     for definition in bundled_definitions():
         asl = compile_to_asl(definition, task_queue_url="https://queue")
         states = asl["States"]
-        assert asl["StartAt"] == definition.initial_state
+        # The resume entry: no `resumeAt` starts at the initial state, else at that waiting state.
+        assert asl["StartAt"] == RESUME_STATE
+        entry = states[RESUME_STATE]["Choices"]
+        assert entry[0]["Next"] == definition.initial_state
+        assert entry[0]["Not"] == {"Variable": "$.resumeAt", "IsPresent": True}
+        assert {c["StringEquals"]: c["Next"] for c in entry[1:]} == {
+            name: name for name in definition.waiting_states
+        }
         for name in definition.waiting_states:
             assert states[name]["Resource"] == SEND_AND_WAIT
             assert states[name]["Parameters"]["MessageBody"]["taskToken.$"] == "$$.Task.Token"
