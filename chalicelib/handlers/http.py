@@ -157,12 +157,9 @@ def parse_json(request: Request) -> Any:
 
 
 def parse_body(request: Request, model: type[Model]) -> Model:
-    """The body as `model`, validated strictly as the OpenAPI document states it: a JSON `false`
-    is not the integer 0, nor `"5"` the integer 5. (Query strings, which are all text, are
-    converted: see `parse_query`.)"""
     payload = parse_json(request)
     try:
-        return model.model_validate(payload, strict=True)
+        return model.model_validate(payload)
     except ValidationError as exc:
         details = validation_details(exc)
         raise InvalidRequest("the request is invalid", details=details) from exc

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from chalicelib.cases.inbox import InboxQuery, inbox_query
-from chalicelib.models.base import ApiModel
+from chalicelib.models.base import ApiModel, JsonInt
 from chalicelib.models.reviewers import Reviewer
 
 NOTE_MAX_LENGTH = 4000
@@ -193,7 +193,7 @@ class CaseView(ApiModel):
 
 class AssigneeRequest(ApiModel):
     assignee_id: str | None = Field(max_length=128)
-    expected_version: int = Field(ge=1)
+    expected_version: JsonInt = Field(ge=1)
 
 
 class NoteRequest(ApiModel):

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+
+def _integer_not_bool_or_text(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# An integer in a JSON body, as JSON Schema's `integer` means it: 5 and 5.0, but not `true` or
+# `"5"`, which pydantic's lax mode would take (found by fuzzing the OpenAPI document).
+JsonInt = Annotated[int, BeforeValidator(_integer_not_bool_or_text)]
 
 
 class ApiModel(BaseModel):

@@ -13,7 +13,7 @@ from chalicelib.decisions.reasons import (
     DecisionKind,
     ReasonCode,
 )
-from chalicelib.models.base import ApiModel
+from chalicelib.models.base import ApiModel, JsonInt
 
 MAX_EVENT_PAYLOAD_BYTES = 16 * 1024
 
@@ -48,7 +48,7 @@ class DecisionRequest(ApiModel):
         default=None, description="required for reject and revision; `other` needs a comment"
     )
     comment: str | None = Field(default=None, max_length=MAX_COMMENT_LENGTH)
-    expected_version: int = Field(ge=1, description="the case version the reviewer looked at")
+    expected_version: JsonInt = Field(ge=1, description="the case version the reviewer looked at")
 
 
 class ReasonCodeView(ApiModel):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.models.base import OpenModel
+from chalicelib.models.base import JsonInt, OpenModel
 
 REMOTE_PROVIDERS = frozenset({"http", "https"})
 INLINE_PROVIDERS = frozenset({"base64"})
@@ -76,8 +76,8 @@ class Document(OpenModel):
     pages: list[Page] = Field(default_factory=list, max_length=50)
     issuer: dict[str, Any] = Field(default_factory=dict)
     properties: dict[str, Any] = Field(default_factory=dict)
-    version: int | None = None
-    issuing_version: int | None = None
+    version: JsonInt | None = None
+    issuing_version: JsonInt | None = None
 
 
 class Entity(OpenModel):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.models.base import ApiModel
+from chalicelib.models.base import ApiModel, JsonInt
 
 # The webhook types of chalicelib.models.events.EVENT_TYPES, spelled out for the API schema
 # (tests/unit/test_events.py checks they agree).
@@ -141,7 +141,7 @@ class CreateSubscriptionRequest(ApiModel):
 
 
 class RotateSecretRequest(ApiModel):
-    overlap_seconds: int = Field(
+    overlap_seconds: JsonInt = Field(
         default=24 * 3600, ge=0, le=7 * 24 * 3600, description="how long the old secret signs too"
     )
 

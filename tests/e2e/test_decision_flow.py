@@ -25,7 +25,11 @@ def entered_states(stack: Stack, case_id: str) -> list[str]:
         if m["name"].endswith("risk-score-improvement-dev-v1")
     )
     execution = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
-    history = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+    try:
+        history = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return []  # the starter has not started it yet
+
     return [
         e["stateEnteredEventDetails"]["name"]
         for e in history

@@ -111,7 +111,8 @@ class TestMalformedJson:
 
 class TestStrictBodies:
     """Found by fuzzing: a body the schema refuses must be refused (a JSON `false` was taken as
-    the integer 0, a string of digits as a number)."""
+    the integer 0, a string of digits as a number), and one it accepts accepted (`1.0` is an
+    integer to JSON Schema)."""
 
     @pytest.mark.parametrize("version", [False, True, "1", 1.5])
     def test_a_version_that_is_not_an_integer_is_400(
@@ -123,6 +124,13 @@ class TestStrictBodies:
         )
         assert response.status_code == 400, response.body
         assert error_of(response)["details"][0]["path"] == "expectedVersion"
+
+    def test_an_integral_number_is_an_integer(self, api: Api, as_user: Reviewers) -> None:
+        case_id = ingest(api, individual_run("s-3"))
+        response = as_user("admin@demo.test").put(
+            f"{CASES}/{case_id}/assignee", {"assigneeId": None, "expectedVersion": 1.0}
+        )
+        assert response.status_code == 200, response.body
 
     def test_an_overlap_that_is_not_an_integer_is_400(self, as_user: Reviewers) -> None:
         response = as_user("admin@demo.test").post(

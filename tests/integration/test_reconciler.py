@@ -47,7 +47,7 @@ def test_a_lost_execution_is_restarted_and_follows_the_transitions_committed_mea
     # No pump yet: the case is committed but its execution never started (as after a restore).
     case_id = ingest(api, seed_request)
     case = case_store().get_case("demo", case_id)
-    certificate_id = case.documents[1]["id"]
+    certificate_id = case.documents[1].id
     admin = login(api, "admin@demo.test")["idToken"]
     body = {"decision": "revision", "reason": "blurry_or_unreadable", "expectedVersion": 1}
     revised = decide(api, admin, case_id, body, certificate_id)
