@@ -19,20 +19,16 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import gevent
-import httpx
 from locust.stats import StatsEntry
 
 from bench.report import table
 from chalicelib.webhooks.signing import generate_secret
 from load import checks
 from load.users import OUTCOMES, Integrator, Reviewer
-from local.child_stack import Stack, running_stack
-from local.environment import REVIEWER_PASSWORD
+from local.child_stack import running_stack, signed_in
 from tests.integration.test_webhooks_api import Receiver
 
 FAILING_SHARE = 0.2
@@ -77,16 +73,6 @@ def _traffic_table(env: locust.env.Environment, seconds: float) -> str:
     return table(title, headers, rows)
 
 
-@contextmanager
-def _admin(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
-        session = client.post(
-            "/api/v1/auth/login", json={"email": "admin@demo.test", "password": REVIEWER_PASSWORD}
-        ).json()
-        client.headers["Authorization"] = f"Bearer {session['idToken']}"
-        yield client
-
-
 def main() -> int:
     seconds = int(os.environ.get("LOAD_SECONDS", "60"))
     drain_seconds = int(os.environ.get("LOAD_DRAIN_SECONDS", "240"))
@@ -108,7 +94,7 @@ def main() -> int:
     }
     print(f"starting the local stack (log: {log})", flush=True)
     try:
-        with running_stack(log, env) as stack, _admin(stack) as admin:
+        with running_stack(log, env) as stack, signed_in(stack, timeout=60) as (admin, _):
             created = admin.post("/api/v1/backoffice/webhooks", json={"url": tenant_receiver.url})
             created.raise_for_status()
             tenant_receiver.secrets.append(created.json()["secret"])
