@@ -126,7 +126,9 @@ def main() -> int:
         checks.Result(
             "errors (409s apart)",
             not failures and not OUTCOMES.problems,
-            f"{failures} failed requests or exceptions"
+            f"{failures} failed requests or exceptions; runs retried {OUTCOMES.retried}, "
+            f"replayed {OUTCOMES.replayed} (same case each time), "
+            f"re-run after a re-upload request {OUTCOMES.resubmitted}"
             + (f"; wrong answers: {OUTCOMES.problems[:3]}" if OUTCOMES.problems else ""),
         )
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ class Outcomes:
     accepted: set[str] = field(default_factory=set)  # workflowRuntimeIds answered with 201
     conflicts: Counter[str] = field(default_factory=Counter)  # expected 409s per route
     problems: list[str] = field(default_factory=list)  # answers that were wrong though 2xx
+    retried: int = 0  # runs sent again with the same key after a failed attempt
+    replayed: int = 0  # runs sent again with the same key after a 201
+    resubmitted: int = 0  # re-runs of an entity whose case asked for a re-upload
 
 
 OUTCOMES = Outcomes()
@@ -70,7 +74,10 @@ class Integrator(HttpUser):
         self.runs: list[tuple[str, str]] = []  # (entity id, case id)
 
     def _run(self, body: dict[str, Any], key: str) -> str | None:
-        for _ in range(RUN_ATTEMPTS):
+        for attempt in range(RUN_ATTEMPTS):
+            if attempt:
+                OUTCOMES.retried += 1
+                time.sleep(attempt)  # gevent's: the other users go on meanwhile
             with self.client.post(
                 RUN,
                 json=body,
@@ -96,6 +103,7 @@ class Integrator(HttpUser):
             return
         self.runs.append((entity_id, case_id))
         if random.random() < 0.15:
+            OUTCOMES.replayed += 1
             again = self._run(body, key)
             if again is not None and again != case_id:
                 OUTCOMES.problems.append(f"replayed key {key} answered {again}, not {case_id}")
@@ -114,6 +122,7 @@ class Integrator(HttpUser):
         ) as response:
             if not _check(response) or response.json()["state"] != "revision":
                 return
+        OUTCOMES.resubmitted += 1
         again = self._run(_run_body(entity_id), uuid.uuid4().hex)
         if again is not None and again != case_id:
             OUTCOMES.problems.append(f"re-run of {entity_id} opened {again}, not {case_id}")
