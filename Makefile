@@ -49,6 +49,18 @@ test: setup lint browser
 bench: setup
 	$(PY) -m bench
 
+# Locust headless against a local stack of its own (free ports, temporary data) for LOAD_SECONDS
+# (default 60), then the exactly-once checks; exits 1 if any fails (load/__main__.py).
+LOAD_STAMP := $(VENV)/.load-installed-$(shell sha1sum requirements-load.txt | cut -c1-12)
+$(LOAD_STAMP): requirements-load.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-load.txt
+	rm -f $(VENV)/.load-installed-*
+	touch $(LOAD_STAMP)
+
+.PHONY: load
+load: $(STAMP) $(LOAD_STAMP)
+	$(PY) -m load
+
 # Dependency and code audit (advisory databases change daily, so not part of `make test`).
 # Every step runs; the target fails if any of them found something or could not check.
 AUDIT_VENV := .venv-audit

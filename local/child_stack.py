@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from local.environment import REVIEWER_PASSWORD
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 120
 READY_LINE = "saves and stops everything"
@@ -95,6 +99,21 @@ def launch_stack(log: Path, env: dict[str, str]) -> StackProcess:
         time.sleep(0.2)
     stack = Stack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", log)
     return StackProcess(process, stack)
+
+
+@contextmanager
+def signed_in(
+    stack: Stack, email: str = "admin@demo.test", timeout: float = 30
+) -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
+    """An HTTP client of the stack signed in as one of the local reviewers, and its session."""
+    with httpx.Client(base_url=stack.base_url, timeout=timeout) as client:
+        response = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
+        )
+        response.raise_for_status()
+        session = response.json()
+        client.headers["Authorization"] = f"Bearer {session['idToken']}"
+        yield client, session
 
 
 @contextmanager

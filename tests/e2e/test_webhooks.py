@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from chalicelib.webhooks.signing import generate_secret
-from local.child_stack import Stack, running_stack
-from local.environment import REVIEWER_PASSWORD
+from local.child_stack import Stack, running_stack, signed_in
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_webhooks_api import Receiver
@@ -49,11 +48,7 @@ def webhook_stack(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def admin(webhook_stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=webhook_stack.base_url, timeout=30) as client:
-        session = client.post(
-            "/api/v1/auth/login", json={"email": "admin@demo.test", "password": REVIEWER_PASSWORD}
-        ).json()
-        client.headers["Authorization"] = f"Bearer {session['idToken']}"
+    with signed_in(webhook_stack) as (client, session):
         client.headers["X-Admin-Id"] = session["user"]["id"]
         yield client
 

@@ -41,8 +41,9 @@ class Receiver:
     """A real HTTP receiver on 127.0.0.1 that verifies every request with `standardwebhooks`.
 
     `script` answers requests in order: an int is a status code, ("hang", seconds) sleeps before
-    answering 200 (a timeout for the sender); when empty, `default` answers. `case_scripts` and
-    `case_defaults` do the same for one case's events (other traffic cannot eat them).
+    answering 200 (a timeout for the sender); when empty, `default` answers (a callable `default`
+    is asked per request). `case_scripts` and `case_defaults` do the same for one case's events
+    (other traffic cannot eat them).
     """
 
     secrets: list[str]
@@ -89,7 +90,8 @@ class Receiver:
                     elif receiver.script:
                         action = receiver.script.pop(0)
                     else:
-                        action = receiver.default
+                        default = receiver.default
+                        action = default() if callable(default) else default
                     receiver.requests.append(
                         (headers.get("webhook-id", ""), event_id, case_id, str(action))
                     )
