@@ -47,6 +47,8 @@ Step Functions SendTaskSuccess
   test_send_task_success_accepted_but_its_answer_lost_moves_the_execution_once
 The local stack stopped in the middle of a load
 - tests/e2e/test_faults_restart.py::test_a_restart_in_the_middle_of_a_load_loses_and_repeats_nothing
+- a request still being handled at Ctrl-C commits before the final save:
+  test_stopping_the_stack_lets_requests_in_flight_commit_before_the_final_save
 """
 
 from __future__ import annotations
@@ -517,3 +519,72 @@ def test_send_task_success_accepted_but_its_answer_lost_moves_the_execution_once
     assert (case.state, case.flags) == ("approved", [])
     poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS, timeout=30)
     assert_each_once(receiver, case_id)
+
+
+# -- the local stack stopped in the middle of a load ---------------------------------------------
+def test_stopping_the_stack_lets_requests_in_flight_commit_before_the_final_save(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Ctrl-C while a request is being handled: its answer (and its write) must not come after
+    the final save, or a request answered 2xx is missing after the restart."""
+    import threading
+
+    import httpx
+
+    from app import app
+    from local.child_stack import free_port
+    from local.server import BackOfficeWSGI, serve
+    from local.stack import RunningStack
+
+    order: list[str] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_request(self: Any, *args: Any) -> dict[str, Any]:
+        entered.set()
+        release.wait(timeout=10)
+        order.append("committed")
+        return {"statusCode": 201, "headers": {}, "body": "{}"}
+
+    server = serve(app, "127.0.0.1", free_port())
+    wsgi = server.app
+    assert isinstance(wsgi, BackOfficeWSGI)
+    monkeypatch.setattr(type(wsgi._gateway), "handle_request", slow_request)
+
+    class Saver:
+        saved = threading.Event()
+
+        def stop(self) -> None:
+            order.append("saved")
+            self.saved.set()
+
+    class Stopped:
+        def stop(self) -> None: ...
+
+        def terminate(self) -> None: ...
+
+        def wait(self, timeout: float) -> int:
+            return 0
+
+    saver = Saver()
+    stack = RunningStack(Stopped(), server, Stopped(), saver, {}, {}, tmp_path)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/external/workflows/run"
+    answers: list[int] = []
+    request = threading.Thread(target=lambda: answers.append(httpx.post(url, json={}).status_code))
+    request.start()
+    poll(entered.is_set)
+    stopping = threading.Thread(target=stack.stop)
+    stopping.start()
+    # Let the request finish once the stop has either saved (the defect) or is waiting for it.
+    poll(lambda: saver.saved.is_set() or getattr(wsgi, "draining", False))
+    release.set()
+    stopping.join(timeout=30)
+    request.join(timeout=30)
+    assert answers == [201]
+    assert order == ["committed", "saved"]
+    # Once stopping, a request on a kept-alive connection is refused, not handled after the save.
+    wsgi_response: list[Any] = []
+    status = wsgi(
+        {"PATH_INFO": "/api/v1/external/workflows", "REQUEST_METHOD": "GET"},
+        lambda status, headers: wsgi_response.append(status),
+    )
+    assert wsgi_response[0].startswith("503") and status
