@@ -19,6 +19,10 @@ The process killed between commit and publish
   R::test_a_publisher_crash_after_commit_still_publishes_once
 - it published, then died before the stream checkpoint (the batch comes again):
   test_a_stream_batch_published_again_after_a_crash_reaches_the_receiver_once
+- ... and the second copy reaches the webhook consumer while the first is still attempting:
+  test_two_copies_of_an_event_fanned_out_at_once_reach_the_receiver_once
+  (and a copy still takes over a first attempt that died:
+  test_a_delivery_whose_first_attempt_died_is_taken_over_by_a_copy)
 SQS SendMessage
 - queuing the next webhook attempt, after attempt 1 was recorded:
   test_queuing_the_next_webhook_attempt_fails_and_the_event_is_still_delivered_once
@@ -71,7 +75,7 @@ from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
 from chalicelib.ids import utc_now
 from chalicelib.models.events import DomainEvent
-from chalicelib.webhooks.delivery import WebhookDispatcher
+from chalicelib.webhooks.delivery import DeliveryInProgress, WebhookDispatcher
 from local.pump import invoke
 from tests.conftest import poll
 from tests.integration.conftest import Api, observe_domain_events
@@ -87,9 +91,11 @@ from tests.integration.test_document_fetch_budget import (
 from tests.integration.test_ingestion_api import RUN, individual_run
 from tests.integration.test_ingestion_pipeline import image_server, remote_run
 from tests.integration.test_webhooks_api import Receiver, receiver
+from tests.unit.test_webhook_delivery import ScriptedSender, world
+from tests.unit.test_webhook_delivery import event as unit_event
 
 # Fixtures used by name below.
-__all__ = ["image_server", "receiver"]
+__all__ = ["image_server", "receiver", "world"]
 
 Fault = Callable[[Callable[..., Any], dict[str, Any]], Any]
 
@@ -588,3 +594,57 @@ def test_stopping_the_stack_lets_requests_in_flight_commit_before_the_final_save
         lambda status, headers: wsgi_response.append(status),
     )
     assert wsgi_response[0].startswith("503") and status
+
+
+# -- two copies of one event at once (the outbox published it twice) ------------------------------
+def test_two_copies_of_an_event_fanned_out_at_once_reach_the_receiver_once(world: Any) -> None:
+    """The first copy is still waiting for the receiver when the second arrives (two Lambda
+    pollers): the second must not send the same webhook again, and must not be lost either."""
+    import threading
+
+    from chalicelib.webhooks.sender import SendResult
+
+    sending, second_done = threading.Event(), threading.Event()
+    requests: list[str] = []
+
+    class SlowReceiver:
+        def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
+            requests.append(headers["webhook-id"])
+            sending.set()
+            second_done.wait(timeout=10)
+            return SendResult(status_code=200, latency_ms=1)
+
+    world.sender = SlowReceiver()
+    dispatcher = world.dispatcher()
+    first = threading.Thread(target=dispatcher.fan_out, args=(unit_event(),))
+    first.start()
+    poll(sending.is_set)
+    try:
+        # Another copy of the rule message, while the first attempt is in progress.
+        with pytest.raises(DeliveryInProgress):  # it comes back later, it is not dropped
+            dispatcher.fan_out(unit_event())
+    finally:
+        second_done.set()
+        first.join(timeout=10)
+    assert dispatcher.fan_out(unit_event()) == []  # the copy, back: the delivery is done
+    assert len(requests) == 1
+    [record] = world.store.deliveries.values()
+    assert (record.status, record.attempts) == ("delivered", 1)
+
+
+def test_a_delivery_whose_first_attempt_died_is_taken_over_by_a_copy(world: Any) -> None:
+    class Crash:
+        def send(self, url: str, body: str, headers: dict[str, str]) -> Any:
+            raise SystemExit("the invocation died mid-attempt")
+
+    world.sender = Crash()
+    with pytest.raises(SystemExit):
+        world.dispatcher().fan_out(unit_event())
+    [record] = world.store.deliveries.values()
+    assert (record.status, record.attempts) == ("pending", 0)
+
+    world.sender = ScriptedSender()
+    later = world.dispatcher(_now_iso=lambda: "2099-01-01T00:00:00.000Z")
+    [resumed] = later.fan_out(unit_event())
+    assert (resumed.status, resumed.attempts) == ("delivered", 1)
+    assert len(world.sender.requests) == 1
