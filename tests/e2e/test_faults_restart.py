@@ -9,32 +9,24 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from local.child_stack import launch_stack
 from tests.conftest import poll
-from tests.e2e.test_persistence import DEFAULT_SECRET, SECRET, Session
+from tests.e2e.test_persistence import DEFAULT_SECRET, SECRET, Session, receiver
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_webhooks_api import Receiver
 
+__all__ = ["receiver"]  # the fixture, with the stack's default webhook secret
 RUN = "/api/v1/external/workflows/run"
 INTEGRATORS = 3
 REVIEWERS = 2
 # Stop the stack once this much has been accepted (while the load still runs).
 STOP_AFTER_RUNS = 9
 STOP_AFTER_DECISIONS = 4
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver([DEFAULT_SECRET]).start()
-    yield started
-    started.stop()
 
 
 class Load:

@@ -137,6 +137,19 @@ def aws_error(code: str, status: int, operation: str) -> Fault:
     return fail
 
 
+def s3_put_fails(
+    monkeypatch: pytest.MonkeyPatch, code: str, status: int, key_part: str
+) -> list[dict[str, Any]]:
+    """S3 PutObject answers `code` once for a key containing `key_part`."""
+    return inject(
+        monkeypatch,
+        s3_client(),
+        "put_object",
+        aws_error(code, status, "PutObject"),
+        when=lambda kw: key_part in kw["Key"],
+    )
+
+
 def answer_lost(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     """The call reaches AWS and is done there; its answer never comes back."""
     original(**kwargs)
@@ -246,6 +259,7 @@ def test_put_events_refusing_the_entry_is_retried_from_the_stream_and_delivered_
     ]
     # Refused once, then published once; every other event published once too.
     assert state_changed in accepted and set(Counter(accepted).values()) == {1}
+    assert [event_id for event_id, _ in fan_outs].count(state_changed) == 1
     assert_each_once(receiver, case_id)
     poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
 
@@ -397,13 +411,7 @@ def test_a_failed_hand_back_of_unfetched_pages_is_retried_and_each_page_stored_o
 def test_a_failed_page_upload_fails_the_run_and_its_retry_creates_one_case(
     api: Api, local_aws: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failed = inject(
-        monkeypatch,
-        s3_client(),
-        "put_object",
-        aws_error("SlowDown", 503, "PutObject"),
-        when=lambda kw: "/pages/" in kw["Key"],
-    )
+    failed = s3_put_fails(monkeypatch, "SlowDown", 503, "/pages/")
     run = individual_run("s3-down")
     key = {"Idempotency-Key": "run-s3-down"}
 
@@ -431,13 +439,7 @@ def test_a_failed_page_store_is_retried_by_the_queue_and_the_page_stored_once(
     image_server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    failed = inject(
-        monkeypatch,
-        s3_client(),
-        "put_object",
-        aws_error("InternalError", 500, "PutObject"),
-        when=lambda kw: "/pages/" in kw["Key"],
-    )
+    failed = s3_put_fails(monkeypatch, "InternalError", 500, "/pages/")
     run = remote_run(image_server)
     run["context"]["documents"][0]["pages"] = run["context"]["documents"][0]["pages"][:1]
     response = api.post(RUN, run)
@@ -461,13 +463,7 @@ def test_a_failed_large_context_put_commits_nothing_and_the_retry_commits_once(
     assert created.status_code == 201, created.body
     case_id = json.loads(created.body)["workflowRuntimeId"]
     before = case_store().get_case("demo", case_id)
-    failed = inject(
-        monkeypatch,
-        s3_client(),
-        "put_object",
-        aws_error("ServiceUnavailable", 503, "PutObject"),
-        when=lambda kw: "/context/" in kw["Key"],
-    )
+    failed = s3_put_fails(monkeypatch, "ServiceUnavailable", 503, "/context/")
     rerun = individual_run("big-context")
     rerun["context"]["documents"] = []
     rerun["context"]["customData"] = {"notes": "x" * 300_000}
