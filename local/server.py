@@ -27,12 +27,34 @@ class BackOfficeWSGI:
         # one request at a time through the app.
         self._lock = threading.Lock()
         self.api_requests = 0  # read by the local data saver: nothing new, nothing to save
+        # Requests being handled, and whether the stack is stopping (see `drain`).
+        self._in_flight = 0
+        self._idle = threading.Condition()
+        self.draining = False
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path.startswith("/api/"):
+        if not path.startswith("/api/"):
+            return self._static(start_response, path)
+        with self._idle:
+            if self.draining:
+                start_response("503 Service Unavailable", [("Connection", "close")])
+                return [b""]
+            self._in_flight += 1
+        try:
             return self._api(environ, start_response, path)
-        return self._static(start_response, path)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Refuse new API requests and wait for those being handled, so that every request
+        answered 2xx has written before the final save. (Stopping the server's loop is not
+        enough: a kept-alive connection still brings requests, and its thread outlives it.)"""
+        with self._idle:
+            self.draining = True
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def _api(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)

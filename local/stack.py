@@ -43,6 +43,8 @@ from local.persistence import (
 )
 
 STARTUP_SECONDS = 60
+# How long a stop waits for the requests being handled (one at a time: see BackOfficeWSGI).
+DRAIN_SECONDS = 30
 
 
 PR_SET_PDEATHSIG = 1
@@ -63,6 +65,7 @@ class RunningStack:
         """No new requests, let the consumers finish, save, then stop local AWS."""
         try:
             self.http.shutdown()
+            self.http.app.drain(DRAIN_SECONDS)
             self.pump.stop()
             self.saver.stop()
         finally:

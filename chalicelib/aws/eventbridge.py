@@ -12,6 +12,8 @@ from chalicelib.caches import register
 from chalicelib.models.events import EVENT_SOURCE, DomainEvent
 
 MAX_ENTRIES_PER_CALL = 10
+# Puts of one batch before its refused entries are left to the caller's retry.
+MAX_PUT_ATTEMPTS = 3
 
 
 @register
@@ -30,21 +32,29 @@ class EventBridgePublisher:
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
-            batch = events[start : start + MAX_ENTRIES_PER_CALL]
-            response = events_client().put_events(
-                Entries=[
-                    {
-                        "Source": EVENT_SOURCE,
-                        "DetailType": event.type,
-                        "Detail": event.model_dump_json(by_alias=True),
-                        "EventBusName": self._bus_name,
-                        "Resources": [f"case/{event.case_id}"],
-                    }
-                    for event in batch
-                ]
-            )
-            if response.get("FailedEntryCount"):
-                failed = [
-                    e.get("ErrorCode") for e in response.get("Entries", []) if e.get("ErrorCode")
-                ]
-                raise EventPublishError(f"EventBridge refused {len(failed)} entries: {failed}")
+            self._put(events[start : start + MAX_ENTRIES_PER_CALL])
+
+    def _put(self, batch: Sequence[DomainEvent]) -> None:
+        """Put one batch. A partial failure resends only the refused entries: resending the
+        whole batch would publish the accepted ones twice."""
+        entries = [
+            {
+                "Source": EVENT_SOURCE,
+                "DetailType": event.type,
+                "Detail": event.model_dump_json(by_alias=True),
+                "EventBusName": self._bus_name,
+                "Resources": [f"case/{event.case_id}"],
+            }
+            for event in batch
+        ]
+        errors: list[str | None] = []
+        for _ in range(MAX_PUT_ATTEMPTS):
+            response = events_client().put_events(Entries=entries)
+            if not response.get("FailedEntryCount"):
+                return
+            # Results come in the order of the entries; a refused one has an ErrorCode.
+            results = response.get("Entries", [])
+            refused = [i for i, r in enumerate(results) if r.get("ErrorCode")]
+            errors = [results[i].get("ErrorCode") for i in refused]
+            entries = [entries[i] for i in refused]
+        raise EventPublishError(f"EventBridge refused {len(entries)} entries: {errors}")

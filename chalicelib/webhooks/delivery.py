@@ -9,8 +9,10 @@ attempt -> retries exhausted or a non-retryable answer: the delivery is `failed`
 goes to the DLQ -> `redeliver` starts a new round of the same delivery (same webhook-id).
 
 At-least-once: every state change of a delivery is conditional on (round, attempts), so a
-duplicated queue message cannot start a second retry chain; at worst a receiver sees the same
-webhook-id twice, which is what the id is for. A delivery is never left waiting with nothing
+duplicated queue message cannot start a second retry chain, and a copy of an event that finds
+its first attempt under way comes back later instead of sending too (`DeliveryInProgress`); at
+worst (an answer lost, two copies of one retry at once) a receiver sees the same webhook-id
+twice, which is what the id is for. A delivery is never left waiting with nothing
 queued: the next attempt is queued after the record is saved, and if that fails the message
 being handled fails too, comes back, and queues it then (`_requeue`); a redelivery that cannot
 be queued puts the record back as it was.
@@ -53,6 +55,11 @@ from chalicelib.webhooks.subscriptions import (
 from chalicelib.webhooks.tenant_secret import tenant_signing_secret
 
 EARLY_TOLERANCE_SECONDS = 0.5  # SQS delays are whole seconds; do not re-queue for a rounding
+
+
+class DeliveryInProgress(Exception):
+    """Another copy of this event's message is making the delivery's first attempt now: this
+    copy fails, comes back after the queue's visibility timeout, and finds the outcome."""
 
 
 class CaseReader(Protocol):
@@ -125,6 +132,9 @@ class WebhookDispatcher:
         # the retry of a first attempt whose queuing failed.
         stored = self.store.get_delivery(event.tenant_id, record.id)
         if stored is not None and stored.status == "pending" and stored.attempts == 0:
+            if _seconds_between(stored.updated_at, now) < 2 * self.timeout_seconds:
+                # Too recent for a crash: another copy may be waiting on the receiver now.
+                raise DeliveryInProgress(stored.id)
             return stored
         if stored is not None and (stored.round, stored.attempts) == (record.round, 1):
             self._requeue(stored)
@@ -359,6 +369,10 @@ def _log_fields(record: DeliveryRecord) -> dict[str, object]:
         "tenant": record.tenant_id,
         "round": record.round,
     }
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
 
 
 def _iso(epoch: float) -> str:
