@@ -1329,7 +1329,7 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition` or `case_completed` */
+    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or `criteria_unmet` (`details.criteria`) */
     Conflict: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
