@@ -64,6 +64,12 @@ class CaseCompleted(Conflict):
     code = "case_completed"
 
 
+class CriteriaUnmet(Conflict):
+    """An approval the case's enforced acceptance criteria do not allow (`details.criteria`)."""
+
+    code = "criteria_unmet"
+
+
 # How long a client should wait before retrying a 503 (AWS throttling clears within seconds).
 RETRY_AFTER_SECONDS = 1
 

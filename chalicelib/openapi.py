@@ -38,7 +38,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     404: ("NotFound", "`not_found`: no such id in your tenant (another tenant's ids too)"),
     409: (
         "Conflict",
-        "`version_conflict` (stale `expectedVersion`), `invalid_transition` or `case_completed`",
+        "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or "
+        "`criteria_unmet` (`details.criteria`)",
     ),
     413: ("PayloadTooLarge", "`payload_too_large`: the body (or a document) is too large"),
     422: (

@@ -8,6 +8,26 @@ from chalicelib.errors import CaseCompleted, Forbidden
 from chalicelib.models.case import Case
 from chalicelib.models.reviewers import Reviewer
 
+OVERRIDE_CRITERIA = "cases.override_criteria"
+
+# Today's roles as sets of permissions; roles made of permissions will replace this mapping.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({OVERRIDE_CRITERIA}),
+    "reviewer": frozenset(),
+    "viewer": frozenset(),
+}
+
+
+def has_permission(reviewer: Reviewer, permission: str) -> bool:
+    return any(permission in ROLE_PERMISSIONS.get(role, frozenset()) for role in reviewer.roles)
+
+
+def require_permission(reviewer: Reviewer, permission: str) -> None:
+    if not has_permission(reviewer, permission):
+        raise Forbidden(
+            f"this needs the permission `{permission}`", details={"permission": permission}
+        )
+
 
 def require_admin(reviewer: Reviewer) -> None:
     if not reviewer.is_admin:

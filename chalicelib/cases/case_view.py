@@ -4,12 +4,12 @@ links, what this reviewer may do now, and a compact timeline."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from chalicelib.auth.permissions import may_change_case
+from chalicelib.auth.permissions import OVERRIDE_CRITERIA, has_permission, may_change_case
 from chalicelib.cases.inbox import InboxRow
-from chalicelib.decisions.policy import decision_options
+from chalicelib.decisions.policy import acceptance_criteria, decision_options
 from chalicelib.models.backoffice import (
+    AcceptanceCriterionView,
     Actor,
     AuditEntry,
     CasePermissions,
@@ -68,7 +68,6 @@ def build_case_view(
 ) -> CaseView:
     definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
     facts = case.facts
-    entity = case.context.get("entity") or {}
     data = case.entity_data
     can_change = case.status == "active" and may_change_case(reviewer, case)
     return CaseView(
@@ -81,8 +80,8 @@ def build_case_view(
         entity=EntityView(
             id=case.entity_id, type=case.entity_type, name=case.entity_name, data=data
         ),
-        ubos=_people(data.get("ubos") or entity.get("ubos")),
-        directors=_people(data.get("directors") or entity.get("directors")),
+        ubos=facts.ubos,
+        directors=facts.directors,
         documents=[_document(case, doc, presign, name_of) for doc in facts.documents],
         custom_data=case.context.get("customData") or {},
         third_party_data=facts.integrator_results,
@@ -94,6 +93,17 @@ def build_case_view(
         resolved_at=case.resolved_at,
         allowed_events=definition.allowed_events(case.state, "reviewer") if can_change else [],
         case_decisions=case_decisions(case, definition, can_change),
+        acceptance_criteria=[
+            AcceptanceCriterionView(
+                id=result.criterion.id,
+                label=result.criterion.label,
+                description=result.criterion.description,
+                status=result.status,
+                enforced=result.criterion.enforced,
+                explanation=result.explanation,
+            )
+            for result in acceptance_criteria(case, definition)
+        ],
         permissions=_permissions(case, reviewer, can_change),
         timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
     )
@@ -126,6 +136,7 @@ def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermis
         and (reviewer.is_admin or case.assignee_id == reviewer.id),
         can_assign_others=active and reviewer.is_admin,
         can_add_note=reviewer.can_write,
+        can_override_criteria=can_change and has_permission(reviewer, OVERRIDE_CRITERIA),
     )
 
 
@@ -171,10 +182,6 @@ def _page(case: Case, page: DocumentPage, presign: Presign) -> DocumentPageView:
         storage_error=storage.error if storage else None,
         metadata=page.metadata,
     )
-
-
-def _people(value: Any) -> list[dict[str, Any]]:
-    return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
 
 
 def _person(person_id: str | None, name_of: NameOf) -> PersonRef | None:

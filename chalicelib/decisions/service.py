@@ -21,7 +21,13 @@ from chalicelib.auth.permissions import require_active, require_may_change_case
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_after_commit
-from chalicelib.decisions.policy import approval_blockers, auto_resolution, decision_event
+from chalicelib.decisions.policy import (
+    approval_blockers,
+    auto_resolution,
+    blocking_criteria,
+    check_approval,
+    decision_event,
+)
 from chalicelib.decisions.reasons import reason_text, require_valid_reason
 from chalicelib.decisions.transitions import (
     DOCUMENT_STATUS,
@@ -52,6 +58,7 @@ from chalicelib.workflows.registry import get_definition
 
 RESUBMITTED = "resubmitted"
 MAX_EVENT_ATTEMPTS = 5
+CRITERIA_OVERRIDDEN = "criteria_overridden"
 
 
 def document_decision(
@@ -81,8 +88,17 @@ def decide_case(
     comment: str | None = None,
     expected_version: int,
     request_id: str | None = None,
+    override_justification: str | None = None,
 ) -> Case:
+    """Decide the case. An approval must pass the acceptance criteria (`check_approval`); an
+    override (`override_justification`) is recorded on the state change, audited on its own
+    and flags the case."""
     require_valid_reason(decision, reason, comment)
+    if override_justification is not None and decision != "approve":
+        raise InvalidRequest(
+            "only an approval can override the acceptance criteria",
+            details=[{"path": "overrideCriteria", "message": "only with `approve`"}],
+        )
     case = _case_to_change(store, reviewer, case_id, expected_version)
     definition = definition_of(case)
     event = decision_event(definition, case.state, decision)
@@ -98,17 +114,26 @@ def decide_case(
                 "re-upload",
                 blockingDocuments=blockers,
             )
+    override = None
+    if definition.approves(case.state, event):
+        override = check_approval(
+            case, definition, reviewer=reviewer, override_justification=override_justification
+        )
+    now = utc_now()
+    actor = reviewer_actor(reviewer)
     updated, records = apply_event(
         case,
         definition,
         event,
-        actor=reviewer_actor(reviewer),
-        at=utc_now(),
+        actor=actor,
+        at=now,
         request_id=request_id,
         decision=decision,
         reason=reason,
         comment=comment,
     )
+    if override is not None:
+        records += _record_override(updated, records, override, actor, now, request_id)
     stored = store.update_case(updated, expected_version=expected_version, audit=records)
     metrics.add_metric(name="CaseDecisions", unit="Count", value=1)
     sync_after_commit(store, engine, tenant_id=case.tenant_id, case_id=case.case_id)
@@ -150,7 +175,13 @@ def decide_document(
     ]
     follow = "revision" if decision == "revision" else auto_resolution(updated, definition)
     event = decision_event(definition, updated.state, follow) if follow else None
-    if event and not (follow == "approve" and approval_blockers(updated, definition)):
+    # The same checks as a reviewer's approve: short of them, the case stays in review and the
+    # case view says why (`decision_options`).
+    approves = event is not None and definition.approves(updated.state, event)
+    if event and not (
+        approves
+        and (approval_blockers(updated, definition) or blocking_criteria(updated, definition))
+    ):
         same = follow == decision
         updated, more = apply_event(
             updated,
@@ -206,6 +237,8 @@ def send_integrator_event(
                 f"event `{name}` is not allowed in state `{case.state}`",
                 details={"state": case.state, "allowedEvents": allowed},
             )
+        if definition.approves(case.state, name):
+            check_approval(case, definition)
         now = utc_now()
         updated = case.model_copy(deep=True)
         updated.updated_at = now
@@ -228,6 +261,36 @@ def send_integrator_event(
         sync_after_commit(store, engine, tenant_id=tenant_id, case_id=case_id)
         return stored
     raise Conflict("the case is being changed by concurrent requests; retry")
+
+
+def _record_override(
+    case: Case,
+    records: list[AuditRecord],
+    override: dict[str, Any],
+    actor: Actor,
+    at: str,
+    request_id: str | None,
+) -> list[AuditRecord]:
+    """An approval past unmet criteria: the state change (and so its webhook) carries
+    `criteriaOverride`, the case is flagged, and the override has its own audit record."""
+    for record in records:
+        record.details["criteriaOverride"] = override
+    if CRITERIA_OVERRIDDEN not in case.flags:
+        case.flags.append(CRITERIA_OVERRIDDEN)
+    return [
+        audit_record(
+            case,
+            "case.criteria_overridden",
+            actor=actor,
+            at=at,
+            request_id=request_id,
+            details={
+                **override,
+                "entityId": case.entity_id,
+                "workflowDefinitionId": case.workflow_definition_id,
+            },
+        )
+    ]
 
 
 def reset_for_resubmission(

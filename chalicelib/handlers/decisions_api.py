@@ -14,6 +14,7 @@ from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
 from chalicelib.models.backoffice import CaseView
 from chalicelib.models.decisions import (
+    CaseDecisionRequest,
     DecisionRequest,
     ReasonCodeList,
     ReasonCodeView,
@@ -30,11 +31,11 @@ decisions_api = Blueprint(__name__)
     auth=REVIEWER,
     summary="Decide the case: approve, reject or ask for a revision",
     tag="decisions",
-    body=DecisionRequest,
+    body=CaseDecisionRequest,
     response=CaseView,
     errors=(403, 409),
 )
-def decide_case_route(reviewer: Reviewer, case_id: str, body: DecisionRequest) -> CaseView:
+def decide_case_route(reviewer: Reviewer, case_id: str, body: CaseDecisionRequest) -> CaseView:
     request = decisions_api.current_request
     case = service.decide_case(
         case_store(),
@@ -46,6 +47,9 @@ def decide_case_route(reviewer: Reviewer, case_id: str, body: DecisionRequest) -
         comment=body.comment,
         expected_version=body.expected_version,
         request_id=request_id(request),
+        override_justification=(
+            body.override_criteria.justification if body.override_criteria else None
+        ),
     )
     return case_view_response(case, reviewer)
 

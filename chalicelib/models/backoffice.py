@@ -132,12 +132,24 @@ class DecisionAvailability(ApiModel):
     reason: str | None = None
 
 
+class AcceptanceCriterionView(ApiModel):
+    id: str
+    label: str
+    description: str = ""
+    status: Literal["met", "unmet", "unknown"]
+    enforced: bool = Field(description="an enforced criterion not met blocks approval")
+    explanation: str = Field(description="the case facts the rule read and their values")
+
+
 class CasePermissions(ApiModel):
     can_decide: bool
     can_claim: bool
     can_unassign: bool
     can_assign_others: bool
     can_add_note: bool
+    can_override_criteria: bool = Field(
+        default=False, description="may approve past unmet enforced acceptance criteria"
+    )
 
 
 class Actor(ApiModel):
@@ -187,6 +199,9 @@ class CaseView(ApiModel):
     resolved_at: str | None = None
     allowed_events: list[str]
     case_decisions: dict[str, DecisionAvailability]
+    acceptance_criteria: list[AcceptanceCriterionView] = Field(
+        description="the workflow definition's acceptance criteria, judged over the case now"
+    )
     permissions: CasePermissions
     timeline: list[AuditEntry]
 

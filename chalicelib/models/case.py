@@ -369,6 +369,64 @@ class CaseFacts:
             for name, value in context[key].items()
         }
 
+    @property
+    def ubos(self) -> list[dict[str, Any]]:
+        return self._people("ubos")
+
+    @property
+    def directors(self) -> list[dict[str, Any]]:
+        return self._people("directors")
+
+    def _people(self, key: str) -> list[dict[str, Any]]:
+        """UBOs or directors: under `entity.data` (Ballerine's) or `entity` itself."""
+        entity = _mapping(self.case.context.get("entity"))
+        value = self.case.entity_data.get(key) or entity.get(key)
+        return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
+
+    def rule_data(self) -> dict[str, Any]:
+        """The facts acceptance criteria judge (JSON Logic data; see docs/workflow-definitions.md).
+        Absent facts stay absent (not empty) so that a rule reading them is `unknown`."""
+        entity = _mapping(self.case.context.get("entity"))
+        has_people = {
+            key: bool(self.case.entity_data.get(key) or entity.get(key))
+            for key in ("ubos", "directors")
+        }
+        return copy.deepcopy(
+            {
+                "case": {
+                    "state": self.case.state,
+                    "status": self.case.status,
+                    "workflowDefinitionId": self.case.workflow_definition_id,
+                },
+                "entity": {
+                    "id": self.case.entity_id,
+                    "type": self.case.entity_type,
+                    "name": self.case.entity_name,
+                    "data": self.case.entity_data,
+                    "ubos": self.ubos if has_people["ubos"] else None,
+                    "directors": self.directors if has_people["directors"] else None,
+                },
+                "documents": [
+                    {
+                        "id": doc.id,
+                        "type": doc.type,
+                        "category": doc.category,
+                        "issuer": doc.issuer,
+                        "properties": doc.properties,
+                        "pageCount": len(doc.pages),
+                        "decision": {"status": doc.status, "reason": doc.decision.reason},
+                    }
+                    for doc in self.documents
+                ],
+                "customData": self.case.context.get("customData"),
+                "vendorResults": {
+                    name: {"status": result.status, "output": result.output}
+                    for name, result in self.case.vendor_results.items()
+                },
+                "integratorResults": self.integrator_results,
+            }
+        )
+
     def ballerine_context(self) -> dict[str, Any]:
         """The context as Ballerine shows it: the integrator's, with each document's decision
         (and, once pages were replaced, its `pageHistory`) rendered in place from the records."""

@@ -51,6 +51,25 @@ class DecisionRequest(ApiModel):
     expected_version: JsonInt = Field(ge=1, description="the case version the reviewer looked at")
 
 
+class CriteriaOverride(ApiModel):
+    justification: str = Field(
+        min_length=1,
+        max_length=MAX_COMMENT_LENGTH,
+        pattern=r"\S",
+        description="why the case is approved although enforced criteria are not met",
+    )
+
+
+class CaseDecisionRequest(DecisionRequest):
+    """`POST .../cases/{id}/decision`: a document decision's body, plus the criteria override."""
+
+    override_criteria: CriteriaOverride | None = Field(
+        default=None,
+        description="approve although enforced acceptance criteria are unmet or unknown; needs "
+        "the permission `cases.override_criteria`; audited and flagged (`criteria_overridden`)",
+    )
+
+
 class ReasonCodeView(ApiModel):
     code: ReasonCode
     label: str

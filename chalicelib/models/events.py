@@ -71,6 +71,10 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType("case.assigned", "the case's assignee changed", webhook="case.assigned"),
         EventType("case.note_added", "a reviewer added a note", webhook="case.note_added"),
+        EventType(
+            "case.criteria_overridden",
+            "an approval went past the case's unmet acceptance criteria",
+        ),
         EventType("case.flagged", "the system raised a flag on the case"),
         EventType("case.unflagged", "the system cleared a flag of the case"),
         EventType("workflow.waiting", "the case's execution parked its task token"),

@@ -137,6 +137,14 @@ class DocumentRequirementSummary(ApiModel):
     required: bool
 
 
+class AcceptanceCriterionSummary(ApiModel):
+    id: str
+    label: str
+    description: str
+    rule: dict[str, Any] = Field(description="JSON Logic over the case facts")
+    enforced: bool
+
+
 class WorkflowDefinitionSummary(ApiModel):
     id: str
     version: int
@@ -147,6 +155,10 @@ class WorkflowDefinitionSummary(ApiModel):
     states: list[WorkflowStateSummary]
     events: dict[str, WorkflowEventSummary]
     documents: list[DocumentRequirementSummary]
+    acceptance_criteria: list[AcceptanceCriterionSummary] = Field(
+        default_factory=list,
+        description="named JSON Logic rules over the case facts; enforced ones block approval",
+    )
 
 
 class WorkflowDefinitionList(ApiModel):

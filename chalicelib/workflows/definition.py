@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from chalicelib.workflows.criteria import AcceptanceCriterion
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 ID_PATTERN = r"^[a-z][a-z0-9-]{0,63}$"
 
@@ -73,6 +75,9 @@ class WorkflowDefinition(_Strict):
     events: dict[str, EventSpec]
     documents: tuple[DocumentRequirement, ...] = ()
     policy: Policy = Field(default_factory=Policy)
+    acceptance_criteria: tuple[AcceptanceCriterion, ...] = Field(
+        default=(), alias="acceptanceCriteria"
+    )
 
     @model_validator(mode="after")
     def _check_chart(self) -> WorkflowDefinition:
@@ -94,6 +99,9 @@ class WorkflowDefinition(_Strict):
                     problems.append(f"`{state_name}` -{event}-> unknown state `{target}`")
         if not any(s.type == "final" for s in self.states.values()):
             problems.append("a chart needs at least one final state")
+        ids = [criterion.id for criterion in self.acceptance_criteria]
+        for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(f"acceptance criterion `{duplicate}` is declared twice")
         if self.initial_state in self.states:
             unreachable = set(self.states) - self._reachable()
             if unreachable:
@@ -147,6 +155,14 @@ class WorkflowDefinition(_Strict):
             raise InvalidTransition(state, event)
         return self.states[state].on[event]
 
+    def approves(self, state: str, event: str) -> bool:
+        """Whether `event` out of `state` approves the case: the event carries the `approve`
+        decision or leads to a state tagged `approved` (an integrator's event may)."""
+        target = self.states[state].on.get(event) if state in self.states else None
+        if target is None:
+            return False
+        return self.events[event].decision == "approve" or "approved" in self.states[target].tags
+
     def event_for_decision(self, state: str, decision: str) -> str:
         """The reviewer event that carries a case decision out of `state`."""
         for event in self.allowed_events(state, "reviewer"):
@@ -175,4 +191,5 @@ class WorkflowDefinition(_Strict):
                 name: spec.model_dump(exclude_none=True) for name, spec in self.events.items()
             },
             "documents": [d.model_dump() for d in self.documents],
+            "acceptanceCriteria": [c.model_dump() for c in self.acceptance_criteria],
         }

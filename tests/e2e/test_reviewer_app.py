@@ -514,3 +514,65 @@ def test_the_build_fails_on_a_field_the_api_does_not_have() -> None:
     wrong = typecheck(WRONG_FIELD)
     assert wrong.returncode != 0
     assert "Property 'riskScore' does not exist" in wrong.stdout + wrong.stderr
+
+
+def test_acceptance_criteria_checklist_and_override(http: httpx.Client, page: Page) -> None:
+    """A KYB case without a date of incorporation: the checklist says which criterion blocks
+    approval and why before anyone clicks; the admin approves with a justification."""
+    entity_id = f"criteria-{uuid.uuid4().hex[:8]}"
+    run = {
+        "workflowId": "kyb-manual-review",
+        "context": {
+            "entity": {
+                "id": entity_id,
+                "type": "business",
+                "data": {
+                    "companyName": f"Criteria Test {entity_id}",
+                    "ubos": [{"firstName": "Ann", "ownershipPercentage": 80}],
+                },
+            },
+            "documents": [],
+        },
+    }
+    created = http.post("/api/v1/external/workflows/run", json=run, headers=SECRET)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["workflowRuntimeId"]
+
+    sign_in(page, "admin@demo.test")
+    page.goto(f"/cases/{case_id}")
+    checklist = page.get_by_test_id("acceptance-criteria")
+    expect(checklist).to_be_visible()
+    date = page.get_by_test_id("criterion-date-of-incorporation-present")
+    expect(date).to_have_attribute("data-status", "unmet")
+    expect(date).to_contain_text("entity.data.dateOfIncorporation = missing")
+    expect(page.get_by_test_id("criterion-ubo-shares-at-least-75")).to_have_attribute(
+        "data-status", "met"
+    )
+    expect(page.get_by_test_id("case-approve")).to_be_disabled()
+    expect(page.locator("#case-approve-why")).to_contain_text("Date of incorporation present")
+    page.screenshot(path=str(SCREENSHOTS / "case-view-acceptance-criteria.png"))
+    assert_accessible(page, "case view, acceptance criteria")
+
+    page.get_by_test_id("case-override").click()
+    expect(page.get_by_test_id("override-confirm")).to_be_disabled()
+    page.get_by_test_id("override-justification").fill("Registry extract checked by phone")
+    page.get_by_test_id("override-confirm").click()
+    case = poll_case(http, case_id, lambda c: c["state"] == "approved")
+    assert case["status"] == "completed"
+    headers, _ = api_sign_in(http, "admin@demo.test")
+    view = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json()
+    assert "criteria_overridden" in view["flags"]
+    overridden = [e for e in view["timeline"] if e["action"] == "case.criteria_overridden"]
+    assert overridden[0]["details"]["justification"] == "Registry extract checked by phone"
+
+
+def poll_case(http: httpx.Client, case_id: str, done: Any) -> dict[str, Any]:
+    from tests.conftest import poll
+
+    return poll(  # type: ignore[no-any-return]
+        lambda: (
+            (case := http.get(f"/api/v1/external/workflows/{case_id}", headers=SECRET).json())
+            and done(case)
+            and case
+        )
+    )

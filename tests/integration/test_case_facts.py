@@ -68,8 +68,15 @@ def assert_nothing_decided(api: Api, reviewer: Api, case_id: str) -> None:
     assert [d["decision"]["status"] for d in view["documents"]] == ["pending", "pending"]
     assert all(d["decision"]["decidedBy"] is None for d in view["documents"])
     assert all(d["pageHistory"] == [] for d in view["documents"])
-    # A forged rejection would block approval under the definition's policy.
-    assert view["caseDecisions"]["approve"] == {"allowed": True, "reason": None}
+    # A forged rejection would block approval under the definition's policy, and a forged
+    # approval would meet the identification criterion: what blocks is that nothing is decided.
+    assert view["caseDecisions"]["approve"]["allowed"] is False
+    assert view["caseDecisions"]["approve"]["reason"] == (
+        "acceptance criteria not met: All identification documents approved "
+        "(unmet: documents = [passport (pending), utility_bill (pending)])"
+    )
+    criteria = {c["id"]: c["status"] for c in view["acceptanceCriteria"]}
+    assert criteria["identification-documents-approved"] == "unmet"
     rows = reviewer.get(f"{CASES}?assignee=any").json_body["data"]
     (row,) = [r for r in rows if r["id"] == case_id]
     assert row["documentsPendingDecision"] == 2

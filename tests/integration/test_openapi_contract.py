@@ -347,12 +347,32 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         200,
     )
     assert resubmitted["state"] == "manual_review"
+    # The new photo must be approved before the case meets its acceptance criteria.
+    unmet = c.call(
+        "POST",
+        CASE + "/decision",
+        auth=alice,
+        body={"decision": "approve", "expectedVersion": resubmitted["version"]},
+        case_id=case_id,
+    )
+    assert c.json(unmet, 409)["error"]["code"] == "criteria_unmet"
+    approved = c.json(
+        c.call(
+            "POST",
+            DOCUMENT_DECISION,
+            auth=alice,
+            body={"decision": "approve", "expectedVersion": resubmitted["version"]},
+            case_id=case_id,
+            document_id=document_id,
+        ),
+        200,
+    )
     done = c.json(
         c.call(
             "POST",
             CASE + "/decision",
             auth=alice,
-            body={"decision": "approve", "expectedVersion": resubmitted["version"]},
+            body={"decision": "approve", "expectedVersion": approved["version"]},
             case_id=case_id,
         ),
         200,

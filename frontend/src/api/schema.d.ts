@@ -141,6 +141,51 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /** AcceptanceCriterionSummary */
+    AcceptanceCriterionSummary: {
+      /** Id */
+      id: string;
+      /** Label */
+      label: string;
+      /** Description */
+      description: string;
+      /**
+       * Rule
+       * @description JSON Logic over the case facts
+       */
+      rule: {
+        [key: string]: unknown;
+      };
+      /** Enforced */
+      enforced: boolean;
+    };
+    /** AcceptanceCriterionView */
+    AcceptanceCriterionView: {
+      /** Id */
+      id: string;
+      /** Label */
+      label: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "met" | "unmet" | "unknown";
+      /**
+       * Enforced
+       * @description an enforced criterion not met blocks approval
+       */
+      enforced: boolean;
+      /**
+       * Explanation
+       * @description the case facts the rule read and their values
+       */
+      explanation: string;
+    };
     /** Actor */
     Actor: {
       /** Type */
@@ -198,6 +243,38 @@ export interface components {
       /** Data */
       data: components["schemas"]["AuditEntry"][];
     };
+    /**
+     * CaseDecisionRequest
+     * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override.
+     */
+    CaseDecisionRequest: WithRequired<{
+      /**
+       * Decision
+       * @enum {string}
+       */
+      decision: "approve" | "reject" | "revision";
+      /**
+       * Reason
+       * @description required for reject and revision; `other` needs a comment
+       * @default null
+       */
+      reason?: ("blurry_or_unreadable" | "expired" | "altered_or_fake" | "wrong_document_type" | "data_mismatch" | "missing_pages" | "other") | null;
+      /**
+       * Comment
+       * @default null
+       */
+      comment?: string | null;
+      /**
+       * Expectedversion
+       * @description the case version the reviewer looked at
+       */
+      expectedVersion: number;
+      /**
+       * @description approve although enforced acceptance criteria are unmet or unknown; needs the permission `cases.override_criteria`; audited and flagged (`criteria_overridden`)
+       * @default null
+       */
+      overrideCriteria?: components["schemas"]["CriteriaOverride"] | null;
+    }, "decision" | "expectedVersion">;
     /** CaseList */
     CaseList: {
       /** Data */
@@ -220,6 +297,12 @@ export interface components {
       canAssignOthers: boolean;
       /** Canaddnote */
       canAddNote: boolean;
+      /**
+       * Canoverridecriteria
+       * @description may approve past unmet enforced acceptance criteria
+       * @default false
+       */
+      canOverrideCriteria?: boolean;
     };
     /** CaseRow */
     CaseRow: {
@@ -312,6 +395,11 @@ export interface components {
       caseDecisions: {
         [key: string]: components["schemas"]["DecisionAvailability"];
       };
+      /**
+       * Acceptancecriteria
+       * @description the workflow definition's acceptance criteria, judged over the case now
+       */
+      acceptanceCriteria: components["schemas"]["AcceptanceCriterionView"][];
       permissions: components["schemas"]["CasePermissions"];
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
@@ -330,6 +418,14 @@ export interface components {
        * @default null
        */
       description?: string | null;
+    };
+    /** CriteriaOverride */
+    CriteriaOverride: {
+      /**
+       * Justification
+       * @description why the case is approved although enforced criteria are not met
+       */
+      justification: string;
     };
     /** DecisionAvailability */
     DecisionAvailability: {
@@ -1119,6 +1215,11 @@ export interface components {
       };
       /** Documents */
       documents: components["schemas"]["DocumentRequirementSummary"][];
+      /**
+       * Acceptancecriteria
+       * @description named JSON Logic rules over the case facts; enforced ones block approval
+       */
+      acceptanceCriteria?: components["schemas"]["AcceptanceCriterionSummary"][];
     };
     /** WorkflowEventSummary */
     WorkflowEventSummary: {
@@ -1228,7 +1329,7 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition` or `case_completed` */
+    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or `criteria_unmet` (`details.criteria`) */
     Conflict: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
@@ -1451,7 +1552,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": components["schemas"]["DecisionRequest"];
+        "application/json": components["schemas"]["CaseDecisionRequest"];
       };
     };
     responses: {

@@ -8,13 +8,24 @@ interface Props {
   blocker: string | null;
   busy: boolean;
   reasonCodes: ReasonCode[];
-  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) => void;
+  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) => void;
 }
 
 const KINDS: DecisionKind[] = ["approve", "reject", "revision"];
 
 export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: Props) {
   const [mode, setMode] = useState<"reject" | "revision" | null>(null);
+  const [overriding, setOverriding] = useState(false);
+  const [justification, setJustification] = useState("");
+  const blockingCriteria = (view.acceptanceCriteria ?? []).filter((c) => c.enforced && c.status !== "met");
+  // Offered only when the criteria are all that stands in the way of approving.
+  const approveOption = view.caseDecisions?.approve;
+  const canOverride =
+    !blocker &&
+    view.permissions.canOverrideCriteria === true &&
+    blockingCriteria.length > 0 &&
+    approveOption?.allowed === false &&
+    (approveOption.reason ?? "").startsWith("acceptance criteria not met");
   const explain = (kind: DecisionKind): string | null => {
     if (blocker) return blocker;
     const option = view.caseDecisions?.[kind];
@@ -53,6 +64,45 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
           );
         })}
       </div>
+      {canOverride && !overriding && (
+        <button type="button" className="link" data-testid="case-override" onClick={() => setOverriding(true)}>
+          Approve anyway (override criteria)…
+        </button>
+      )}
+      {canOverride && overriding && (
+        <form
+          className="override-form"
+          aria-label="Override the acceptance criteria"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (!justification.trim()) return;
+            setOverriding(false);
+            onDecide("approve", undefined, undefined, justification.trim());
+            setJustification("");
+          }}
+        >
+          <label htmlFor="override-justification">
+            Why approve although {blockingCriteria.map((c) => c.label).join(", ")} {blockingCriteria.length > 1 ? "are" : "is"} not met?
+            (recorded in the audit trail and sent to the integrator)
+          </label>
+          <textarea
+            id="override-justification"
+            data-testid="override-justification"
+            required
+            maxLength={2000}
+            value={justification}
+            onChange={(event) => setJustification(event.target.value)}
+          />
+          <div className="row">
+            <button type="submit" className="approve" disabled={busy || !justification.trim()} data-testid="override-confirm">
+              Approve with override
+            </button>
+            <button type="button" className="link" onClick={() => setOverriding(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
       {blocker && (
         <p className="blocker" data-testid="case-blocker">
           {blocker}

@@ -34,6 +34,9 @@ export function CaseHeader(props: Props) {
         <h1 data-testid="case-title">{view.entity.name || view.entity.id}</h1>
         <StateBadge state={view.state} />
         {view.status !== "active" && <StateBadge state={view.status} />}
+        {view.flags.map((flag) => (
+          <StateBadge key={flag} state={flag} />
+        ))}
         <span className="muted">
           {view.workflow.name || view.workflow.id} · {humanize(view.entity.type)} · opened{" "}
           <span title={dateTime(view.createdAt)}>{age(view.createdAt)} ago</span> · v{view.version}

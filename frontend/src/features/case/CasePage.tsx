@@ -5,6 +5,7 @@ import { humanize } from "../../shared/format";
 import { notify } from "../../shared/toast";
 import { DataBlock } from "../../shared/ui/DataBlock";
 import { useShortcuts } from "../../shared/useShortcuts";
+import { AcceptanceCriteria } from "./AcceptanceCriteria";
 import { AuditTimeline } from "./AuditTimeline";
 import { CaseDecisionBar } from "./CaseDecisionBar";
 import { CaseHeader } from "./CaseHeader";
@@ -123,11 +124,18 @@ function CaseScreen(props: Props & { view: CaseView }) {
     if (next !== undefined && next !== docIndex) selectDocument(next);
   }
 
-  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) {
+  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) {
     const after = await change(
       `case-${decision}`,
       (current) => current,
-      (current) => api.decideCase(current.id, { decision, reason, comment, expectedVersion: current.version }),
+      (current) =>
+        api.decideCase(current.id, {
+          decision,
+          reason,
+          comment,
+          expectedVersion: current.version,
+          ...(overrideJustification ? { overrideCriteria: { justification: overrideJustification } } : {}),
+        }),
     );
     if (!after) return;
     notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
@@ -188,13 +196,16 @@ function CaseScreen(props: Props & { view: CaseView }) {
           }}
         />
       )}
-      <CaseDecisionBar
-        view={view}
-        blocker={caseBlocker}
-        busy={busy !== null}
-        reasonCodes={reasonCodes}
-        onDecide={(decision, reason, comment) => void decideCase(decision, reason, comment)}
-      />
+      <div className="decision-area">
+        <CaseDecisionBar
+          view={view}
+          blocker={caseBlocker}
+          busy={busy !== null}
+          reasonCodes={reasonCodes}
+          onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
+        />
+        <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />
+      </div>
       <div className="case-grid">
         <div className="case-left">
           <EntityPanel view={view} />

@@ -55,6 +55,9 @@ export function InboxTable({ rows, selected, onSelect, currentUserId }: Props) {
             <td>
               <StateBadge state={row.state} />
               {row.status !== "active" && <span className="sub">{row.status}</span>}
+              {row.flags.map((flag) => (
+                <StateBadge key={flag} state={flag} />
+              ))}
             </td>
             <td>
               {row.assignee ? (

@@ -8,6 +8,7 @@ const TONES: Record<string, string> = {
   pending: "neutral",
   failed: "bad",
   completed: "ok",
+  criteria_overridden: "warn",
 };
 
 export function StateBadge({ state, label }: { state: string; label?: string }) {
