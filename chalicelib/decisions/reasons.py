@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from chalicelib.errors import InvalidRequest
@@ -28,6 +29,10 @@ REASON_LABELS: dict[str, str] = {
 }
 
 DECISIONS_NEEDING_A_REASON = ("reject", "revision")
+# A character that is white space neither to Python's `re` nor to the ECMA regexes of JSON
+# Schema (`\s` alone differs between them: U+001C-U+001F, U+0085, U+FEFF). The API's schema
+# states it, and `reason_problems` checks with it, so both draw the same line.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 MAX_COMMENT_LENGTH = 2000
 
 
@@ -38,7 +43,7 @@ def reason_problems(decision: str, reason: str | None, comment: str | None) -> l
         problems.append({"path": "reason", "message": f"unknown reason code `{reason}`"})
     if decision in DECISIONS_NEEDING_A_REASON and reason is None:
         problems.append({"path": "reason", "message": f"a {decision} needs a reason code"})
-    if reason == "other" and not (comment or "").strip():
+    if reason == "other" and not re.search(NOT_BLANK, comment or ""):
         problems.append({"path": "comment", "message": "reason `other` needs a comment"})
     if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
         problems.append({"path": "comment", "message": f"at most {MAX_COMMENT_LENGTH} characters"})

@@ -5,17 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from chalicelib.decisions.reasons import (
     DECISIONS_NEEDING_A_REASON,
     MAX_COMMENT_LENGTH,
+    NOT_BLANK,
     DecisionKind,
     ReasonCode,
 )
 from chalicelib.models.base import ApiModel, JsonInt
 
 MAX_EVENT_PAYLOAD_BYTES = 16 * 1024
+
+
+# The reason rules of `reasons.reason_problems`, stated in the schema.
+REASON_RULES: list[JsonValue] = [
+    {
+        "if": {"properties": {"decision": {"enum": list(DECISIONS_NEEDING_A_REASON)}}},
+        "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    },
+    {
+        "if": {"required": ["reason"], "properties": {"reason": {"const": "other"}}},
+        "then": {
+            "required": ["comment"],
+            "properties": {"comment": {"type": "string", "pattern": NOT_BLANK}},
+        },
+    },
+]
 
 
 class DecisionRequest(ApiModel):
@@ -25,23 +42,7 @@ class DecisionRequest(ApiModel):
     decision service, so they answer 400 with the field's path like every other problem; the
     schema states them too, so that a request valid under the OpenAPI document is accepted."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "allOf": [
-                {
-                    "if": {"properties": {"decision": {"enum": list(DECISIONS_NEEDING_A_REASON)}}},
-                    "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
-                },
-                {
-                    "if": {"required": ["reason"], "properties": {"reason": {"const": "other"}}},
-                    "then": {
-                        "required": ["comment"],
-                        "properties": {"comment": {"type": "string", "pattern": "\\S"}},
-                    },
-                },
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"allOf": REASON_RULES})
 
     decision: DecisionKind
     reason: ReasonCode | None = Field(
@@ -55,13 +56,29 @@ class CriteriaOverride(ApiModel):
     justification: str = Field(
         min_length=1,
         max_length=MAX_COMMENT_LENGTH,
-        pattern=r"\S",
+        pattern=NOT_BLANK,
         description="why the case is approved although enforced criteria are not met",
     )
 
 
 class CaseDecisionRequest(DecisionRequest):
-    """`POST .../cases/{id}/decision`: a document decision's body, plus the criteria override."""
+    """`POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
+    (with `approve` only)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                *REASON_RULES,
+                {
+                    "if": {
+                        "required": ["overrideCriteria"],
+                        "properties": {"overrideCriteria": {"type": "object"}},
+                    },
+                    "then": {"properties": {"decision": {"const": "approve"}}},
+                },
+            ]
+        }
+    )
 
     override_criteria: CriteriaOverride | None = Field(
         default=None,

@@ -11,7 +11,13 @@ from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
 from chalicelib.decisions import service
 from chalicelib.decisions.policy import decision_options
-from chalicelib.decisions.reasons import REASON_LABELS, ReasonCode, reason_codes, reason_text
+from chalicelib.decisions.reasons import (
+    REASON_LABELS,
+    ReasonCode,
+    reason_codes,
+    reason_problems,
+    reason_text,
+)
 from chalicelib.errors import (
     CaseCompleted,
     Forbidden,
@@ -156,6 +162,14 @@ class TestReasons:
             "other",
         ]
         assert reason_text("expired", None) == "Expired"
+
+    @pytest.mark.parametrize("blank", ["", "  ", "\x85", "\x1c", "\ufeff", "\u3000"])
+    def test_other_needs_a_comment_that_is_not_blank_by_either_regex_dialect(
+        self, blank: str
+    ) -> None:
+        # The schema states the rule as a pattern (ECMA); the service must draw the same line.
+        assert reason_problems("reject", "other", blank)[0]["path"] == "comment"
+        assert reason_problems("reject", "other", f"{blank}x") == []
 
     def test_every_reason_code_has_a_label(self) -> None:
         assert set(REASON_LABELS) == set(get_args(ReasonCode))

@@ -245,7 +245,8 @@ export interface components {
     };
     /**
      * CaseDecisionRequest
-     * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override.
+     * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
+     * (with `approve` only).
      */
     CaseDecisionRequest: WithRequired<{
       /**
