@@ -348,6 +348,9 @@ def test_a_case_decision_moves_on_to_the_next_case(http: httpx.Client, page: Pag
 
     page.get_by_role("button", name="Claim").click()
     expect(page.get_by_test_id("assignee")).to_contain_text("(you)")
+    # The history of the claimed version is read first: a note (which leaves the version as it
+    # is) must still show up in it.
+    expect(page.get_by_test_id("audit-timeline")).to_contain_text("Case assigned")
     page.get_by_label("Add a note").fill("Called the customer: <b>no answer</b>.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".note-text")).to_have_text("Called the customer: <b>no answer</b>.")

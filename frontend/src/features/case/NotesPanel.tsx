@@ -28,8 +28,10 @@ export function NotesPanel({ caseId, canAddNote }: Props) {
         data: [...(current?.data ?? []), note],
       }));
       setText("");
-      // A note is on the case's history: re-read the case (and so its audit trail).
+      // A note is on the case's history but leaves its version as it was, and the history is
+      // read per version: re-read the case and its audit trail.
       void client.invalidateQueries({ queryKey: caseKeys.view(caseId), exact: true });
+      void client.invalidateQueries({ queryKey: caseKeys.audits(caseId) });
     },
     onError: (err) => notify(err instanceof ApiError ? err.message : "The note could not be saved.", "error"),
   });

@@ -18,6 +18,8 @@ export const caseKeys = {
   latest: (id: string) => ["cases", "detail", id, "latest"] as const,
   notes: (id: string) => ["cases", "detail", id, "notes"] as const,
   audit: (id: string, version: number) => ["cases", "detail", id, "audit", version] as const,
+  /** Every version's audit trail of the case (a prefix of `audit`). */
+  audits: (id: string) => ["cases", "detail", id, "audit"] as const,
 };
 
 /** The case as shown. Not swapped by polling: the reviewer's page (and its page images) stays
