@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from chalicelib.models.events import webhook_type
-from local.child_stack import Stack
+from local.child_stack import Stack, states_entered
 from tests.integration.test_webhooks_api import Receiver
 
 CASES = "/api/v1/backoffice/cases"
@@ -173,19 +173,13 @@ def _sender_missed_answer(admin: httpx.Client, delivery_id: str) -> bool:
 def executions_in_sync(stack: Stack, cases: dict[str, dict[str, Any]]) -> Result:
     """Each case's execution waits in the case's state, or ended in it when the case did."""
     sfn = stack.aws_client("stepfunctions")
-    machines = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
     wrong = []
     for case_id, case in sorted(cases.items()):
-        suffix = f"{case['workflowDefinitionId']}-v{case['workflowDefinitionVersion']}"
-        machine = next(arn for name, arn in machines.items() if name.endswith(suffix))
+        definition, version = case["workflowDefinitionId"], case["workflowDefinitionVersion"]
+        machine = stack.state_machine_arn(definition, version)
         execution = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
         status = sfn.describe_execution(executionArn=execution)["status"]
-        history = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
-        entered = [
-            e["stateEnteredEventDetails"]["name"]
-            for e in history
-            if "__on" not in e.get("stateEnteredEventDetails", {}).get("name", "__on")
-        ]
+        entered = states_entered(stack.execution_history(definition, case_id, version) or [])
         expected_status = "SUCCEEDED" if case["status"] == "completed" else "RUNNING"
         if entered[-1:] != [case["state"]] or status != expected_status:
             wrong.append(f"{case_id}: case {case['state']}, execution {status} in {entered[-1:]}")

@@ -48,6 +48,36 @@ class Stack:
             aws_secret_access_key="local",
         )
 
+    def state_machine_arn(self, definition_id: str, version: int = 1) -> str:
+        sfn = self.aws_client("stepfunctions")
+        suffix = f"{definition_id}-v{version}"
+        return next(
+            m["stateMachineArn"]
+            for m in sfn.list_state_machines()["stateMachines"]
+            if m["name"].endswith(suffix)
+        )
+
+    def execution_history(
+        self, definition_id: str, case_id: str, version: int = 1
+    ) -> list[dict[str, Any]] | None:
+        """The events of the case's execution (named after the case), None until it exists."""
+        sfn = self.aws_client("stepfunctions")
+        machine = self.state_machine_arn(definition_id, version)
+        arn = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
+        try:
+            return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return None
+
+
+def states_entered(history: list[dict[str, Any]]) -> list[str]:
+    """The chart's states an execution entered, without the compiler's event choices (`__on`)."""
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in history
+        if "__on" not in e.get("stateEnteredEventDetails", {}).get("name", "__on")
+    ]
+
 
 @dataclass
 class StackProcess:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from local.child_stack import launch_stack
+from local.child_stack import launch_stack, states_entered
 from tests.conftest import poll
 from tests.e2e.test_persistence import DEFAULT_SECRET, SECRET, Session, receiver
 from tests.integration.test_ingestion_api import individual_run
@@ -108,11 +108,7 @@ class Load:
 def executions_of(session: Session, case_id: str) -> list[tuple[str, list[str]]]:
     """(status, states entered) of each execution of the case on this start of the stack."""
     sfn = session.stack.aws_client("stepfunctions")
-    machine = next(
-        m["stateMachineArn"]
-        for m in sfn.list_state_machines()["stateMachines"]
-        if m["name"].endswith("kyc-manual-review-v1")
-    )
+    machine = session.stack.state_machine_arn("kyc-manual-review")
     found = []
     for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
         for execution in page["executions"]:
@@ -122,12 +118,7 @@ def executions_of(session: Session, case_id: str) -> list[tuple[str, list[str]]]
             history = sfn.get_execution_history(
                 executionArn=execution["executionArn"], maxResults=1000
             )["events"]
-            states = [
-                e["stateEnteredEventDetails"]["name"]
-                for e in history
-                if "stateEnteredEventDetails" in e
-                and "__on" not in e["stateEnteredEventDetails"]["name"]
-            ]
+            states = states_entered(history)
             waiting = bool(history) and history[-1]["type"] == "TaskSubmitted"
             found.append(("WAITING" if waiting else execution["status"], states))
     return found

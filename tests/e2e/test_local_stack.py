@@ -27,19 +27,12 @@ def test_seed_request_is_accepted_and_the_execution_waits_in_its_state(
     assert context["context"]["entity"]["data"] == seed_request["context"]["entity"]["data"]
 
     sfn = stack.aws_client("stepfunctions")
-    machine = next(
-        m["stateMachineArn"]
-        for m in sfn.list_state_machines()["stateMachines"]
-        if m["name"].endswith("risk-score-improvement-dev-v1")
-    )
+    machine = stack.state_machine_arn("risk-score-improvement-dev")
     execution_arn = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
 
     def waiting_state() -> str | None:
-        try:
-            history = sfn.get_execution_history(executionArn=execution_arn)["events"]
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return None
-        # Started but not yet run: the history may still be empty.
+        history = stack.execution_history("risk-score-improvement-dev", case_id)
+        # Not started yet, or started but not yet run: the history may still be empty.
         if not history or history[-1]["type"] != "TaskSubmitted":
             return None
         entered = [e for e in history if e["type"] == "TaskStateEntered"]

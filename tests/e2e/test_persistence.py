@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from chalicelib.webhooks.signing import generate_secret
-from local.child_stack import Stack, StackProcess, launch_stack
+from local.child_stack import Stack, StackProcess, launch_stack, states_entered
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
@@ -61,25 +61,10 @@ class Session:
 
     def states_entered(self, case_id: str) -> list[str] | None:
         """The states the case's execution entered, once it waits (None before)."""
-        sfn = self.stack.aws_client("stepfunctions")
-        machine = next(
-            m["stateMachineArn"]
-            for m in sfn.list_state_machines()["stateMachines"]
-            if m["name"].endswith("kyc-manual-review-v1")
-        )
-        arn = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
-        try:
-            history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return None
+        history = self.stack.execution_history("kyc-manual-review", case_id)
         if not history or history[-1]["type"] not in ("TaskSubmitted", "ExecutionSucceeded"):
             return None
-        return [
-            e["stateEnteredEventDetails"]["name"]
-            for e in history
-            if "stateEnteredEventDetails" in e
-            and "__on" not in e["stateEnteredEventDetails"]["name"]
-        ]
+        return states_entered(history)
 
     def all_delivered(self) -> bool:
         deliveries = self.http.get(
