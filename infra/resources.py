@@ -24,7 +24,6 @@ from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.registry import bundled_definitions
 
 TASK_QUEUE_PLACEHOLDER = "${TaskQueueUrl}"
-COGNITO_GROUPS = ("admin", "reviewer", "viewer")
 
 
 @dataclass(frozen=True)
@@ -318,11 +317,6 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
             },
         },
     }
-    for group in COGNITO_GROUPS:
-        resources[f"UserPoolGroup{group.title()}"] = {
-            "Type": "AWS::Cognito::UserPoolGroup",
-            "Properties": {"GroupName": group, "UserPoolId": {"Ref": "UserPool"}},
-        }
     workflow_visibility = WORKFLOW_QUEUE_VISIBILITY_SECONDS
     resources.update(_queue_pair("WorkflowTaskQueue", prefix, workflow_visibility))
     resources.update(_queue_pair("WorkflowStarterQueue", prefix, workflow_visibility))

@@ -18,6 +18,7 @@ LOCAL_REVIEWERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("demo", "admin@demo.test", "Ada Admin", ("admin",)),
     ("demo", "alice@demo.test", "Alice Reviewer", ("reviewer",)),
     ("demo", "bob@demo.test", "Bob Reviewer", ("reviewer",)),
+    ("demo", "carol@demo.test", "Carol Senior", ("senior_reviewer",)),
     ("demo", "viewer@demo.test", "Victor Viewer", ("viewer",)),
     ("acme", "admin@acme.test", "Acme Admin", ("admin",)),
 )

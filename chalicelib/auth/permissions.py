@@ -1,25 +1,97 @@
-"""Who may do what, as plain rules: `viewer` reads; a `reviewer` changes only the cases assigned
-to them (claiming an unassigned case aside); an `admin` does everything in the tenant. Tenancy is
-enforced before these run: a case of another tenant is never loaded."""
+"""Who may do what: a catalogue of permissions, roles made of them, and the rules that check a
+reviewer's permissions (never a role name). Tenancy is enforced before these run: a case of
+another tenant is never loaded.
+
+The built-in roles are fixed here; a tenant's custom roles are sets of the same permissions. A
+reviewer's permissions are resolved from the reviewer directory at every request, so a change of
+roles takes effect at once, not at token expiry."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from chalicelib.errors import CaseCompleted, Forbidden
 from chalicelib.models.case import Case
 from chalicelib.models.reviewers import Reviewer
 
+CASES_READ = "cases.read"
+CASES_READ_UNMASKED = "cases.read_unmasked"
+CASES_CLAIM = "cases.claim"
+CASES_DECIDE = "cases.decide"
+CASES_APPROVE_SECOND = "cases.approve_second"
+CASES_ASSIGN_OTHERS = "cases.assign_others"
 OVERRIDE_CRITERIA = "cases.override_criteria"
+NOTES_WRITE = "notes.write"
+MESSAGES_WRITE = "messages.write"
+WEBHOOKS_MANAGE = "webhooks.manage"
+USERS_MANAGE = "users.manage"
+ROLES_MANAGE = "roles.manage"
+ANALYTICS_READ = "analytics.read"
+SETTINGS_MANAGE = "settings.manage"
+LAYOUTS_MANAGE = "layouts.manage"
+DEFINITIONS_MANAGE = "definitions.manage"
+VIEWS_SHARE = "views.share"
 
-# Today's roles as sets of permissions; roles made of permissions will replace this mapping.
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({OVERRIDE_CRITERIA}),
-    "reviewer": frozenset(),
-    "viewer": frozenset(),
+# The catalogue: every permission a role can hold, with what it allows.
+PERMISSIONS: Mapping[str, str] = {
+    CASES_READ: "See the inbox, cases, their documents and history",
+    CASES_READ_UNMASKED: "See fields a layout masks, in clear",
+    CASES_CLAIM: "Claim an unassigned case and let go of one's own",
+    CASES_DECIDE: "Decide documents and cases assigned to oneself",
+    CASES_APPROVE_SECOND: "Confirm (or return) another reviewer's approval under four-eyes",
+    CASES_ASSIGN_OTHERS: "Assign and reassign cases to anyone, and decide any case",
+    OVERRIDE_CRITERIA: "Approve over unmet acceptance criteria, with a justification",
+    NOTES_WRITE: "Write internal notes on cases",
+    MESSAGES_WRITE: "Write messages the customer sees",
+    WEBHOOKS_MANAGE: "Manage webhook subscriptions and replay deliveries",
+    USERS_MANAGE: "Invite, change and deactivate the tenant's users",
+    ROLES_MANAGE: "Define the tenant's custom roles",
+    ANALYTICS_READ: "See the team's analytics and export them",
+    SETTINGS_MANAGE: "Change the tenant's settings (SLAs)",
+    LAYOUTS_MANAGE: "Edit case layouts",
+    DEFINITIONS_MANAGE: "Publish workflow definitions",
+    VIEWS_SHARE: "Share saved inbox views with the tenant",
+}
+
+_REVIEWER = frozenset(
+    {CASES_READ, CASES_READ_UNMASKED, CASES_CLAIM, CASES_DECIDE, NOTES_WRITE, MESSAGES_WRITE}
+)
+# Built-in roles, the same in every tenant and not editable.
+BUILTIN_ROLES: Mapping[str, frozenset[str]] = {
+    "viewer": frozenset({CASES_READ}),
+    "reviewer": _REVIEWER,
+    "senior_reviewer": _REVIEWER | {CASES_APPROVE_SECOND},
+    "admin": frozenset(PERMISSIONS),
+}
+BUILTIN_ROLE_NAMES: Mapping[str, str] = {
+    "viewer": "Viewer",
+    "reviewer": "Reviewer",
+    "senior_reviewer": "Senior reviewer",
+    "admin": "Admin",
 }
 
 
+def permissions_of(
+    roles: Iterable[str], custom_roles: Mapping[str, frozenset[str]] | None = None
+) -> frozenset[str]:
+    """The union of the roles' permissions; a role no longer defined grants nothing."""
+    granted: set[str] = set()
+    for role in roles:
+        granted |= BUILTIN_ROLES.get(role) or (custom_roles or {}).get(role, frozenset())
+    return frozenset(granted)
+
+
+def with_permissions(
+    listed: Reviewer, custom_roles: Mapping[str, frozenset[str]] | None = None
+) -> Reviewer:
+    """The directory entry as a signed-in reviewer: its roles' permissions resolved."""
+    return listed.model_copy(
+        update={"permissions": sorted(permissions_of(listed.roles, custom_roles))}
+    )
+
+
 def has_permission(reviewer: Reviewer, permission: str) -> bool:
-    return any(permission in ROLE_PERMISSIONS.get(role, frozenset()) for role in reviewer.roles)
+    return permission in reviewer.permissions
 
 
 def require_permission(reviewer: Reviewer, permission: str) -> None:
@@ -29,27 +101,21 @@ def require_permission(reviewer: Reviewer, permission: str) -> None:
         )
 
 
-def require_admin(reviewer: Reviewer) -> None:
-    if not reviewer.is_admin:
-        raise Forbidden("only an admin can do this")
-
-
-def require_writer(reviewer: Reviewer) -> None:
-    if not reviewer.can_write:
-        raise Forbidden("viewers can read cases but not change them")
-
-
 def require_active(case: Case) -> None:
     if case.status != "active":
         raise CaseCompleted(f"the case is {case.status}; it can no longer be changed")
 
 
 def may_change_case(reviewer: Reviewer, case: Case) -> bool:
-    return reviewer.is_admin or (reviewer.can_write and case.assignee_id == reviewer.id)
+    """Deciding a case: its assignee with `cases.decide`, or whoever may assign others."""
+    if has_permission(reviewer, CASES_ASSIGN_OTHERS):
+        return True
+    return has_permission(reviewer, CASES_DECIDE) and case.assignee_id == reviewer.id
 
 
 def require_may_change_case(reviewer: Reviewer, case: Case) -> None:
-    """Deciding, and anything else that changes a case's review, needs the assignee or an admin."""
-    require_writer(reviewer)
+    """Deciding, and anything else that changes a case's review, needs the assignee or someone
+    who may assign others."""
+    require_permission(reviewer, CASES_DECIDE)
     if not may_change_case(reviewer, case):
         raise Forbidden("only the case's assignee or an admin can change it; claim it first")

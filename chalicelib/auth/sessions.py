@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from chalicelib.auth.directory import ReviewerDirectory
+from chalicelib.auth.permissions import with_permissions
 from chalicelib.auth.tokens import VerifiedClaims
 from chalicelib.aws.cognito import IssuedTokens
 from chalicelib.errors import Unauthenticated
-from chalicelib.models.reviewers import ROLES, Reviewer, SessionTokens
+from chalicelib.models.reviewers import Reviewer, SessionTokens
 from chalicelib.tenants.api_keys import bearer_token
 
 
@@ -25,19 +26,12 @@ class IdTokenVerifier(Protocol):
 
 
 def reviewer_for_claims(claims: VerifiedClaims, directory: ReviewerDirectory) -> Reviewer:
-    """The reviewer a verified token speaks for: tenant and roles from the token (Cognito is
-    the authority), name and email from the directory."""
+    """The reviewer a verified token speaks for: the tenant from the token, everything else
+    (roles, active flag, name) from the directory, which is the authority at every request."""
     listed = directory.get_reviewer(claims.tenant_id, claims.subject)
-    if listed is None:
+    if listed is None or not listed.active:
         raise Unauthenticated("this account has no access to the back office")
-    roles = [role for role in ROLES if role in claims.groups]
-    return Reviewer(
-        id=claims.subject,
-        email=listed.email,
-        name=listed.name,
-        roles=roles,
-        tenant_id=claims.tenant_id,
-    )
+    return with_permissions(listed)
 
 
 def authenticate_reviewer(

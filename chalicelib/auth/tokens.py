@@ -24,7 +24,6 @@ LEEWAY_SECONDS = 10
 class VerifiedClaims:
     subject: str
     tenant_id: str
-    groups: list[str]
     email: str | None
     raw: dict[str, Any]
 
@@ -87,11 +86,9 @@ class TokenVerifier:
         tenant_id = claims.get("custom:tenant")
         if not tenant_id:
             raise Unauthenticated("the token names no tenant")
-        groups = claims.get("cognito:groups") or []
         return VerifiedClaims(
             subject=str(claims["sub"]),
             tenant_id=str(tenant_id),
-            groups=[str(g) for g in groups],
             email=claims.get("email"),
             raw=claims,
         )

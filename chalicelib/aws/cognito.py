@@ -71,10 +71,9 @@ class CognitoUserPool:
             expires_in=int(result.get("ExpiresIn", 3600)),
         )
 
-    def create_account(
-        self, *, email: str, name: str, tenant_id: str, groups: list[str], password: str
-    ) -> str:
-        """Create (or find) the account, set a permanent password and groups; returns its sub.
+    def create_account(self, *, email: str, name: str, tenant_id: str, password: str) -> str:
+        """Create (or find) the account and set a permanent password; returns its sub. Roles
+        live in the reviewer directory, not in Cognito groups.
         An existing account of another tenant is refused (Conflict) and left untouched."""
         client = cognito_client()
         try:
@@ -106,6 +105,4 @@ class CognitoUserPool:
         client.admin_set_user_password(
             UserPoolId=self._pool, Username=email, Password=password, Permanent=True
         )
-        for group in groups:
-            client.admin_add_user_to_group(UserPoolId=self._pool, Username=email, GroupName=group)
         return cast(str, next(a["Value"] for a in attributes if a["Name"] == "sub"))

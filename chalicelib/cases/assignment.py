@@ -1,10 +1,19 @@
-"""Who works on a case. A reviewer claims an unassigned case or lets go of their own; an admin
-assigns anyone of the tenant who can review. Completed cases keep their last assignee."""
+"""Who works on a case. A reviewer claims an unassigned case or lets go of their own; whoever
+holds `cases.assign_others` assigns anyone of the tenant who may decide. Completed cases keep
+their last assignee."""
 
 from __future__ import annotations
 
 from chalicelib.auth.directory import ReviewerDirectory
-from chalicelib.auth.permissions import require_active, require_writer
+from chalicelib.auth.permissions import (
+    CASES_ASSIGN_OTHERS,
+    CASES_CLAIM,
+    CASES_DECIDE,
+    has_permission,
+    permissions_of,
+    require_active,
+    require_permission,
+)
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.errors import Forbidden, InvalidRequest
@@ -23,11 +32,11 @@ def assign_case(
     expected_version: int,
     request_id: str | None,
 ) -> Case:
-    require_writer(reviewer)
+    require_permission(reviewer, CASES_CLAIM)
     case = queries.get_case(store, reviewer.tenant_id, case_id)
     require_active(case)
     queries.require_version(case, expected_version)
-    if not reviewer.is_admin:
+    if not has_permission(reviewer, CASES_ASSIGN_OTHERS):
         claiming = assignee_id == reviewer.id and case.assignee_id in (None, reviewer.id)
         releasing = assignee_id is None and case.assignee_id == reviewer.id
         if not (claiming or releasing):
@@ -35,7 +44,11 @@ def assign_case(
     assignee_name = None
     if assignee_id is not None:
         assignee = directory.get_reviewer(reviewer.tenant_id, assignee_id)
-        if assignee is None or not assignee.can_write:
+        if (
+            assignee is None
+            or not assignee.active
+            or CASES_DECIDE not in permissions_of(assignee.roles)
+        ):
             raise InvalidRequest(
                 "the assignee must be a reviewer or admin of this tenant",
                 details=[{"path": "assigneeId", "message": "not a reviewer of this tenant"}],

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.auth.permissions import OVERRIDE_CRITERIA, has_permission, may_change_case
+from chalicelib.auth.permissions import (
+    CASES_ASSIGN_OTHERS,
+    CASES_CLAIM,
+    NOTES_WRITE,
+    OVERRIDE_CRITERIA,
+    has_permission,
+    may_change_case,
+)
 from chalicelib.cases.inbox import InboxRow
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
 from chalicelib.models.backoffice import (
@@ -125,17 +132,18 @@ def case_decisions(
 
 def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermissions:
     active = case.status == "active"
+    assign_others = has_permission(reviewer, CASES_ASSIGN_OTHERS)
     return CasePermissions(
         can_decide=can_change,
         can_claim=active
-        and reviewer.can_write
+        and has_permission(reviewer, CASES_CLAIM)
         and case.assignee_id != reviewer.id
-        and (case.assignee_id is None or reviewer.is_admin),
+        and (case.assignee_id is None or assign_others),
         can_unassign=active
         and case.assignee_id is not None
-        and (reviewer.is_admin or case.assignee_id == reviewer.id),
-        can_assign_others=active and reviewer.is_admin,
-        can_add_note=reviewer.can_write,
+        and (assign_others or case.assignee_id == reviewer.id),
+        can_assign_others=active and assign_others,
+        can_add_note=has_permission(reviewer, NOTES_WRITE),
         can_override_criteria=can_change and has_permission(reviewer, OVERRIDE_CRITERIA),
     )
 

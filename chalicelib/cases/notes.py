@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.auth.permissions import require_writer
+from chalicelib.auth.permissions import NOTES_WRITE, require_permission
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.ids import new_id, utc_now
@@ -13,7 +13,7 @@ from chalicelib.models.reviewers import Reviewer
 def add_note(
     store: CaseStore, reviewer: Reviewer, case_id: str, text: str, *, request_id: str | None
 ) -> NoteRecord:
-    require_writer(reviewer)
+    require_permission(reviewer, NOTES_WRITE)
     case = queries.get_case(store, reviewer.tenant_id, case_id)
     now = utc_now()
     note = NoteRecord(

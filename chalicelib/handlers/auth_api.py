@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.auth.sessions import refresh_session, sign_in, sign_out
 from chalicelib.dependencies import reviewer_directory, token_verifier, user_pool
-from chalicelib.handlers.auth_kinds import PUBLIC, REVIEWER
+from chalicelib.handlers.auth_kinds import PUBLIC, SIGNED_IN
 from chalicelib.handlers.operations import operation
 from chalicelib.models.reviewers import LoginRequest, RefreshRequest, Reviewer, SessionTokens
 
@@ -61,7 +61,7 @@ def refresh_route(body: RefreshRequest) -> SessionTokens:
     auth_api,
     "GET",
     "/me",
-    auth=REVIEWER,
+    auth=SIGNED_IN,
     summary="The signed-in reviewer",
     tag="auth",
     response=Reviewer,
@@ -75,7 +75,7 @@ def me_route(reviewer: Reviewer) -> Reviewer:
     auth_api,
     "POST",
     "/logout",
-    auth=REVIEWER,
+    auth=SIGNED_IN,
     summary="Sign out of every session (revokes the reviewer's refresh tokens)",
     tag="auth",
     response=None,

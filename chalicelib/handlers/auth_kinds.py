@@ -20,7 +20,7 @@ from chalicelib.auth.collection_tokens import (
     CollectionTokenStore,
     authenticate_collection_token,
 )
-from chalicelib.auth.permissions import require_admin
+from chalicelib.auth.permissions import CASES_READ, WEBHOOKS_MANAGE, require_permission
 from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.auth.vendor_signatures import (
     SIGNATURE_HEADER,
@@ -84,8 +84,8 @@ class IntegratorApiKey(AuthKind[str]):
 
 
 class ReviewerToken(AuthKind[Reviewer]):
-    """A reviewer's Cognito ID token, optionally with a role check (`require`) that runs before
-    the body is even parsed, so a refused caller learns nothing from validation errors."""
+    """A reviewer's Cognito ID token, with the route's permission (if any) checked before the
+    body is even parsed, so a refused caller learns nothing from validation errors."""
 
     kind = "reviewer"
     scheme_name = "reviewerJwt"
@@ -97,18 +97,16 @@ class ReviewerToken(AuthKind[Reviewer]):
         "(the access token is refused). Verified by the app against the pool's JWKS.",
     }
 
-    def __init__(
-        self, require: Callable[[Reviewer], None] | None = None, argument: str = "reviewer"
-    ) -> None:
-        self.require = require
+    def __init__(self, permission: str | None = None, argument: str = "reviewer") -> None:
+        self.permission = permission
         self.argument = argument
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Reviewer:
         reviewer = authenticate_reviewer(
             request.headers.get("authorization"), token_verifier(), reviewer_directory()
         )
-        if self.require is not None:
-            self.require(reviewer)
+        if self.permission is not None:
+            require_permission(reviewer, self.permission)
         return reviewer
 
 
@@ -186,6 +184,7 @@ class VendorSignature(AuthKind[VendorCaller]):
 
 PUBLIC = Public()
 INTEGRATOR = IntegratorApiKey()
-REVIEWER = ReviewerToken()
-# Admin-only routes: the role is checked with the token, before anything else is read.
-ADMIN = ReviewerToken(require=require_admin, argument="admin")
+# Any signed-in user, whatever their roles (their own session and profile).
+SIGNED_IN = ReviewerToken()
+REVIEWER = ReviewerToken(permission=CASES_READ)
+WEBHOOK_MANAGER = ReviewerToken(permission=WEBHOOKS_MANAGE, argument="admin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.auth.permissions import with_permissions
 from chalicelib.cases import queries
 from chalicelib.cases.assignment import assign_case
 from chalicelib.cases.case_view import audit_entry, case_row
@@ -168,7 +169,7 @@ def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
 )
 def list_users_route(reviewer: Reviewer) -> UserList:
     users = reviewer_directory().list_reviewers(reviewer.tenant_id)
-    return UserList(data=users)
+    return UserList(data=[with_permissions(user) for user in users])
 
 
 @operation(

@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.config import get_settings, get_webhook_settings
 from chalicelib.dependencies import default_webhook_secret, webhook_dispatcher, webhook_store
-from chalicelib.handlers.auth_kinds import ADMIN
+from chalicelib.handlers.auth_kinds import WEBHOOK_MANAGER
 from chalicelib.handlers.operations import operation
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.webhooks import (
@@ -34,7 +34,7 @@ def _default() -> subscriptions.DefaultSubscription:
     webhooks_api,
     "GET",
     "/webhooks",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="The tenant's webhook subscriptions (and the default one); secrets never shown",
     tag="webhooks",
     response=SubscriptionList,
@@ -49,7 +49,7 @@ def list_subscriptions_route(admin: Reviewer) -> SubscriptionList:
     webhooks_api,
     "POST",
     "/webhooks",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="Subscribe a URL; the signing secret (`whsec_...`) is in this answer only",
     tag="webhooks",
     body=CreateSubscriptionRequest,
@@ -76,7 +76,7 @@ def create_subscription_route(
     webhooks_api,
     "DELETE",
     "/webhooks/{subscription_id}",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="Delete a subscription (its pending retries are cancelled)",
     tag="webhooks",
     response=None,
@@ -91,7 +91,7 @@ def delete_subscription_route(admin: Reviewer, subscription_id: str) -> None:
     webhooks_api,
     "POST",
     "/webhooks/{subscription_id}/rotate-secret",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="New signing secret; the old one also signs until the overlap ends",
     tag="webhooks",
     body=RotateSecretRequest,
@@ -114,7 +114,7 @@ def rotate_secret_route(
     webhooks_api,
     "GET",
     "/webhooks/signing-secret",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="The tenant's signing secret for per-run subscriptions: its dates, never itself",
     tag="webhooks",
     response=SigningSecretView,
@@ -129,7 +129,7 @@ def signing_secret_route(admin: Reviewer) -> SigningSecretView:
     webhooks_api,
     "POST",
     "/webhooks/signing-secret/reveal",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="Show the per-run signing secret, once (409 afterwards: rotate it)",
     tag="webhooks",
     response=SigningSecretView,
@@ -143,7 +143,7 @@ def reveal_signing_secret_route(admin: Reviewer) -> SigningSecretView:
     webhooks_api,
     "POST",
     "/webhooks/signing-secret/rotate",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="New per-run signing secret, in this answer only; the old one also signs until "
     "the overlap ends",
     tag="webhooks",
@@ -162,7 +162,7 @@ def rotate_signing_secret_route(admin: Reviewer, body: RotateSecretRequest) -> S
     webhooks_api,
     "GET",
     "/webhooks/deliveries",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="The delivery log, newest first, filtered, cursor-paginated",
     tag="webhooks",
     query=DeliveryQuery,
@@ -179,7 +179,7 @@ def list_deliveries_route(admin: Reviewer, query: DeliveryQuery) -> DeliveryList
     webhooks_api,
     "GET",
     "/webhooks/deliveries/{delivery_id}",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="One delivery with every attempt",
     tag="webhooks",
     response=DeliveryView,
@@ -193,7 +193,7 @@ def get_delivery_route(admin: Reviewer, delivery_id: str) -> DeliveryView:
     webhooks_api,
     "POST",
     "/webhooks/deliveries/{delivery_id}/redeliver",
-    auth=ADMIN,
+    auth=WEBHOOK_MANAGER,
     summary="Deliver again (same webhook-id, fresh retry schedule)",
     tag="webhooks",
     response=DeliveryView,

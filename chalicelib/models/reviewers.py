@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
 from pydantic import Field
 
 from chalicelib.models.base import ApiModel
 
-Role = Literal["admin", "reviewer", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "reviewer", "viewer")
+# A role id: a built-in role (`viewer`, `reviewer`, `senior_reviewer`, `admin`) or a custom one.
+RoleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
 
 
 class Reviewer(ApiModel):
-    """A signed-in back-office user. `id` is the Cognito `sub`."""
+    """A back-office user. `id` is the Cognito `sub`. The directory keeps `roles` and `active`;
+    `permissions` are resolved from the roles at every request (never stored)."""
 
     id: str
     email: str
     name: str
-    roles: list[Role]
+    roles: list[RoleId]
     tenant_id: str
-
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    @property
-    def can_write(self) -> bool:
-        return "admin" in self.roles or "reviewer" in self.roles
+    active: bool = True
+    permissions: list[str] = Field(
+        default_factory=list, description="what the roles allow, resolved at this request"
+    )
 
 
 class LoginRequest(ApiModel):

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from chalicelib.auth.permissions import with_permissions
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.decisions.service import decide_case
@@ -25,8 +26,10 @@ from tests.integration.conftest import Api, observe_domain_events
 from tests.integration.test_auth_api import login
 from tests.integration.test_decisions_api import decide, ingest, states_entered, wait_for_token
 
-ADMIN = Reviewer(
-    id="admin-1", email="admin@demo.test", name="Ada Admin", roles=["admin"], tenant_id="demo"
+ADMIN = with_permissions(
+    Reviewer(
+        id="admin-1", email="admin@demo.test", name="Ada Admin", roles=["admin"], tenant_id="demo"
+    )
 )
 PARALLEL = 20
 

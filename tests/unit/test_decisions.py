@@ -6,6 +6,7 @@ from typing import Any, get_args
 
 import pytest
 
+from chalicelib.auth.permissions import with_permissions
 from chalicelib.cases.ingestion import run_workflow
 from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
@@ -33,11 +34,15 @@ from chalicelib.models.run import RunRequest
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
-ADMIN = Reviewer(id="u-admin", email="a@x.test", name="Ada", roles=["admin"], tenant_id="demo")
-ALICE = Reviewer(
-    id="u-alice", email="al@x.test", name="Alice", roles=["reviewer"], tenant_id="demo"
+ADMIN = with_permissions(
+    Reviewer(id="u-admin", email="a@x.test", name="Ada", roles=["admin"], tenant_id="demo")
 )
-VIEWER = Reviewer(id="u-v", email="v@x.test", name="Vic", roles=["viewer"], tenant_id="demo")
+ALICE = with_permissions(
+    Reviewer(id="u-alice", email="al@x.test", name="Alice", roles=["reviewer"], tenant_id="demo")
+)
+VIEWER = with_permissions(
+    Reviewer(id="u-v", email="v@x.test", name="Vic", roles=["viewer"], tenant_id="demo")
+)
 
 
 class FakeExecution:

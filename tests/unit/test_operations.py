@@ -22,10 +22,10 @@ from chalicelib.auth.collection_tokens import CollectionGrant, hash_collection_t
 from chalicelib.auth.vendor_signatures import VendorCaller, sign_callback
 from chalicelib.errors import Conflict
 from chalicelib.handlers.auth_kinds import (
-    ADMIN,
     INTEGRATOR,
     PUBLIC,
     REVIEWER,
+    WEBHOOK_MANAGER,
     CollectionToken,
     VendorSignature,
 )
@@ -343,7 +343,7 @@ def test_every_auth_kind_documents_its_security_scheme(app: Chalice) -> None:
     [
         (INTEGRATOR, "integrator", "integratorApiKey"),
         (REVIEWER, "reviewer", "reviewerJwt"),
-        (ADMIN, "reviewer", "reviewerJwt"),
+        (WEBHOOK_MANAGER, "reviewer", "reviewerJwt"),
         (PUBLIC, "public", None),
         (CUSTOMER, "customer", "collectionToken"),
         (VENDOR, "vendor", "vendorSignature"),

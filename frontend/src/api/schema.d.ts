@@ -939,7 +939,8 @@ export interface components {
     };
     /**
      * Reviewer
-     * @description A signed-in back-office user. `id` is the Cognito `sub`.
+     * @description A back-office user. `id` is the Cognito `sub`. The directory keeps `roles` and `active`;
+     * `permissions` are resolved from the roles at every request (never stored).
      */
     Reviewer: {
       /** Id */
@@ -949,9 +950,19 @@ export interface components {
       /** Name */
       name: string;
       /** Roles */
-      roles: ("admin" | "reviewer" | "viewer")[];
+      roles: string[];
       /** Tenantid */
       tenantId: string;
+      /**
+       * Active
+       * @default true
+       */
+      active?: boolean;
+      /**
+       * Permissions
+       * @description what the roles allow, resolved at this request
+       */
+      permissions?: string[];
     };
     /** RotateSecretRequest */
     RotateSecretRequest: {

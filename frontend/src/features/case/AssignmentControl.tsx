@@ -57,7 +57,7 @@ export function AssignmentControl({ view, user, busy, onAssign }: Props) {
           <select id="assign-select" value={choice} onChange={(e) => setChoice(e.target.value)} disabled={!users}>
             <option value="">{users ? "Assign to…" : "Loading reviewers…"}</option>
             {(users ?? [])
-              .filter((u) => !u.roles.every((role) => role === "viewer"))
+              .filter((u) => u.active !== false && (u.permissions ?? []).includes("cases.decide"))
               .map((u) => (
                 <option key={u.id} value={u.id}>
                   {u.name || u.email}

@@ -5,8 +5,8 @@ import { humanize } from "../../shared/format";
 export function decisionBlocker(view: CaseView, user: User): string | null {
   if (view.status !== "active") return `The case is ${view.status}; nothing can change it any more.`;
   if (view.permissions.canDecide) return null;
-  if (user.roles.length > 0 && user.roles.every((role) => role === "viewer")) {
-    return "Your role (viewer) can read cases but not decide on them.";
+  if (!(user.permissions ?? []).includes("cases.decide")) {
+    return "Your role can read cases but not decide on them.";
   }
   if (!view.assignee) return "Claim the case to decide on it.";
   if (view.assignee.id !== user.id) return `The case is assigned to ${view.assignee.name}.`;
