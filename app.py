@@ -6,12 +6,14 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.handlers.analytics_api import analytics_api
 from chalicelib.handlers.auth_api import auth_api
 from chalicelib.handlers.backoffice_api import backoffice_api
 from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
 from chalicelib.handlers.http import error_envelope_middleware
+from chalicelib.handlers.metrics_consumer import metrics_consumer
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
 from chalicelib.handlers.webhook_delivery import webhook_delivery
@@ -33,6 +35,8 @@ app.register_blueprint(workflow_tasks)
 app.register_blueprint(document_fetch)
 app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(webhook_delivery)
+app.register_blueprint(analytics_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(metrics_consumer)
 
 
 @app.middleware("all")

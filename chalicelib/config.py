@@ -127,3 +127,9 @@ def get_webhook_settings() -> WebhookSettings:
             env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or WEBHOOK_INVOCATION_BUDGET_SECONDS
         ),
     )
+
+
+def get_analytics_table() -> str:
+    """The analytics aggregates' table (issue 18)."""
+    env = os.environ
+    return env.get("ANALYTICS_TABLE") or f"{env.get('RESOURCE_PREFIX', 'kyc-local')}-analytics"

@@ -8,6 +8,7 @@ import os
 from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoReviewerDirectory, DynamoTenantDirectory
+from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
@@ -16,7 +17,7 @@ from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.aws.webhook_queue import SqsDeliveryQueue
 from chalicelib.aws.work_queue import SqsWorkQueue
 from chalicelib.caches import register
-from chalicelib.config import get_settings, get_webhook_settings
+from chalicelib.config import get_analytics_table, get_settings, get_webhook_settings
 from chalicelib.webhooks.delivery import WebhookDispatcher
 from chalicelib.webhooks.sender import HttpWebhookSender
 from chalicelib.webhooks.subscriptions import DefaultSubscription
@@ -107,3 +108,8 @@ def webhook_dispatcher(deadline: float | None = None) -> WebhookDispatcher:
         timeout_seconds=settings.timeout_seconds,
         deadline=deadline,
     )
+
+
+# -- analytics (issue 18) -------------------------------------------------------------------------
+def metrics_store() -> DynamoMetricsStore:
+    return DynamoMetricsStore(get_analytics_table())

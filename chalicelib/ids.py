@@ -7,6 +7,8 @@ import itertools
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 _sequence_lock = threading.Lock()
@@ -32,6 +34,25 @@ def stable_id(prefix: str, *parts: str) -> str:
     return f"{prefix}_{digest}"
 
 
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+_clock: Callable[[], datetime] = _system_clock
+
+
 def utc_now() -> str:
     """ISO-8601 UTC with milliseconds and `Z`: sorts lexically in time order."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@contextmanager
+def use_clock(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Every fact stamped within reads its time from `clock` (scripted histories: tests, the
+    demo's analytics); the system clock again afterwards."""
+    global _clock
+    previous, _clock = _clock, clock
+    try:
+        yield
+    finally:
+        _clock = previous

@@ -28,5 +28,7 @@ DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS = 120
 # The webhook consumer starts no attempt after its invocation budget, and one attempt lasts at
 # most the attempt timeout: together they fit in the consumer's timeout, itself in this.
 WEBHOOK_QUEUE_VISIBILITY_SECONDS = 120
+# A metrics batch is a few small transactions: well within a minute.
+METRICS_QUEUE_VISIBILITY_SECONDS = 60
 WEBHOOK_INVOCATION_BUDGET_SECONDS = 40
 WEBHOOK_ATTEMPT_TIMEOUT_SECONDS = 15

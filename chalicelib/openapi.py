@@ -216,6 +216,8 @@ def build_openapi(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         success: dict[str, Any] = {"description": SUCCESS_DESCRIPTIONS[operation.status]}
         if operation.response is not None:
             success["content"] = _json_content(refs[(operation.response, "serialization")])
+        elif operation.media_type is not None:
+            success["content"] = {operation.media_type: {"schema": {"type": "string"}}}
         elif operation.status != 204:
             # Only this document itself: a JSON object we do not describe by a model.
             success["content"] = _json_content({"type": "object"})

@@ -31,6 +31,12 @@ def sub(template: str) -> dict[str, Any]:
     return {"Fn::Sub": template}
 
 
+# Resources left out of the environment, which is 4 KB at most: the metrics queues are never
+# addressed by URL (an EventBridge rule feeds them, Lambda consumes them), and the analytics
+# table's name is derived from RESOURCE_PREFIX (`chalicelib/config.py`), as the template names it.
+NOT_IN_ENVIRONMENT = frozenset({"MetricsQueue", "MetricsQueueDLQ", "AnalyticsTable"})
+
+
 def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
     """The environment of every function (`chalicelib/config.py` reads it).
 
@@ -63,6 +69,8 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
         "POWERTOOLS_LOG_LEVEL": ref("LogLevel"),
     }
     for logical_id, resource in sorted(resources.items()):
+        if logical_id in NOT_IN_ENVIRONMENT:
+            continue
         if resource["Type"] == "AWS::SQS::Queue":
             environment[f"{upper_snake(logical_id)}_URL"] = ref(logical_id)
         if resource["Type"] == "AWS::DynamoDB::Table":
@@ -191,6 +199,7 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
                 "CasesTable", (*_TABLE_READ, "dynamodb:BatchGetItem", *_TABLE_WRITE), indexes=True
             ),
             table("IdempotencyTable", ("dynamodb:GetItem", *_TABLE_WRITE[:3])),
+            table("AnalyticsTable", ("dynamodb:Query",)),
             webhook_store,
             # GetObject also backs the presigned page URLs the API hands out.
             bucket_objects(resources, "DocumentsBucket", ("s3:PutObject", "s3:GetObject")),
@@ -210,6 +219,8 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             ),
         ],
         "outbox_publisher": [put_events("EventBus")],
+        # Counters are added in one transaction with the event's seen-marker.
+        "metrics_consumer": [table("AnalyticsTable", ("dynamodb:PutItem", "dynamodb:UpdateItem"))],
         "workflow_starter": [start_executions(state_machines)],
         # Both park or read the token on the case, then send it on (and flag the case if not).
         "workflow_task_tokens": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],
@@ -249,4 +260,5 @@ CLOUD_USES_DEFAULT: dict[str, str] = {
     "WEBHOOK_RETRY_DELAYS_SECONDS": "the code's schedule (about a day) is the production one",
     "WEBHOOK_TIMEOUT_SECONDS": "the code's default is the production value",
     "WEBHOOK_INVOCATION_BUDGET_SECONDS": "the code's default fits the function's timeout",
+    "ANALYTICS_TABLE": "derived from RESOURCE_PREFIX, as the template names the table",
 }

@@ -15,6 +15,7 @@ from chalicelib.aws.dynamodb import INBOX_INDEXES, INBOX_ROW_ATTRIBUTES
 from chalicelib.limits import (
     DEAD_LETTER_RETENTION_SECONDS,
     DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS,
+    METRICS_QUEUE_VISIBILITY_SECONDS,
     QUEUE_MAX_RECEIVES,
     WEBHOOK_QUEUE_VISIBILITY_SECONDS,
     WORKFLOW_QUEUE_VISIBILITY_SECONDS,
@@ -44,6 +45,8 @@ QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
     QueueConsumer("WorkflowSyncQueue", "workflow_sync"),
     # Webhook fan-out, attempts and retries (domain events and queued attempts share the queue).
     QueueConsumer("WebhookQueue", "webhook_delivery"),
+    # Counts domain events into the analytics aggregates (docs/analytics.md).
+    QueueConsumer("MetricsQueue", "metrics_consumer"),
 )
 STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
 
@@ -77,6 +80,7 @@ def resource_names(prefix: str) -> dict[str, str]:
         "EventBus": f"{prefix}-events",
         "UserPool": f"{prefix}-reviewers",
         "WebhooksTable": f"{prefix}-webhooks",
+        "AnalyticsTable": f"{prefix}-analytics",
     }
 
 
@@ -191,6 +195,39 @@ def _webhook_resources(prefix: str) -> dict[str, Any]:
         f"{prefix}-webhook-events",
         {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.WEBHOOKS)},
         "WebhookQueue",
+    )
+    return resources
+
+
+def _analytics_resources(prefix: str) -> dict[str, Any]:
+    """Analytics (docs/analytics.md): the metrics rule sends the counted events to the metrics
+    queue; aggregates and seen-markers (expiring) live in their own table, which has no stream:
+    counter updates are not domain events."""
+    resources: dict[str, Any] = {
+        "AnalyticsTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": resource_names(prefix)["AnalyticsTable"],
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+            },
+        },
+        **_queue_pair("MetricsQueue", prefix, visibility_timeout=METRICS_QUEUE_VISIBILITY_SECONDS),
+    }
+    resources[Rule.METRICS.value] = _rule(
+        "EventBus",
+        f"{prefix}-metrics-events",
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.METRICS)},
+        "MetricsQueue",
     )
     return resources
 
@@ -350,6 +387,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
         "DocumentFetchQueue",
     )
     resources.update(_webhook_resources(prefix))
+    resources.update(_analytics_resources(prefix))
     resources.update(_stream_failure_queues(prefix))
     for definition in bundled_definitions():
         asl = compile_to_asl(definition, task_queue_url=TASK_QUEUE_PLACEHOLDER)

@@ -58,7 +58,15 @@ def assign_case(
         return case
     now = utc_now()
     previous = case.assignee_id
-    updated = case.model_copy(update={"assignee_id": assignee_id, "updated_at": now})
+    first_assignment = assignee_id is not None and case.first_assigned_at is None
+    updated = case.model_copy(
+        update={
+            "assignee_id": assignee_id,
+            "updated_at": now,
+            "assigned_at": now if assignee_id is not None else None,
+            "first_assigned_at": case.first_assigned_at or (now if assignee_id else None),
+        }
+    )
     audit = AuditRecord(
         event_id=new_id("evt"),
         tenant_id=case.tenant_id,
@@ -75,6 +83,8 @@ def assign_case(
             "assigneeName": assignee_name,
             "entityId": case.entity_id,
             "workflowDefinitionId": case.workflow_definition_id,
+            "caseCreatedAt": case.created_at,
+            "firstAssignment": first_assignment,
         },
     )
     return store.update_case(updated, expected_version=expected_version, audit=audit)

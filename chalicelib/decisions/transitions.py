@@ -81,10 +81,21 @@ def apply_event(
     if final:
         updated.status = "completed"
         updated.resolved_at = at
-    common = {"entityId": case.entity_id, "workflowDefinitionId": case.workflow_definition_id}
+    if decision == "revision":
+        updated.revision_rounds += 1
+    common = {
+        "entityId": case.entity_id,
+        "workflowDefinitionId": case.workflow_definition_id,
+        "caseCreatedAt": case.created_at,
+    }
     details: dict[str, Any] = {"previousState": case.state, "newState": target, "event": event}
     if decision is not None:
-        details |= {"decision": decision, "reason": reason, "comment": comment}
+        details |= {
+            "decision": decision,
+            "reason": reason,
+            "comment": comment,
+            "assignedAt": case.assigned_at,
+        }
     records = [
         audit_record(
             case,
@@ -113,6 +124,7 @@ def apply_event(
                     "resolvedAt": at,
                     "reason": reason,
                     "comment": comment,
+                    "revisionRounds": updated.revision_rounds,
                     **common,
                 },
             )

@@ -73,6 +73,8 @@ class Operation:
     headers: tuple[Header, ...] = field(default_factory=tuple)
     description: str | None = None
     exclude_none: bool = False
+    # A body no model describes in another format (e.g. `text/csv`): the view returns a Response.
+    media_type: str | None = None
 
     @property
     def path_parameters(self) -> list[str]:
@@ -181,6 +183,7 @@ def operation(
     headers: tuple[Header, ...] = (),
     description: str | None = None,
     exclude_none: bool = False,
+    media_type: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare and register one HTTP operation on `bp` (see the module docstring). Raises
     `IncompleteOperation` at import when the declaration lacks what the document needs or the
@@ -200,6 +203,7 @@ def operation(
         headers=headers,
         description=description,
         exclude_none=exclude_none,
+        media_type=media_type,
     )
     op.check()
 

@@ -246,6 +246,12 @@ class Case(Record):
     status: CaseStatus = "active"
     version: int = 1
     assignee_id: str | None = None
+    # When the current assignee got the case, and when anyone first did; how many times it was
+    # sent back for a re-upload. Carried in the domain events so analytics measures durations
+    # from the case's own times, whatever order the events arrive in.
+    assigned_at: str | None = None
+    first_assigned_at: str | None = None
+    revision_rounds: int = 0
     created_at: str
     updated_at: str
     resolved_at: str | None = None

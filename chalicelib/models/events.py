@@ -28,6 +28,7 @@ class Rule(StrEnum):
     WORKFLOW_START = "CaseCreatedRule"  # -> starts the case's Step Functions execution
     WORKFLOW_SYNC = "CaseStateChangedRule"  # -> retries moving the execution on
     PAGE_FETCH = "PagesPendingRule"  # -> fetches remote pages (when pendingPageCount > 0)
+    METRICS = "MetricsEventsRule"  # -> metrics queue: the analytics aggregates
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "case.created",
             "a workflow run opened a case",
-            rules=(Rule.WORKFLOW_START, Rule.PAGE_FETCH),
+            rules=(Rule.WORKFLOW_START, Rule.PAGE_FETCH, Rule.METRICS),
         ),
         EventType(
             "case.context_updated",
@@ -61,19 +62,30 @@ EVENT_TYPES: dict[str, EventType] = {
             "case.state_changed",
             "the case moved to another state of its workflow",
             webhook="workflow.state.changed",
-            rules=(Rule.WORKFLOW_SYNC,),
+            rules=(Rule.WORKFLOW_SYNC, Rule.METRICS),
         ),
-        EventType("case.completed", "the case reached a final state", webhook="workflow.completed"),
+        EventType(
+            "case.completed",
+            "the case reached a final state",
+            webhook="workflow.completed",
+            rules=(Rule.METRICS,),
+        ),
         EventType(
             "document.decision_changed",
             "a document's decision changed (a reviewer, or new pages reset it)",
             webhook="workflow.context.document.changed",
         ),
-        EventType("case.assigned", "the case's assignee changed", webhook="case.assigned"),
+        EventType(
+            "case.assigned",
+            "the case's assignee changed",
+            webhook="case.assigned",
+            rules=(Rule.METRICS,),
+        ),
         EventType("case.note_added", "a reviewer added a note", webhook="case.note_added"),
         EventType(
             "case.criteria_overridden",
             "an approval went past the case's unmet acceptance criteria",
+            rules=(Rule.METRICS,),
         ),
         EventType("case.flagged", "the system raised a flag on the case"),
         EventType("case.unflagged", "the system cleared a flag of the case"),

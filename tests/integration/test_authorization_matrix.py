@@ -361,6 +361,11 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ),
     ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
     ("GET", f"{BACKOFFICE}/workflow-definitions"): reviewer(**READ_TENANT),
+    # Analytics: `analytics.read` (admins); acme's admin sees acme's own numbers.
+    **{
+        ("GET", f"{BACKOFFICE}/analytics/{table}"): reviewer(200, 403, 403, 403, 200)
+        for table in ("summary", "daily", "reviewers", "export.csv")
+    },
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),

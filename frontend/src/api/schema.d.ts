@@ -24,6 +24,25 @@ export interface paths {
     /** Renew the ID and access tokens */
     post: operations["refresh"];
   };
+  "/api/v1/backoffice/analytics/daily": {
+    /** Counts per local day of a date range */
+    get: operations["analyticsDaily"];
+  };
+  "/api/v1/backoffice/analytics/export.csv": {
+    /**
+     * The daily or the reviewers table of a date range, as CSV
+     * @description `table=daily` (default) or `table=reviewers`.
+     */
+    get: operations["analyticsExport"];
+  };
+  "/api/v1/backoffice/analytics/reviewers": {
+    /** Per-reviewer counts and review times of a date range */
+    get: operations["analyticsReviewers"];
+  };
+  "/api/v1/backoffice/analytics/summary": {
+    /** KPIs of a date range: counts, rates, percentiles, open cases by state and age */
+    get: operations["analyticsSummary"];
+  };
   "/api/v1/backoffice/cases": {
     /** The inbox: the tenant's cases, filtered, sorted, cursor-paginated */
     get: operations["listCases"];
@@ -197,6 +216,46 @@ export interface components {
        * @default null
        */
       name?: string | null;
+    };
+    /** AnalyticsDaily */
+    AnalyticsDaily: {
+      range: components["schemas"]["RangeEcho"];
+      /** Data */
+      data: components["schemas"]["DailyRow"][];
+      /** Itemsread */
+      itemsRead: number;
+    };
+    /** AnalyticsReviewers */
+    AnalyticsReviewers: {
+      range: components["schemas"]["RangeEcho"];
+      /** Data */
+      data: components["schemas"]["ReviewerRow"][];
+      /** Itemsread */
+      itemsRead: number;
+    };
+    /** AnalyticsSummary */
+    AnalyticsSummary: {
+      range: components["schemas"]["RangeEcho"];
+      counts: components["schemas"]["Counts"];
+      rates: components["schemas"]["Rates"];
+      durations: components["schemas"]["Durations"];
+      /** Revisionroundspercase */
+      revisionRoundsPerCase: number | null;
+      /** Decidedtoday */
+      decidedToday: number;
+      open: components["schemas"]["OpenCases"];
+      /** Reviewtimehistogram */
+      reviewTimeHistogram: components["schemas"]["HistogramBin"][];
+      /**
+       * Relativeerror
+       * @description Relative error of every percentile
+       */
+      relativeError: number;
+      /**
+       * Itemsread
+       * @description Aggregate items this answer read
+       */
+      itemsRead: number;
     };
     /** AssigneeRequest */
     AssigneeRequest: {
@@ -405,6 +464,42 @@ export interface components {
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
     };
+    /** Counts */
+    Counts: {
+      /** Created */
+      created: number;
+      /** Assigned */
+      assigned: number;
+      /** Reassigned */
+      reassigned: number;
+      /** Decided */
+      decided: number;
+      /** Approved */
+      approved: number;
+      /** Rejected */
+      rejected: number;
+      /** Revision */
+      revision: number;
+      /** Resubmitted */
+      resubmitted: number;
+      /** Completed */
+      completed: number;
+      /**
+       * Approvalspending
+       * @description First approvals waiting for a second (four-eyes)
+       */
+      approvalsPending: number;
+      /** Approvalsconfirmed */
+      approvalsConfirmed: number;
+      /** Approvalsreturned */
+      approvalsReturned: number;
+      /** Approvalsvoided */
+      approvalsVoided: number;
+      /** Criteriaoverridden */
+      criteriaOverridden: number;
+      /** Slabreached */
+      slaBreached: number;
+    };
     /** CreateSubscriptionRequest */
     CreateSubscriptionRequest: {
       /**
@@ -427,6 +522,28 @@ export interface components {
        * @description why the case is approved although enforced criteria are not met
        */
       justification: string;
+    };
+    /** DailyRow */
+    DailyRow: {
+      /**
+       * Date
+       * Format: date
+       */
+      date: string;
+      /** Created */
+      created: number;
+      /** Decided */
+      decided: number;
+      /** Approved */
+      approved: number;
+      /** Rejected */
+      rejected: number;
+      /** Revision */
+      revision: number;
+      /** Resubmitted */
+      resubmitted: number;
+      /** Completed */
+      completed: number;
     };
     /** DecisionAvailability */
     DecisionAvailability: {
@@ -720,6 +837,28 @@ export interface components {
       /** Pagehistory */
       pageHistory?: components["schemas"]["PageHistoryEntry"][];
     };
+    /**
+     * DurationStats
+     * @description Seconds; each percentile is within `relativeError` of the true value at its rank.
+     */
+    DurationStats: {
+      /** Count */
+      count: number;
+      /** P50 */
+      p50: number | null;
+      /** P90 */
+      p90: number | null;
+      /** P95 */
+      p95: number | null;
+    };
+    /** Durations */
+    Durations: {
+      timeToFirstAssignment: components["schemas"]["DurationStats"];
+      /** @description Assigned -> decided */
+      reviewTime: components["schemas"]["DurationStats"];
+      /** @description Created -> completed */
+      resolutionTime: components["schemas"]["DurationStats"];
+    };
     /** Entity */
     Entity: {
       /** Id */
@@ -797,6 +936,13 @@ export interface components {
     ErrorResponse: {
       error: components["schemas"]["ErrorBody"];
     };
+    /** HistogramBin */
+    HistogramBin: {
+      /** Label */
+      label: string;
+      /** Count */
+      count: number;
+    };
     /**
      * IntegratorEventRequest
      * @description `POST /external/workflows/{id}/event`.
@@ -838,6 +984,38 @@ export interface components {
       author: components["schemas"]["PersonRef"];
       /** Createdat */
       createdAt: string;
+    };
+    /**
+     * OpenAges
+     * @description Open cases by age: under an hour, a day, three days, a week, and older.
+     */
+    OpenAges: {
+      /** Lt1H */
+      lt1h: number;
+      /** Lt1D */
+      lt1d: number;
+      /** Lt3D */
+      lt3d: number;
+      /** Lt7D */
+      lt7d: number;
+      /** Older */
+      older: number;
+    };
+    /** OpenCases */
+    OpenCases: {
+      /** Total */
+      total: number;
+      ages: components["schemas"]["OpenAges"];
+      /** Bystate */
+      byState: components["schemas"]["OpenState"][];
+    };
+    /** OpenState */
+    OpenState: {
+      /** State */
+      state: string;
+      /** Count */
+      count: number;
+      ages: components["schemas"]["OpenAges"];
     };
     /** Page */
     Page: WithRequired<{
@@ -917,6 +1095,35 @@ export interface components {
       /** Name */
       name: string;
     };
+    /** RangeEcho */
+    RangeEcho: {
+      /**
+       * From
+       * Format: date
+       */
+      from: string;
+      /**
+       * To
+       * Format: date
+       */
+      to: string;
+      /** Timezone */
+      timezone: string;
+      /**
+       * Workflow
+       * @default null
+       */
+      workflow?: string | null;
+    };
+    /** Rates */
+    Rates: {
+      /** Approval */
+      approval: number | null;
+      /** Rejection */
+      rejection: number | null;
+      /** Revision */
+      revision: number | null;
+    };
     /** ReasonCodeList */
     ReasonCodeList: {
       /** Data */
@@ -963,6 +1170,32 @@ export interface components {
        * @description what the roles allow, resolved at this request
        */
       permissions?: string[];
+    };
+    /** ReviewerRow */
+    ReviewerRow: {
+      /** Reviewerid */
+      reviewerId: string;
+      /** Name */
+      name: string;
+      /** Assigned */
+      assigned: number;
+      /** Reassigned */
+      reassigned: number;
+      /** Decided */
+      decided: number;
+      /** Approved */
+      approved: number;
+      /** Rejected */
+      rejected: number;
+      /** Revision */
+      revision: number;
+      /** Approvalsconfirmed */
+      approvalsConfirmed: number;
+      /** Approvalsreturned */
+      approvalsReturned: number;
+      /** Criteriaoverridden */
+      criteriaOverridden: number;
+      reviewTime: components["schemas"]["DurationStats"];
     };
     /** RotateSecretRequest */
     RotateSecretRequest: {
@@ -1452,6 +1685,122 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Counts per local day of a date range */
+  analyticsDaily: {
+    parameters: {
+      query?: {
+        /** @description First local date (default: 29 days before `to`) */
+        from?: string;
+        /** @description Last local date (default: today) */
+        to?: string;
+        /** @description A workflow definition id */
+        workflow?: string;
+        /** @description IANA time zone the dates are in */
+        timezone?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AnalyticsDaily"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * The daily or the reviewers table of a date range, as CSV
+   * @description `table=daily` (default) or `table=reviewers`.
+   */
+  analyticsExport: {
+    parameters: {
+      query?: {
+        /** @description First local date (default: 29 days before `to`) */
+        from?: string;
+        /** @description Last local date (default: today) */
+        to?: string;
+        /** @description A workflow definition id */
+        workflow?: string;
+        /** @description IANA time zone the dates are in */
+        timezone?: string;
+        table?: "daily" | "reviewers";
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "text/csv": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Per-reviewer counts and review times of a date range */
+  analyticsReviewers: {
+    parameters: {
+      query?: {
+        /** @description First local date (default: 29 days before `to`) */
+        from?: string;
+        /** @description Last local date (default: today) */
+        to?: string;
+        /** @description A workflow definition id */
+        workflow?: string;
+        /** @description IANA time zone the dates are in */
+        timezone?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AnalyticsReviewers"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** KPIs of a date range: counts, rates, percentiles, open cases by state and age */
+  analyticsSummary: {
+    parameters: {
+      query?: {
+        /** @description First local date (default: 29 days before `to`) */
+        from?: string;
+        /** @description Last local date (default: today) */
+        to?: string;
+        /** @description A workflow definition id */
+        workflow?: string;
+        /** @description IANA time zone the dates are in */
+        timezone?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AnalyticsSummary"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

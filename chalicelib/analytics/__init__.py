@@ -1,0 +1,1 @@
+"""Team analytics kept from the domain events (docs/analytics.md)."""
