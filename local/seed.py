@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -241,3 +243,20 @@ def seed_demo_cases(base_url: str) -> list[str]:
             response.raise_for_status()
             case_ids.append(response.json()["workflowRuntimeId"])
     return case_ids
+
+
+def seed_demo_history(clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+    """A few weeks of resolved cases of tenant demo, as analytics aggregates (the dashboard is
+    not empty on first start); the number of events they were counted from."""
+    from chalicelib.analytics.history import aggregate, demo_history
+    from chalicelib.auth.permissions import CASES_DECIDE, permissions_of
+    from chalicelib.dependencies import metrics_store
+
+    reviewers = sorted(
+        (r.id, r.name)
+        for r in reviewer_directory().list_reviewers("demo")
+        if CASES_DECIDE in permissions_of(r.roles)
+    )
+    events = demo_history("demo", reviewers, clock=clock)
+    metrics_store().load(aggregate(events).aggregates())
+    return len(events)

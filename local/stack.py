@@ -126,7 +126,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         from local.faults import install_fault
         from local.provision import provision
         from local.pump import Pump
-        from local.seed import seed_demo_cases, seed_reviewers, seed_tenants
+        from local.seed import seed_demo_cases, seed_demo_history, seed_reviewers, seed_tenants
         from local.server import BackOfficeWSGI, serve
 
         resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
@@ -172,6 +172,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
             after_restore(lambda: reconcile(default_reconciliation()), stored, restored.held_back)
         elif seed_demo:
             seed_demo_cases(f"http://127.0.0.1:{http_port}")
+            seed_demo_history()
         saver.start()
         return RunningStack(
             aws,

@@ -37,6 +37,9 @@ class MetricsStore(Protocol):
     def query(self, pk: str, sk_from: str, sk_to: str, reads: ReadCounter) -> list[Aggregate]:
         """Every item of `pk` whose sort key is between `sk_from` and `sk_to` (inclusive)."""
 
+    def load(self, items: dict[tuple[str, str], Aggregate]) -> None:
+        """Write whole aggregate items as they are (seeding demo data and benchmarks)."""
+
 
 @dataclass
 class InMemoryMetricsStore:
@@ -73,3 +76,12 @@ class InMemoryMetricsStore:
             )
         reads.items += len(found)
         return found
+
+    def load(self, items: dict[tuple[str, str], Aggregate]) -> None:
+        with self._lock:
+            self.items.update(items)
+
+    def aggregates(self) -> dict[tuple[str, str], Aggregate]:
+        """Every aggregate item (without the seen-markers)."""
+        with self._lock:
+            return {key: item for key, item in self.items.items() if item.sk != keys.SEEN_SK}

@@ -12,7 +12,13 @@ from botocore.exceptions import ClientError
 from chalicelib.analytics import keys
 from chalicelib.analytics.events import Increment
 from chalicelib.analytics.store import Aggregate, ReadCounter
-from chalicelib.aws.dynamodb import _cancelled_by_condition, _plain, dynamodb_resource, query_items
+from chalicelib.aws.dynamodb import (
+    _cancelled_by_condition,
+    _plain,
+    dynamodb_resource,
+    dynamodb_table,
+    query_items,
+)
 
 # An event is redelivered within the queue's retention (at most 14 days): its marker outlives it.
 SEEN_MARKER_DAYS = 30
@@ -69,7 +75,7 @@ class DynamoMetricsStore:
         return True
 
     def query(self, pk: str, sk_from: str, sk_to: str, reads: ReadCounter) -> list[Aggregate]:
-        table = dynamodb_resource().Table(self._table_name)
+        table = dynamodb_table(self._table_name)
         found: list[Aggregate] = []
         for item in query_items(
             table, KeyConditionExpression=Key("pk").eq(pk) & Key("sk").between(sk_from, sk_to)
@@ -84,3 +90,11 @@ class DynamoMetricsStore:
                 )
             )
         return found
+
+    def load(self, items: dict[tuple[str, str], Aggregate]) -> None:
+        with dynamodb_table(self._table_name).batch_writer() as batch:
+            for (pk, sk), aggregate in items.items():
+                item: dict[str, Any] = {"pk": pk, "sk": sk, **aggregate.counts}
+                if aggregate.members:
+                    item["states"] = set(aggregate.members)
+                batch.put_item(Item=item)

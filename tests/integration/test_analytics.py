@@ -341,3 +341,18 @@ def test_events_reach_the_aggregates_through_the_bus(
 
     poll(lambda: created() == 1, timeout=30)
     assert summary(api, token)["open"]["total"] == 1
+
+
+def test_the_demo_history_fills_the_dashboard(api: Api) -> None:
+    from local.seed import seed_demo_history
+
+    assert seed_demo_history(clock=lambda: NOW) > 100
+    token = login(api, "admin@demo.test")["idToken"]
+    response = api.as_tenant(token).get(f"{ANALYTICS}/summary?from=2026-02-10&to=2026-03-03")
+    body = response.json_body
+    assert body["counts"]["decided"] >= body["counts"]["completed"] > 50
+    assert body["counts"]["revision"] > 0 and body["counts"]["reassigned"] > 0
+    assert body["durations"]["reviewTime"]["p50"] > 0
+    assert body["open"]["total"] == 0  # only resolved cases: none the inbox does not have
+    reviewers = api.as_tenant(token).get(f"{ANALYTICS}/reviewers?from=2026-02-10&to=2026-03-03")
+    assert sum(row["decided"] for row in reviewers.json_body["data"]) == body["counts"]["decided"]
