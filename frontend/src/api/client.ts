@@ -4,7 +4,7 @@
 // field the API does not have does not compile. Caching, retries and cancellation are TanStack
 // Query's (the `signal` of its query functions is passed through).
 import { endSession, getSession, refresh, startSession } from "./session";
-import type { Answer, ApiErrorBody, Body, InboxQuery, User } from "./types";
+import type { AnalyticsQuery, Answer, ApiErrorBody, Body, InboxQuery, User } from "./types";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -128,6 +128,28 @@ export const api = {
     request<Answer<"listAudit">>(`${BO}/cases/${enc(id)}/audit`, { signal }),
   listUsers: (signal?: AbortSignal) => request<Answer<"listUsers">>(`${BO}/users`, { signal }),
   listReasonCodes: (signal?: AbortSignal) => request<Answer<"listReasonCodes">>(`${BO}/reason-codes`, { signal }),
+  analyticsSummary: (params: AnalyticsQuery, signal?: AbortSignal) =>
+    request<Answer<"analyticsSummary">>(`${BO}/analytics/summary${query(params)}`, { signal }),
+  analyticsDaily: (params: AnalyticsQuery, signal?: AbortSignal) =>
+    request<Answer<"analyticsDaily">>(`${BO}/analytics/daily${query(params)}`, { signal }),
+  analyticsReviewers: (params: AnalyticsQuery, signal?: AbortSignal) =>
+    request<Answer<"analyticsReviewers">>(`${BO}/analytics/reviewers${query(params)}`, { signal }),
+  /** The CSV export as a file the browser saves (the token goes in a header, never the URL). */
+  async downloadAnalytics(params: AnalyticsQuery & { table: "daily" | "reviewers" }): Promise<void> {
+    const session = getSession();
+    if (!session) throw new ApiError(401, "unauthenticated", "Please sign in.");
+    const response = await fetch(`${BO}/analytics/export.csv${query(params)}`, {
+      headers: { Authorization: `Bearer ${session.idToken}`, Accept: "text/csv" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, "The export failed.");
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `analytics-${params.table}-${params.from ?? ""}-${params.to ?? ""}.csv`;
+    link.click();
+    URL.revokeObjectURL(url);
+  },
 };
 
 export type Api = typeof api;

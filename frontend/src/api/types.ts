@@ -44,3 +44,8 @@ export type ReasonCodeValue = NonNullable<DecisionRequest["reason"]>;
 export type InboxQuery = Query<"listCases">;
 /** The error envelope, as any answer of the API that is not a success carries it. */
 export type ApiErrorBody = JsonOf<operations["getCase"]["responses"][404]>;
+export type AnalyticsQuery = Query<"analyticsSummary">;
+export type AnalyticsSummary = Answer<"analyticsSummary">;
+export type AnalyticsDaily = Answer<"analyticsDaily">;
+export type AnalyticsReviewers = Answer<"analyticsReviewers">;
+export type ReviewerStats = Schemas["ReviewerRow"];

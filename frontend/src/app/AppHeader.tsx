@@ -1,5 +1,7 @@
 import { useEffect, useState, type FormEvent, type RefObject } from "react";
+import { NavLink } from "react-router";
 import { api } from "../api/client";
+import { ANALYTICS_PATH, INBOX_PATH } from "../shared/paths";
 import type { User } from "../api/types";
 
 interface Props {
@@ -32,6 +34,12 @@ export function AppHeader({ user, searchRef, searchText, onSearch, onHome, onHel
       >
         Back office
       </a>
+      <nav className="app-nav" aria-label="Sections">
+        <NavLink to={INBOX_PATH} end>
+          Inbox
+        </NavLink>
+        {(user.permissions ?? []).includes("analytics.read") && <NavLink to={ANALYTICS_PATH}>Analytics</NavLink>}
+      </nav>
       <form role="search" className="search" onSubmit={submit}>
         <label htmlFor="global-search" className="visually-hidden">
           Search cases

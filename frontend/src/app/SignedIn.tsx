@@ -5,7 +5,7 @@ import type { InboxQuery } from "../api/types";
 import { InboxPage } from "../features/inbox/InboxPage";
 import { queryFromSearch, searchFromQuery } from "../features/inbox/inboxQuery";
 import { useInbox } from "../features/inbox/useInbox";
-import { casePath, INBOX_PATH } from "../shared/paths";
+import { ANALYTICS_PATH, casePath, INBOX_PATH } from "../shared/paths";
 import { ErrorBoundary } from "../shared/ui/ErrorBoundary";
 import { HelpOverlay } from "../shared/ui/HelpOverlay";
 import { Toasts } from "../shared/ui/Toasts";
@@ -15,6 +15,7 @@ import { AppHeader } from "./AppHeader";
 // The case view (viewer, decisions, notes, audit) is loaded on demand: the inbox stays small.
 // Screens to come (admin, analytics, collect) are lazy routes here too.
 const CasePage = lazy(() => import("../features/case/CasePage"));
+const AnalyticsPage = lazy(() => import("../features/analytics/AnalyticsPage"));
 
 export function SignedIn({ session }: { session: SessionData }) {
   const location = useLocation();
@@ -106,6 +107,24 @@ export function SignedIn({ session }: { session: SessionData }) {
               />
             }
           />
+          {(session.user.permissions ?? []).includes("analytics.read") && (
+            <Route
+              path={ANALYTICS_PATH}
+              element={
+                <ErrorBoundary onBack={goToInbox}>
+                  <Suspense
+                    fallback={
+                      <p className="loading" role="status">
+                        Loading analytics…
+                      </p>
+                    }
+                  >
+                    <AnalyticsPage />
+                  </Suspense>
+                </ErrorBoundary>
+              }
+            />
+          )}
           <Route path="*" element={<Navigate to={INBOX_PATH} replace />} />
         </Routes>
       </main>
