@@ -34,6 +34,10 @@ def metrics_pk(tenant_id: str, dimension: str) -> str:
     return f"T#{tenant_id}#M#{dimension}"
 
 
+def is_metrics_pk(pk: str) -> bool:
+    return pk.startswith("T#") and "#M#" in pk
+
+
 def day_sk(day: str) -> str:
     return f"D#{day}"
 

@@ -111,8 +111,16 @@ def _fold(
 
 
 def read_range(
-    store: MetricsStore, tenant_id: str, period: Range, workflow: str | None, reads: ReadCounter
+    store: MetricsStore,
+    tenant_id: str,
+    period: Range,
+    workflow: str | None,
+    reads: ReadCounter,
+    *,
+    team: bool = True,
+    people: bool = True,
 ) -> RangeData:
+    """The range's aggregates of the team (totals and days) and/or of each reviewer."""
     data = RangeData()
 
     def add_team(day: date, _: str | None, name: str, bucket: str | None, count: int) -> None:
@@ -133,10 +141,12 @@ def read_range(
         else:
             totals.sketches.setdefault(name, Sketch()).add(bucket, count)
 
-    team = keys.metrics_pk(tenant_id, keys.workflow_dimension(workflow))
-    people = keys.metrics_pk(tenant_id, keys.workflow_dimension(workflow, keys.REVIEWERS))
-    _fold(store, team, period, reads, add_team)
-    _fold(store, people, period, reads, add_reviewer)
+    if team:
+        pk = keys.metrics_pk(tenant_id, keys.workflow_dimension(workflow))
+        _fold(store, pk, period, reads, add_team)
+    if people:
+        pk = keys.metrics_pk(tenant_id, keys.workflow_dimension(workflow, keys.REVIEWERS))
+        _fold(store, pk, period, reads, add_reviewer)
     return data
 
 

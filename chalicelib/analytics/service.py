@@ -132,7 +132,7 @@ def summary(
 ) -> AnalyticsSummary:
     period = period_of(params, now)
     reads = ReadCounter()
-    data = read_range(store, tenant_id, period, params.workflow, reads)
+    data = read_range(store, tenant_id, period, params.workflow, reads, people=False)
     team = data.team
     counts = _counts(team.counts)
     today = now.astimezone(period.zone).date()
@@ -195,7 +195,7 @@ def daily(
 ) -> AnalyticsDaily:
     period = period_of(params, now)
     reads = ReadCounter()
-    data = read_range(store, tenant_id, period, params.workflow, reads)
+    data = read_range(store, tenant_id, period, params.workflow, reads, people=False)
     return AnalyticsDaily(
         range=_echo(period, params),
         data=[_daily_row(day, data.days.get(day) or Totals()) for day in period.days],
@@ -213,7 +213,7 @@ def reviewers(
     """Every reviewer with activity in the range, and every reviewer of the tenant (zeros)."""
     period = period_of(params, now)
     reads = ReadCounter()
-    data = read_range(store, tenant_id, period, params.workflow, reads)
+    data = read_range(store, tenant_id, period, params.workflow, reads, team=False)
     rows = []
     for reviewer_id in sorted(set(data.reviewers) | set(names)):
         totals = data.reviewers.get(reviewer_id) or Totals()
