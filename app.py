@@ -16,6 +16,8 @@ from chalicelib.handlers.http import error_envelope_middleware
 from chalicelib.handlers.metrics_consumer import metrics_consumer
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
+from chalicelib.handlers.settings_api import settings_api
+from chalicelib.handlers.sla_timers import sla_timers
 from chalicelib.handlers.webhook_delivery import webhook_delivery
 from chalicelib.handlers.webhooks_api import webhooks_api
 from chalicelib.handlers.workflow_tasks import workflow_tasks
@@ -37,6 +39,8 @@ app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(webhook_delivery)
 app.register_blueprint(analytics_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(metrics_consumer)
+app.register_blueprint(settings_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(sla_timers)
 
 
 @app.middleware("all")

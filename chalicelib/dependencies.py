@@ -9,10 +9,12 @@ from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoReviewerDirectory, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
+from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.aws.secrets import secret_or_env
+from chalicelib.aws.sla_queue import SqsTimerQueue
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.aws.webhook_queue import SqsDeliveryQueue
 from chalicelib.aws.work_queue import SqsWorkQueue
@@ -113,3 +115,12 @@ def webhook_dispatcher(deadline: float | None = None) -> WebhookDispatcher:
 # -- analytics (issue 18) -------------------------------------------------------------------------
 def metrics_store() -> DynamoMetricsStore:
     return DynamoMetricsStore(get_analytics_table())
+
+
+# -- SLAs (issue 18) ------------------------------------------------------------------------------
+def sla_settings() -> DynamoSlaSettingsStore:
+    return DynamoSlaSettingsStore(get_settings().cases_table)
+
+
+def sla_timer_queue() -> SqsTimerQueue:
+    return SqsTimerQueue(f"{get_settings().resource_prefix}-sla")

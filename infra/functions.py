@@ -34,7 +34,10 @@ def sub(template: str) -> dict[str, Any]:
 # Resources left out of the environment, which is 4 KB at most: the metrics queues are never
 # addressed by URL (an EventBridge rule feeds them, Lambda consumes them), and the analytics
 # table's name is derived from RESOURCE_PREFIX (`chalicelib/config.py`), as the template names it.
-NOT_IN_ENVIRONMENT = frozenset({"MetricsQueue", "MetricsQueueDLQ", "AnalyticsTable"})
+# The SLA queue is addressed by its name (`<prefix>-sla`), also derived from RESOURCE_PREFIX.
+NOT_IN_ENVIRONMENT = frozenset(
+    {"MetricsQueue", "MetricsQueueDLQ", "AnalyticsTable", "SlaQueue", "SlaQueueDLQ"}
+)
 
 
 def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
@@ -221,6 +224,12 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
         "outbox_publisher": [put_events("EventBus")],
         # Counters are added in one transaction with the event's seen-marker.
         "metrics_consumer": [table("AnalyticsTable", ("dynamodb:PutItem", "dynamodb:UpdateItem"))],
+        # Reads cases and SLA settings, writes timers and breaches; re-queues early timers.
+        "sla_timers": [
+            table("CasesTable", case_store_rw),
+            contexts_rw,
+            queue("SlaQueue", ("sqs:SendMessage", "sqs:GetQueueUrl")),
+        ],
         "workflow_starter": [start_executions(state_machines)],
         # Both park or read the token on the case, then send it on (and flag the case if not).
         "workflow_task_tokens": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],

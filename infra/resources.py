@@ -17,6 +17,7 @@ from chalicelib.limits import (
     DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS,
     METRICS_QUEUE_VISIBILITY_SECONDS,
     QUEUE_MAX_RECEIVES,
+    SLA_QUEUE_VISIBILITY_SECONDS,
     WEBHOOK_QUEUE_VISIBILITY_SECONDS,
     WORKFLOW_QUEUE_VISIBILITY_SECONDS,
 )
@@ -47,6 +48,8 @@ QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
     QueueConsumer("WebhookQueue", "webhook_delivery"),
     # Counts domain events into the analytics aggregates (docs/analytics.md).
     QueueConsumer("MetricsQueue", "metrics_consumer"),
+    # Arms SLA timers after each transition and fires them at their deadline (docs/sla.md).
+    QueueConsumer("SlaQueue", "sla_timers"),
 )
 STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
 
@@ -223,6 +226,15 @@ def _analytics_resources(prefix: str) -> dict[str, Any]:
         },
         **_queue_pair("MetricsQueue", prefix, visibility_timeout=METRICS_QUEUE_VISIBILITY_SECONDS),
     }
+    resources.update(
+        _queue_pair("SlaQueue", prefix, visibility_timeout=SLA_QUEUE_VISIBILITY_SECONDS)
+    )
+    resources[Rule.SLA.value] = _rule(
+        "EventBus",
+        f"{prefix}-sla-events",
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.SLA)},
+        "SlaQueue",
+    )
     resources[Rule.METRICS.value] = _rule(
         "EventBus",
         f"{prefix}-metrics-events",

@@ -58,6 +58,7 @@ from chalicelib.models.case import (
     InflightTransition,
     NoteRecord,
     PageStorage,
+    SlaTimer,
     WorkflowTransition,
     migrate_legacy_records,
 )
@@ -473,6 +474,31 @@ class DynamoCaseStore:
         for page_id, storage in (new_page_storage or {}).items():
             updated.page_storage.setdefault(page_id, storage)
         return updated
+
+    def set_sla_timer(
+        self, tenant_id: str, case_id: str, timer: SlaTimer, *, expected_generation: int | None
+    ) -> bool:
+        if expected_generation is None:
+            condition = "attribute_exists(pk) AND attribute_not_exists(slaTimer)"
+            values: dict[str, Any] = {}
+        else:
+            condition = "slaTimer.generation = :expected"
+            values = {":expected": expected_generation}
+        try:
+            self._table.update_item(
+                Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
+                UpdateExpression="SET slaTimer = :timer",
+                ConditionExpression=condition,
+                ExpressionAttributeValues={
+                    ":timer": timer.model_dump(exclude_none=True),
+                    **values,
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def set_page_storage(
         self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord

@@ -4,6 +4,7 @@ links, what this reviewer may do now, and a compact timeline."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from chalicelib.auth.permissions import (
     CASES_ASSIGN_OTHERS,
@@ -34,6 +35,7 @@ from chalicelib.models.backoffice import (
 )
 from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.sla.timers import sla_status
 from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
@@ -98,6 +100,10 @@ def build_case_view(
         created_at=case.created_at,
         updated_at=case.updated_at,
         resolved_at=case.resolved_at,
+        due_at=case.sla_timer.due_at if case.sla_timer and case.status == "active" else None,
+        sla_status=sla_status(case.sla_timer, datetime.now(UTC))
+        if case.status == "active"
+        else None,
         allowed_events=definition.allowed_events(case.state, "reviewer") if can_change else [],
         case_decisions=case_decisions(case, definition, can_change),
         acceptance_criteria=[

@@ -22,6 +22,7 @@ from chalicelib.models.case import (
     InflightTransition,
     NoteRecord,
     PageStorage,
+    SlaTimer,
     WorkflowTransition,
 )
 
@@ -43,8 +44,10 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-# Fields the versioned case write never touches: the parker and the workflow sync own them.
+# Fields the versioned case write never touches: the parker and the workflow sync own them, and
+# the SLA timers own `sla_timer` (armed after each transition without bumping the version).
 SYNC_OWNED_FIELDS = (
+    "sla_timer",
     "task_token",
     "task_token_state",
     "execution_state",
@@ -87,6 +90,13 @@ class CaseStore(Protocol):
         added, never replaced; the task token and the execution_* fields are left alone (their
         own writers below own them). Pass `previous` when the entity may have changed, so its
         search terms follow."""
+
+    def set_sla_timer(
+        self, tenant_id: str, case_id: str, timer: SlaTimer, *, expected_generation: int | None
+    ) -> bool:
+        """Write the case's SLA timer (not versioned: a reviewer's open view stays current) if
+        the stored timer still has `expected_generation` (None: the case has no timer yet).
+        False if it changed meanwhile."""
 
     def set_page_storage(
         self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord
@@ -199,6 +209,19 @@ class InMemoryCaseStore:
             self._cases[key] = updated
             self._audit.setdefault(key, []).extend(audit_records(audit))
             return updated.model_copy(deep=True)
+
+    def set_sla_timer(
+        self, tenant_id: str, case_id: str, timer: SlaTimer, *, expected_generation: int | None
+    ) -> bool:
+        with self._lock:
+            case = self._cases.get((tenant_id, case_id))
+            if case is None:
+                return False
+            current = case.sla_timer.generation if case.sla_timer else None
+            if current != expected_generation:
+                return False
+            case.sla_timer = timer.model_copy()
+            return True
 
     def set_page_storage(
         self, tenant_id: str, case_id: str, page_id: str, storage: PageStorage, audit: AuditRecord

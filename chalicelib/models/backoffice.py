@@ -197,6 +197,10 @@ class CaseView(ApiModel):
     created_at: str
     updated_at: str
     resolved_at: str | None = None
+    due_at: str | None = Field(default=None, description="the SLA deadline of the case's state")
+    sla_status: Literal["on_track", "at_risk", "breached"] | None = Field(
+        default=None, description="none: the state has no SLA (or the case is closed)"
+    )
     allowed_events: list[str]
     case_decisions: dict[str, DecisionAvailability]
     acceptance_criteria: list[AcceptanceCriterionView] = Field(

@@ -220,12 +220,15 @@ class CollectionRound(Record):
 
 
 class SlaTimer(Record):
-    """The deadline of the state the case is in."""
+    """The deadline of the state the case is in. Each arming bumps `generation`; a timer message
+    acts only while the case still carries its generation (docs/sla.md). No `due_at`: the
+    state has no SLA (the clock does not run)."""
 
     state: str
-    due_at: str
+    due_at: str | None = None
     generation: int = 0
     status: Literal["on_track", "at_risk", "breached"] = "on_track"
+    entered_at: str | None = None
 
 
 class Case(Record):

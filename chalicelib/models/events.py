@@ -29,6 +29,7 @@ class Rule(StrEnum):
     WORKFLOW_SYNC = "CaseStateChangedRule"  # -> retries moving the execution on
     PAGE_FETCH = "PagesPendingRule"  # -> fetches remote pages (when pendingPageCount > 0)
     METRICS = "MetricsEventsRule"  # -> metrics queue: the analytics aggregates
+    SLA = "SlaEventsRule"  # -> SLA queue: arms and disarms the case's SLA timer
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "case.created",
             "a workflow run opened a case",
-            rules=(Rule.WORKFLOW_START, Rule.PAGE_FETCH, Rule.METRICS),
+            rules=(Rule.WORKFLOW_START, Rule.PAGE_FETCH, Rule.METRICS, Rule.SLA),
         ),
         EventType(
             "case.context_updated",
@@ -62,7 +63,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "case.state_changed",
             "the case moved to another state of its workflow",
             webhook="workflow.state.changed",
-            rules=(Rule.WORKFLOW_SYNC, Rule.METRICS),
+            rules=(Rule.WORKFLOW_SYNC, Rule.METRICS, Rule.SLA),
         ),
         EventType(
             "case.completed",
@@ -85,6 +86,12 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "case.criteria_overridden",
             "an approval went past the case's unmet acceptance criteria",
+            rules=(Rule.METRICS,),
+        ),
+        EventType(
+            "case.sla_breached",
+            "the case passed its state's SLA deadline: flagged and escalated",
+            webhook="case.sla_breached",
             rules=(Rule.METRICS,),
         ),
         EventType("case.flagged", "the system raised a flag on the case"),

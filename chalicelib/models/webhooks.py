@@ -16,6 +16,7 @@ WebhookType = Literal[
     "workflow.context.document.changed",
     "case.assigned",
     "case.note_added",
+    "case.sla_breached",
 ]
 SubscriptionKind = Literal["tenant", "default", "run"]
 SubscriptionStatus = Literal["active", "disabled"]

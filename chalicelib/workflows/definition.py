@@ -64,6 +64,12 @@ class Policy(_Strict):
     )
 
 
+class SlaSpec(_Strict):
+    """How long a case may wait in a state for the team (docs/sla.md)."""
+
+    hours: float = Field(gt=0, le=24 * 366)
+
+
 class WorkflowDefinition(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: int = Field(ge=1)
@@ -78,6 +84,9 @@ class WorkflowDefinition(_Strict):
     acceptance_criteria: tuple[AcceptanceCriterion, ...] = Field(
         default=(), alias="acceptanceCriteria"
     )
+    # Review SLAs per waiting state; states without one (e.g. `revision`, waiting for the
+    # customer) never count against the team.
+    sla: dict[str, SlaSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_chart(self) -> WorkflowDefinition:
@@ -97,6 +106,9 @@ class WorkflowDefinition(_Strict):
                     problems.append(f"state `{state_name}` uses undeclared event `{event}`")
                 if target not in self.states:
                     problems.append(f"`{state_name}` -{event}-> unknown state `{target}`")
+        for state_name in self.sla:
+            if self.states.get(state_name, StateSpec(type="final")).type == "final":
+                problems.append(f"an SLA needs a waiting state, not `{state_name}`")
         if not any(s.type == "final" for s in self.states.values()):
             problems.append("a chart needs at least one final state")
         ids = [criterion.id for criterion in self.acceptance_criteria]

@@ -312,6 +312,10 @@ def refresh_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(body={"refreshToken": world.sessions["assignee"]["refreshToken"]})
 
 
+def sla_settings_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"workflows": {"kyc-manual-review": {"manual_review": 86400}}})
+
+
 def create_subscription_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(body={"url": world.receiver_url()})
 
@@ -366,6 +370,9 @@ EXPECT: dict[tuple[str, str], Expect] = {
         ("GET", f"{BACKOFFICE}/analytics/{table}"): reviewer(200, 403, 403, 403, 200)
         for table in ("summary", "daily", "reviewers", "export.csv")
     },
+    # Settings: `settings.manage` (admins), each tenant its own.
+    ("GET", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200),
+    ("PUT", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200, sla_settings_call),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),

@@ -211,11 +211,11 @@ class TestTheCasesOwnRecords:
         )
         changed = stored.model_copy(deep=True, update={"pending_approval": approval})
         changed.document_record("doc_1").decision = DocumentDecision()
-        changed.sla_timer = None
+        changed.sla_timer = None  # the SLA timers own it: a case write leaves it as it is
         store.update_case(changed, expected_version=1, audit=audit(case, "x"))
         again = store.get_case("demo", case.case_id)
         assert again.pending_approval == approval
-        assert again.sla_timer is None
+        assert again.sla_timer == case.sla_timer
         assert again.documents[0].decision == DocumentDecision()
         assert again.documents[0].page_history == case.documents[0].page_history
         assert again.context == case.context
@@ -357,3 +357,19 @@ class TestSeveralFactsAndTheWorkflowSync:
             store.recent_audit("demo", case.case_id, 3)
             == store.list_audit("demo", case.case_id)[-3:]
         )
+
+
+class TestSlaTimer:
+    def test_the_timer_is_written_only_over_the_expected_generation(self, store: CaseStore) -> None:
+        case = make_case()
+        store.create_case(case, audit(case))
+        now = utc_now()
+        first = SlaTimer(state="manual_review", due_at=now, generation=1, entered_at=now)
+        assert store.set_sla_timer("demo", case.case_id, first, expected_generation=None)
+        assert not store.set_sla_timer("demo", case.case_id, first, expected_generation=None)
+        second = first.model_copy(update={"generation": 2, "status": "breached"})
+        assert not store.set_sla_timer("demo", case.case_id, second, expected_generation=5)
+        assert store.set_sla_timer("demo", case.case_id, second, expected_generation=1)
+        stored = store.get_case("demo", case.case_id)
+        assert stored.sla_timer == second and stored.version == case.version
+        assert not store.set_sla_timer("demo", "case_missing", first, expected_generation=None)

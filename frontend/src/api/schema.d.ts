@@ -77,6 +77,15 @@ export interface paths {
     /** The reason codes a reject or revision decision takes */
     get: operations["listReasonCodes"];
   };
+  "/api/v1/backoffice/settings/sla": {
+    /** The tenant's SLA overrides and escalation reviewer */
+    get: operations["getSlaSettings"];
+    /**
+     * Replace the tenant's SLA overrides (seconds per state) and escalation reviewer
+     * @description Applies to cases entering a state from now on; every version is kept.
+     */
+    put: operations["putSlaSettings"];
+  };
   "/api/v1/backoffice/users": {
     /** The tenant's reviewers (for the assignee picker) */
     get: operations["listUsers"];
@@ -449,6 +458,18 @@ export interface components {
        * @default null
        */
       resolvedAt?: string | null;
+      /**
+       * Dueat
+       * @description the SLA deadline of the case's state
+       * @default null
+       */
+      dueAt?: string | null;
+      /**
+       * Slastatus
+       * @description none: the state has no SLA (or the case is closed)
+       * @default null
+       */
+      slaStatus?: ("on_track" | "at_risk" | "breached") | null;
       /** Allowedevents */
       allowedEvents: string[];
       /** Casedecisions */
@@ -508,7 +529,7 @@ export interface components {
        */
       url: string;
       /** Events */
-      events?: ("workflow.state.changed" | "workflow.completed" | "workflow.context.document.changed" | "case.assigned" | "case.note_added")[];
+      events?: ("workflow.state.changed" | "workflow.completed" | "workflow.context.document.changed" | "case.assigned" | "case.note_added" | "case.sla_breached")[];
       /**
        * Description
        * @default null
@@ -1300,6 +1321,52 @@ export interface components {
        */
       secret?: string | null;
     };
+    /** SlaSettings */
+    SlaSettings: {
+      /**
+       * Workflows
+       * @description Seconds per state, per workflow definition id; they replace the definition's SLA of that state
+       */
+      workflows?: {
+        [key: string]: {
+          [key: string]: number;
+        };
+      };
+      /**
+       * Escalateto
+       * @description A reviewer who gets breached cases; none: they go to the escalated queue
+       * @default null
+       */
+      escalateTo?: string | null;
+      /**
+       * Updatedby
+       * @default null
+       */
+      updatedBy?: string | null;
+      /**
+       * Updatedat
+       * @default null
+       */
+      updatedAt?: string | null;
+    };
+    /** SlaSettingsRequest */
+    SlaSettingsRequest: {
+      /**
+       * Workflows
+       * @description Seconds per state, per workflow definition id; they replace the definition's SLA of that state
+       */
+      workflows?: {
+        [key: string]: {
+          [key: string]: number;
+        };
+      };
+      /**
+       * Escalateto
+       * @description A reviewer who gets breached cases; none: they go to the escalated queue
+       * @default null
+       */
+      escalateTo?: string | null;
+    };
     /** SubscriptionList */
     SubscriptionList: {
       /** Data */
@@ -2021,6 +2088,46 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The tenant's SLA overrides and escalation reviewer */
+  getSlaSettings: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SlaSettings"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Replace the tenant's SLA overrides (seconds per state) and escalation reviewer
+   * @description Applies to cases entering a state from now on; every version is kept.
+   */
+  putSlaSettings: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["SlaSettingsRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SlaSettings"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

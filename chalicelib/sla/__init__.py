@@ -1,0 +1,1 @@
+"""Review SLAs: deadlines per state, timers, breaches and escalation (docs/sla.md)."""
