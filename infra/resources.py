@@ -254,7 +254,10 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
                     {"AttributeName": a, "AttributeType": "S"}
-                    for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk")
+                    for a in (
+                        *("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk"),
+                        *("slapk", "slask"),
+                    )
                 ],
                 "KeySchema": [
                     {"AttributeName": "pk", "KeyType": "HASH"},
@@ -265,7 +268,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                     _index("gsi2", "gsi2pk", "gsi2sk"),
                     *(
                         _index(name, pk, sk, project=list(INBOX_ROW_ATTRIBUTES))
-                        for name, pk, sk in INBOX_INDEXES.values()
+                        for name, pk, sk in dict.fromkeys(INBOX_INDEXES.values())
                         if name != "gsi2"
                     ),
                 ],

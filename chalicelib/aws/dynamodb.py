@@ -76,6 +76,9 @@ INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
     (False, "updatedAt"): ("inbox-status-updated", "gsi2pk", "updsk"),
     (True, "createdAt"): ("inbox-assignee-created", "gsi3pk", "gsi2sk"),
     (True, "updatedAt"): ("inbox-assignee-updated", "gsi3pk", "updsk"),
+    # Sparse: only open cases whose state has an SLA deadline (written with the timer).
+    (False, "dueAt"): ("inbox-sla-due", "slapk", "slask"),
+    (True, "dueAt"): ("inbox-sla-due", "slapk", "slask"),
 }
 
 
@@ -270,7 +273,13 @@ def item_to_inbox_row(item: dict[str, Any]) -> InboxRow:
     )
 
 
+def sla_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#SLA"
+
+
 def _inbox_partitions(query: InboxQuery) -> list[str]:
+    if query.sort == "dueAt":
+        return [sla_partition(query.tenant_id)]
     if query.assignees is None:
         return [status_partition(query.tenant_id, status) for status in query.statuses]
     return [
@@ -484,15 +493,21 @@ class DynamoCaseStore:
         else:
             condition = "slaTimer.generation = :expected"
             values = {":expected": expected_generation}
+        # The deadline index holds only cases whose state has a deadline.
+        if timer.due_at is not None:
+            expression = "SET slaTimer = :timer, slapk = :slapk, slask = :slask"
+            values |= {
+                ":slapk": sla_partition(tenant_id),
+                ":slask": f"{timer.due_at}#{case_id}",
+            }
+        else:
+            expression = "SET slaTimer = :timer REMOVE slapk, slask"
         try:
             self._table.update_item(
                 Key={"pk": case_pk(tenant_id, case_id), "sk": CASE_SK},
-                UpdateExpression="SET slaTimer = :timer",
+                UpdateExpression=expression,
                 ConditionExpression=condition,
-                ExpressionAttributeValues={
-                    ":timer": timer.model_dump(exclude_none=True),
-                    **values,
-                },
+                ExpressionAttributeValues={":timer": timer.model_dump(exclude_none=True), **values},
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -734,8 +749,16 @@ class DynamoCaseStore:
         items_read = 0
         for partition in _inbox_partitions(query):
             condition = Key(pk_attr).eq(partition)
-            if boundary:
-                sk = Key(sk_attr)
+            sk = Key(sk_attr)
+            if query.sort == "dueAt" and query.due_before:
+                # Breached only: the deadlines before now, and nothing after them is read.
+                if query.descending:
+                    condition &= sk.lt(min(boundary or query.due_before, query.due_before))
+                elif boundary:
+                    condition &= sk.between(boundary, query.due_before)
+                else:
+                    condition &= sk.lt(query.due_before)
+            elif boundary:
                 condition &= sk.lt(boundary) if query.descending else sk.gt(boundary)
             kwargs: dict[str, Any] = {
                 "IndexName": index,
@@ -749,7 +772,11 @@ class DynamoCaseStore:
             while True:
                 response = self._table.query(**kwargs)
                 read += response.get("ScannedCount", 0)
-                found += [r for r in map(item_to_inbox_row, response["Items"]) if query.matches(r)]
+                found += [
+                    r
+                    for r in map(item_to_inbox_row, response["Items"])
+                    if query.matches(r) and query.sort_key(r) != boundary
+                ]
                 last = response.get("LastEvaluatedKey")
                 if last is None or len(found) > query.limit:
                     frontier = last[sk_attr] if last and len(found) <= query.limit else None

@@ -33,7 +33,7 @@ from chalicelib.models.backoffice import (
     PersonRef,
     WorkflowRef,
 )
-from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage
+from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage, SlaTimer
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.sla.timers import sla_status
 from chalicelib.workflows.definition import WorkflowDefinition
@@ -64,6 +64,12 @@ def case_row(row: InboxRow, name_of: NameOf) -> CaseRow:
         flags=list(row.flags),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        due_at=row.due_at if row.status == "active" else None,
+        sla_status=(
+            sla_status(SlaTimer.model_validate(row.sla_timer), datetime.now(UTC))
+            if row.sla_timer and row.status == "active"
+            else None
+        ),
     )
 
 

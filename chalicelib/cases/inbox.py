@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.cases.search import normalise
 from chalicelib.errors import InvalidRequest
 from chalicelib.models.case import Case
 from chalicelib.pagination import decode_cursor, encode_cursor
 
-SortField = Literal["createdAt", "updatedAt"]
+SortField = Literal["createdAt", "updatedAt", "dueAt"]
 STATUSES = ("active", "completed", "failed")
 # How many items one partition may examine for one page, as a multiple of the page size.
 READ_BUDGET_FACTOR = 3
@@ -38,10 +38,15 @@ class InboxQuery:
     entity_type: str | None = None
     search: str | None = None
     limit: int = 25
+    # Only cases whose SLA deadline is before this time (the breached ones).
+    due_before: str | None = None
 
     def matches(self, row: InboxRow) -> bool:
+        due = row.due_at
         return (
             row.status in self.statuses
+            and (self.sort != "dueAt" or due is not None)
+            and (self.due_before is None or (due is not None and due < self.due_before))
             and (self.assignees is None or row.assignee_id in self.assignees)
             and (self.state is None or row.state == self.state)
             and (
@@ -52,6 +57,8 @@ class InboxQuery:
         )
 
     def sort_key(self, row: InboxRow) -> str:
+        if self.sort == "dueAt":
+            return f"{row.due_at}#{row.case_id}"
         return f"{row.created_at if self.sort == 'createdAt' else row.updated_at}#{row.case_id}"
 
 
@@ -72,6 +79,12 @@ class InboxRow:
     flags: tuple[str, ...]
     created_at: str
     updated_at: str
+    # The SLA timer as stored (snake_case keys), None without one.
+    sla_timer: dict[str, Any] | None = None
+
+    @property
+    def due_at(self) -> str | None:
+        return self.sla_timer.get("due_at") if self.sla_timer else None
 
     @classmethod
     def from_case(cls, case: Case) -> InboxRow:
@@ -91,6 +104,7 @@ class InboxRow:
             flags=tuple(case.flags),
             created_at=case.created_at,
             updated_at=case.updated_at,
+            sla_timer=case.sla_timer.model_dump(exclude_none=True) if case.sla_timer else None,
         )
 
 
@@ -154,6 +168,7 @@ def inbox_query(
     entity_type: str | None,
     search: str | None,
     limit: int,
+    due_before: str | None = None,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
     search = search.strip() if search and search.strip() else None
@@ -178,6 +193,7 @@ def inbox_query(
         entity_type=entity_type,
         search=search,
         limit=limit,
+        due_before=due_before,
     )
 
 
@@ -186,7 +202,10 @@ def list_inbox(
 ) -> tuple[InboxPage, str | None]:
     """A page of the inbox and the cursor of the next one. The cursor is signed and bound to
     the query (and the reviewer, through `me`), so it cannot be edited or reused elsewhere."""
-    scope = "inbox:" + repr(dataclasses.replace(query, limit=0))
+    # The cursor is bound to the query, not to the time its `breached` filter was read at.
+    scope = "inbox:" + repr(
+        dataclasses.replace(query, limit=0, due_before="now" if query.due_before else None)
+    )
     state = decode_cursor(cursor, scope=scope, secret=cursor_secret)
     page = reader.inbox_page(query, state["b"] if state else None)
     next_state = {"b": page.next_boundary} if page.next_boundary else None

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from chalicelib.cases.inbox import InboxQuery, inbox_query
+from chalicelib.ids import utc_now
 from chalicelib.models.base import ApiModel, JsonInt
 from chalicelib.models.reviewers import Reviewer
 
@@ -24,8 +25,14 @@ class InboxParams(ApiModel):
     workflow_definition_id: str | None = Field(default=None, max_length=64)
     entity_type: Literal["individual", "business"] | None = None
     q: str | None = Field(default=None, min_length=1, max_length=80)
-    sort: Literal["createdAt", "updatedAt"] = "createdAt"
+    sort: Literal["createdAt", "updatedAt", "dueAt"] = Field(
+        default="createdAt",
+        description="`dueAt`: open cases with an SLA deadline, by deadline (a sparse index)",
+    )
     order: Literal["asc", "desc"] = "desc"
+    sla: Literal["breached"] | None = Field(
+        default=None, description="`breached`: only open cases past their SLA deadline"
+    )
     limit: int = Field(default=25, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)
 
@@ -42,6 +49,7 @@ class InboxParams(ApiModel):
             entity_type=self.entity_type,
             search=self.q,
             limit=self.limit,
+            due_before=utc_now() if self.sla == "breached" else None,
         )
 
 
@@ -72,6 +80,8 @@ class CaseRow(ApiModel):
     flags: list[str]
     created_at: str
     updated_at: str
+    due_at: str | None = Field(default=None, description="the SLA deadline of the case's state")
+    sla_status: Literal["on_track", "at_risk", "breached"] | None = None
 
 
 class CaseList(ApiModel):

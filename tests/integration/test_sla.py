@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import poll
+from tests.conftest import load_fixture, poll
 from tests.integration.conftest import Api
 from tests.integration.test_auth_api import login
 from tests.integration.test_ingestion_api import individual_run
@@ -49,6 +49,23 @@ def test_a_case_past_its_sla_is_breached_flagged_escalated_and_sent(
     (delivered,) = poll(lambda: receiver.of("case.sla_breached", case_id), timeout=30)
     assert delivered.data["state"] == "manual_review" and delivered.data["escalatedTo"] is None
     assert receiver.rejected == []
+
+    # A business case keeps its definition's 24 h: listed by deadline, not breached.
+    business = api.post(
+        RUN, load_fixture("seed-run-request.json") | {"workflowId": "kyb-manual-review"}
+    )
+    assert business.status_code == 201, business.body
+    other = business.json_body["workflowRuntimeId"]
+    poll(lambda: admin.get(f"/api/v1/backoffice/cases/{other}").json_body["dueAt"], timeout=20)
+
+    def inbox(query: str) -> list[tuple[str, str | None]]:
+        page = admin.get(f"/api/v1/backoffice/cases?assignee=any&{query}")
+        assert page.status_code == 200, page.body
+        return [(row["id"], row["slaStatus"]) for row in page.json_body["data"]]
+
+    assert inbox("sort=dueAt&order=asc") == [(case_id, "breached"), (other, "on_track")]
+    assert inbox("sort=dueAt&order=asc&sla=breached") == [(case_id, "breached")]
+    assert inbox("sort=dueAt&order=desc&sla=breached") == [(case_id, "breached")]
 
 
 def test_sla_settings_need_the_permission_and_valid_values(api: Api) -> None:

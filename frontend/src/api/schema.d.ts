@@ -403,6 +403,17 @@ export interface components {
       createdAt: string;
       /** Updatedat */
       updatedAt: string;
+      /**
+       * Dueat
+       * @description the SLA deadline of the case's state
+       * @default null
+       */
+      dueAt?: string | null;
+      /**
+       * Slastatus
+       * @default null
+       */
+      slaStatus?: ("on_track" | "at_risk" | "breached") | null;
     };
     /** CaseView */
     CaseView: {
@@ -1883,8 +1894,11 @@ export interface operations {
         workflowDefinitionId?: string;
         entityType?: "individual" | "business";
         q?: string;
-        sort?: "createdAt" | "updatedAt";
+        /** @description `dueAt`: open cases with an SLA deadline, by deadline (a sparse index) */
+        sort?: "createdAt" | "updatedAt" | "dueAt";
         order?: "asc" | "desc";
+        /** @description `breached`: only open cases past their SLA deadline */
+        sla?: "breached";
         limit?: number;
         cursor?: string;
       };

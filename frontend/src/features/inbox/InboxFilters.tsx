@@ -67,6 +67,10 @@ export function InboxFilters({ query, onChange, extraWorkflows }: Props) {
         <option value="individual">Individual</option>
         <option value="business">Business</option>
       </Select>
+      <Select label="SLA" id="f-sla" value={query.sla ?? ""} onChange={(v) => set("sla", v)}>
+        <option value="">Any SLA</option>
+        <option value="breached">Breached</option>
+      </Select>
       <Select
         label="Sort"
         id="f-sort"
@@ -80,6 +84,7 @@ export function InboxFilters({ query, onChange, extraWorkflows }: Props) {
         <option value="createdAt:asc">Oldest first</option>
         <option value="updatedAt:desc">Recently updated</option>
         <option value="updatedAt:asc">Least recently updated</option>
+        <option value="dueAt:asc">SLA due soonest</option>
       </Select>
       {changed && (
         <button type="button" className="link" onClick={() => onChange({ ...DEFAULT_QUERY, q: query.q })}>

@@ -5,6 +5,8 @@ import { age, dateTime, humanize } from "../../shared/format";
 import { casePath } from "../../shared/paths";
 import { StateBadge } from "../../shared/ui/StateBadge";
 
+const SLA_LABELS = { on_track: "SLA on track", at_risk: "SLA at risk", breached: "SLA breached" };
+
 interface Props {
   rows: CaseRow[];
   selected: number;
@@ -58,6 +60,11 @@ export function InboxTable({ rows, selected, onSelect, currentUserId }: Props) {
               {row.flags.map((flag) => (
                 <StateBadge key={flag} state={flag} />
               ))}
+              {row.slaStatus && row.dueAt && (
+                <span className={`sla sla-${row.slaStatus}`} title={`SLA due ${dateTime(row.dueAt)}`}>
+                  {SLA_LABELS[row.slaStatus]}
+                </span>
+              )}
             </td>
             <td>
               {row.assignee ? (

@@ -19,6 +19,7 @@ const KEYS = [
   "entityType",
   "sort",
   "order",
+  "sla",
 ] as const;
 
 type Loose = Record<string, string | undefined>;
