@@ -368,9 +368,12 @@ class TestNotesAuditUsers:
             "admin@demo.test",
             "alice@demo.test",
             "bob@demo.test",
+            "carol@demo.test",
             "viewer@demo.test",
         ]
         assert {u["tenantId"] for u in users} == {"demo"}
+        carol = next(u for u in users if u["email"] == "carol@demo.test")
+        assert "cases.approve_second" in carol["permissions"]
 
 
 def test_search_follows_a_renamed_entity(api: Api, as_user: Reviewers) -> None:
