@@ -41,19 +41,23 @@ def view_of(api: Api, token: str, case_id: str) -> dict[str, Any]:
     return answer.json_body  # type: ignore[no-any-return]
 
 
+def claim(api: Api, person: dict[str, Any], case_id: str) -> None:
+    claimed = api.as_tenant(person["token"]).put(
+        f"{BACKOFFICE}/cases/{case_id}/assignee",
+        {
+            "assigneeId": person["id"],
+            "expectedVersion": case_store().get_case("demo", case_id).version,
+        },
+    )
+    assert claimed.status_code == 200, claimed.body
+
+
 def pending_kyb(api: Api, people: dict[str, dict[str, Any]], request: dict[str, Any]) -> str:
     """A KYB case claimed by alice, its documents approved and the case approved by her: the
     approval now awaits a second one."""
     alice = people["alice"]
     case_id = ingest(api, request)
-    claimed = api.as_tenant(alice["token"]).put(
-        f"{BACKOFFICE}/cases/{case_id}/assignee",
-        {
-            "assigneeId": alice["id"],
-            "expectedVersion": case_store().get_case("demo", case_id).version,
-        },
-    )
-    assert claimed.status_code == 200, claimed.body
+    claim(api, alice, case_id)
     view = claim_and_approve_documents(api, alice["token"], case_id)
     assert view["caseDecisions"]["approve"] == {
         "allowed": True,
@@ -140,8 +144,10 @@ def test_changed_evidence_voids_the_pending_approval(
     carol = people["carol"]
     request = kyb_request(companyName="Evidence Ltd")
     case_id = pending_kyb(api, people, request)
-    # The integrator re-runs the entity with a changed context: the evidence moved.
+    # The integrator re-runs the entity with a changed context (no documents this time, so
+    # they stay as they were): the evidence moved.
     request["context"]["entity"]["data"]["website"] = "https://evidence.example"
+    request["context"]["documents"] = []
     rerun = api.post(RUN, request)
     assert rerun.status_code in (200, 201), rerun.body
     view = view_of(api, carol["token"], case_id)
@@ -248,6 +254,7 @@ def test_rejections_auto_resolution_and_integrator_events(
     alice, carol = people["alice"], people["carol"]
     # Auto-resolution: deciding the last document makes alice the maker of the approval.
     auto = ingest(api, kyb_request(companyName="Auto Ltd"))
+    claim(api, alice, auto)
     view = claim_and_approve_documents(api, alice["token"], auto)
     approval = view["pendingApproval"]
     assert (view["state"], approval["automatic"]) == ("manual_review", True)
