@@ -588,6 +588,9 @@ def test_acceptance_criteria_checklist_and_override(
     expect(panel).to_be_visible()
     expect(carol.get_by_test_id("pending-approval-summary")).to_contain_text("approved the case")
     expect(carol.get_by_test_id("pending-approval-evidence")).to_contain_text("unchanged")
+    expect(carol.get_by_test_id("pending-approval-override")).to_contain_text(
+        "Registry extract checked by phone"
+    )
     expect(carol.get_by_test_id("criterion-date-of-incorporation-present")).to_have_attribute(
         "data-status", "unmet"
     )

@@ -212,21 +212,25 @@ function CaseScreen(props: Props & { view: CaseView }) {
         />
       )}
       <div className="decision-area">
-        <CaseDecisionBar
-          view={view}
-          blocker={caseBlocker}
-          busy={busy !== null}
-          reasonCodes={reasonCodes}
-          onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
-        />
+        <div className="decision-main">
+          <CaseDecisionBar
+            view={view}
+            blocker={caseBlocker}
+            busy={busy !== null}
+            reasonCodes={reasonCodes}
+            onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
+          />
+          <PendingApproval
+            view={view}
+            user={user}
+            busy={busy !== null || stale !== null}
+            onConfirm={(pending) =>
+              void decideCase(pending.decision as DecisionKind, (pending.reason ?? undefined) as ReasonCodeValue | undefined)
+            }
+            onReturn={(comment) => void returnApproval(comment)}
+          />
+        </div>
         <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />
-        <PendingApproval
-          view={view}
-          user={user}
-          busy={busy !== null || stale !== null}
-          onConfirm={(pending) => void decideCase(pending.decision as DecisionKind, (pending.reason ?? undefined) as ReasonCodeValue | undefined)}
-          onReturn={(comment) => void returnApproval(comment)}
-        />
       </div>
       <div className="case-grid">
         <div className="case-left">

@@ -35,6 +35,11 @@ export function PendingApproval({ view, user, busy, onConfirm, onReturn }: Props
         {pending.reason ? ` Reason: ${humanize(pending.reason)}.` : ""}
       </p>
       {pending.comment && <p className="muted">“{pending.comment}”</p>}
+      {typeof pending.criteriaOverride?.justification === "string" && (
+        <p data-testid="pending-approval-override">
+          Approved over unmet acceptance criteria: “{pending.criteriaOverride.justification}”
+        </p>
+      )}
       {pending.evidenceMatches ? (
         <p className="evidence ok" data-testid="pending-approval-evidence">
           The evidence is unchanged since this decision.
