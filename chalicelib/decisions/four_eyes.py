@@ -71,6 +71,7 @@ def record_pending(
         comment=comment,
         automatic=automatic,
         criteria_override=criteria_override,
+        state=case.state,
     )
     case.pending_approval = pending
     case.updated_at = at
@@ -97,14 +98,20 @@ def record_pending(
 
 
 def changed_evidence(case: Case) -> list[str]:
-    """What changed since the maker's approval, in reviewer's words (empty: nothing did)."""
+    """What changed since the maker's approval, in reviewer's words (empty: nothing did). The
+    case's state is not evidence, but a case that moved on cannot take the maker's decision."""
     pending = case.pending_approval
-    if pending is None or evidence_digest(case) == pending.evidence_digest:
+    if pending is None:
         return []
+    moved = pending.state is not None and pending.state != case.state
+    changed = [f"the case's state ({pending.state} -> {case.state})"] if moved else []
+    if evidence_digest(case) == pending.evidence_digest:
+        return changed
     now = evidence_parts(case)
     fields = sorted(set(now) | set(pending.evidence_parts))
-    changed = [f for f in fields if now.get(f) != pending.evidence_parts.get(f)]
-    return [EVIDENCE_LABELS.get(f, f.replace("_", " ")) for f in changed] or ["the evidence"]
+    parts = [f for f in fields if now.get(f) != pending.evidence_parts.get(f)]
+    labels = [EVIDENCE_LABELS.get(f, f.replace("_", " ")) for f in parts] or ["the evidence"]
+    return changed + labels
 
 
 def may_check(case: Case, definition: WorkflowDefinition, reviewer: Reviewer) -> bool:

@@ -219,6 +219,8 @@ class PendingApproval(Record):
     criteria_override: dict[str, Any] | None = None
     # `evidence_parts` when the maker decided: what changed, if the digest no longer matches.
     evidence_parts: dict[str, str] = Field(default_factory=dict)
+    # The state the decision was made in: a case that moved on since cannot confirm it.
+    state: str | None = None
 
 
 class CollectionRound(Record):

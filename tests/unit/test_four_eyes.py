@@ -205,6 +205,9 @@ class TestEvidenceDigest:
             four_eyes.EVIDENCE_LABELS["context"],
             four_eyes.EVIDENCE_LABELS["document_records"],
         ]
+        # A case that moved on (e.g. a re-run's `resubmitted`) cannot take the decision either.
+        case.state = "revision"
+        assert four_eyes.changed_evidence(case)[0] == "the case's state (manual_review -> revision)"
 
 
 class TestMakerChecker:
