@@ -70,6 +70,34 @@ class CriteriaUnmet(Conflict):
     code = "criteria_unmet"
 
 
+class SelfApproval(Forbidden):
+    """The maker of a pending approval tried to be its checker too."""
+
+    code = "self_approval"
+
+
+class EvidenceChanged(Conflict):
+    """The evidence changed since the maker's approval: it was voided (`details.changed`)."""
+
+    code = "evidence_changed"
+
+
+class ApprovalPending(Conflict):
+    """A decision other than confirming (or returning) the pending approval."""
+
+    code = "approval_pending"
+
+
+class NoPendingApproval(Conflict):
+    code = "no_pending_approval"
+
+
+class SecondApprovalRequired(Conflict):
+    """An integrator's event cannot approve a case that needs four eyes (two people)."""
+
+    code = "second_approval_required"
+
+
 # How long a client should wait before retrying a 503 (AWS throttling clears within seconds).
 RETRY_AFTER_SECONDS = 1
 

@@ -34,12 +34,17 @@ JSON = "application/json"
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error`: the body or query is invalid (details carry paths)"),
     401: ("Unauthenticated", "`unauthenticated`: missing, malformed, expired or forged"),
-    403: ("Forbidden", "`forbidden`: the role or the assignment does not allow it"),
+    403: (
+        "Forbidden",
+        "`forbidden`: the permissions or the assignment do not allow it; `self_approval`: the "
+        "maker of a pending approval cannot be its checker",
+    ),
     404: ("NotFound", "`not_found`: no such id in your tenant (another tenant's ids too)"),
     409: (
         "Conflict",
-        "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or "
-        "`criteria_unmet` (`details.criteria`)",
+        "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed`, "
+        "`criteria_unmet` (`details.criteria`), `evidence_changed` (the pending approval was "
+        "voided), `approval_pending`, `no_pending_approval` or `second_approval_required`",
     ),
     413: ("PayloadTooLarge", "`payload_too_large`: the body (or a document) is too large"),
     422: (

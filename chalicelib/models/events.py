@@ -75,6 +75,21 @@ EVENT_TYPES: dict[str, EventType] = {
             "case.criteria_overridden",
             "an approval went past the case's unmet acceptance criteria",
         ),
+        EventType(
+            "case.approval_pending",
+            "a maker's decision awaits a second approval (four-eyes); nothing moved",
+        ),
+        EventType(
+            "case.approval_confirmed",
+            "a checker confirmed the pending approval; the case moved with it",
+        ),
+        EventType(
+            "case.approval_returned", "a checker returned the pending approval with a comment"
+        ),
+        EventType(
+            "case.approval_voided",
+            "the pending approval was void: the evidence changed, or the case moved on",
+        ),
         EventType("case.flagged", "the system raised a flag on the case"),
         EventType("case.unflagged", "the system cleared a flag of the case"),
         EventType("workflow.waiting", "the case's execution parked its task token"),

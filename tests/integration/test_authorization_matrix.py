@@ -214,6 +214,8 @@ class Expect:
     family: Family
     answers: dict[str, int]
     prepare: Prepare
+    # An error code other than the status's usual one (e.g. four-eyes' `self_approval`).
+    codes: dict[str, str] = field(default_factory=dict)
 
     def status_for(self, actor: str) -> int:
         if self.family == "public":
@@ -235,6 +237,7 @@ def reviewer(
     viewer: int,
     other_tenant: int,
     prepare: Prepare = nothing,
+    codes: dict[str, str] | None = None,
 ) -> Expect:
     answers = {
         "admin": admin,
@@ -243,7 +246,7 @@ def reviewer(
         "viewer": viewer,
         "other_tenant": other_tenant,
     }
-    return Expect("reviewer", answers, prepare)
+    return Expect("reviewer", answers, prepare, codes or {})
 
 
 def public(status: int, prepare: Prepare = nothing) -> Expect:
@@ -292,6 +295,32 @@ def case_decision_call(world: World, actor: str, fresh: bool) -> Call:
             200,
         )
     return Call(_id(view), body={"decision": "approve", "expectedVersion": view["version"]})
+
+
+def pending_approval_call(world: World, actor: str, fresh: bool) -> Call:
+    """A case alice (its assignee) approved whose risk score needs four eyes: the approval
+    awaits a second one, which a checker may return."""
+    c = world.contract
+    run = individual_run(f"matrix-{next(_entity_ids)}")
+    run["context"]["customData"] = {"riskScore": 90}
+    case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
+        "workflowRuntimeId"
+    ]
+    alice = world.token("assignee")
+    view = c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
+    claim = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
+    view = c.json(c.call("PUT", CASE + "/assignee", auth=alice, body=claim, **_id(view)), 200)
+    for document in view["documents"]:
+        body = {"decision": "approve", "expectedVersion": view["version"]}
+        path = CASE + "/documents/{document_id}/decision"
+        view = c.json(
+            c.call("POST", path, auth=alice, body=body, **_id(view), document_id=document["id"]),
+            200,
+        )
+    body = {"decision": "approve", "expectedVersion": view["version"]}
+    view = c.json(c.call("POST", CASE + "/decision", auth=alice, body=body, **_id(view)), 200)
+    assert view["pendingApproval"] is not None
+    return Call(_id(view), body={"comment": "look again", "expectedVersion": view["version"]})
 
 
 def document_decision_call(world: World, actor: str, fresh: bool) -> Call:
@@ -359,6 +388,10 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ("POST", f"{CASE}/documents/{{document_id}}/decision"): reviewer(
         **CHANGE_CASE, prepare=document_decision_call
     ),
+    # Four-eyes: a checker (`cases.approve_second`), never the approval's maker (alice here).
+    ("POST", f"{CASE}/pending-approval/return"): reviewer(
+        200, 403, 403, 403, 404, pending_approval_call, codes={"assignee": "self_approval"}
+    ),
     ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
     ("GET", f"{BACKOFFICE}/workflow-definitions"): reviewer(**READ_TENANT),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
@@ -425,7 +458,8 @@ def test_authorization_matrix(route: tuple[str, str], world: World) -> None:
             mismatches.append(f"{actor}: expected {want}, got {response.status_code}")
         elif want >= 400:
             code = json.loads(response.body)["error"]["code"]
-            expected_code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[want]
+            usual = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[want]
+            expected_code = expect.codes.get(actor, usual)
             if code != expected_code:
                 mismatches.append(f"{actor}: expected `{expected_code}`, got `{code}`")
     assert not mismatches, f"{method} {path}:\n  " + "\n  ".join(mismatches)

@@ -235,7 +235,11 @@ class TestCaseView:
         assert claim(as_user, "alice@demo.test", case_id).status_code == 200
         alice = as_user("alice@demo.test").get(f"{CASES}/{case_id}").json_body
         assert alice["permissions"]["canDecide"] and alice["permissions"]["canUnassign"]
-        assert alice["caseDecisions"]["approve"] == {"allowed": True, "reason": None}
+        assert alice["caseDecisions"]["approve"] == {
+            "allowed": True,
+            "reason": None,
+            "needsSecondApproval": False,  # KYC: only from a risk score of 70
+        }
         assert set(alice["allowedEvents"]) == {"approve", "reject", "revision"}
         bob = as_user("bob@demo.test").get(f"{CASES}/{case_id}").json_body
         assert not bob["permissions"]["canDecide"] and not bob["permissions"]["canClaim"]

@@ -259,6 +259,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
 
     # Integrators: run (with and without an idempotency key), list, read.
     run = individual_run("contract-1")
+    run["context"]["customData"] = {"riskScore": 90}  # KYC asks for four eyes from 70
     first = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     replay = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     assert c.json(first, 201) == c.json(replay, 201)
@@ -367,12 +368,54 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         ),
         200,
     )
-    done = c.json(
+    # Four-eyes: alice's approval waits for a checker, who returns it once and then confirms.
+    pending = c.json(
         c.call(
             "POST",
             CASE + "/decision",
             auth=alice,
             body={"decision": "approve", "expectedVersion": approved["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    assert pending["pendingApproval"]["maker"]["id"] == c.user_ids[alice]
+    awaiting = c.json(
+        c.call(
+            "GET",
+            "/api/v1/backoffice/cases",
+            auth=admin,
+            query="assignee=any&awaitingSecondApproval=true",
+        ),
+        200,
+    )
+    assert [row["id"] for row in awaiting["data"]] == [case_id]
+    returned = c.json(
+        c.call(
+            "POST",
+            CASE + "/pending-approval/return",
+            auth=admin,
+            body={"comment": "the address proof, please", "expectedVersion": pending["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    again = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=alice,
+            body={"decision": "approve", "expectedVersion": returned["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    done = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=admin,
+            body={"decision": "approve", "expectedVersion": again["version"]},
             case_id=case_id,
         ),
         200,

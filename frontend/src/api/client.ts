@@ -115,6 +115,9 @@ export const api = {
   // Decisions answer the full CaseView as it is after the decision.
   decideCase: (id: string, body: Body<"decideCase">) =>
     request<Answer<"decideCase">>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body }),
+  // Four-eyes: the checker sends the pending approval back to its maker.
+  returnApproval: (id: string, body: Body<"returnApproval">) =>
+    request<Answer<"returnApproval">>(`${BO}/cases/${enc(id)}/pending-approval/return`, { method: "POST", body }),
   decideDocument: (id: string, documentId: string, body: Body<"decideDocument">) =>
     request<Answer<"decideDocument">>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
       method: "POST",

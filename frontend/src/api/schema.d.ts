@@ -41,7 +41,7 @@ export interface paths {
     get: operations["listAudit"];
   };
   "/api/v1/backoffice/cases/{case_id}/decision": {
-    /** Decide the case: approve, reject or ask for a revision */
+    /** Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's decision is pending until a checker sends the same decision to confirm it) */
     post: operations["decideCase"];
   };
   "/api/v1/backoffice/cases/{case_id}/documents/{document_id}/decision": {
@@ -53,6 +53,10 @@ export interface paths {
     get: operations["listNotes"];
     /** Add a note to the case */
     post: operations["addNote"];
+  };
+  "/api/v1/backoffice/cases/{case_id}/pending-approval/return": {
+    /** Four-eyes: return the pending approval to its maker with a comment */
+    post: operations["returnApproval"];
   };
   "/api/v1/backoffice/reason-codes": {
     /** The reason codes a reject or revision decision takes */
@@ -198,6 +202,26 @@ export interface components {
        */
       name?: string | null;
     };
+    /** ApprovalPolicySummary */
+    ApprovalPolicySummary: {
+      /**
+       * When
+       * @description when a second approval is needed: `always`, `never`, or JSON Logic over the case facts
+       */
+      when: string | {
+        [key: string]: unknown;
+      };
+      /**
+       * Decisions
+       * @description the case decisions four-eyes covers
+       */
+      decisions: string[];
+      /**
+       * Checkerpermission
+       * @description the permission the checker needs
+       */
+      checkerPermission: string;
+    };
     /** AssigneeRequest */
     AssigneeRequest: {
       /** Assigneeid */
@@ -304,6 +328,18 @@ export interface components {
        * @default false
        */
       canOverrideCriteria?: boolean;
+      /**
+       * Canconfirmapproval
+       * @description may confirm the pending approval (a checker, not its maker)
+       * @default false
+       */
+      canConfirmApproval?: boolean;
+      /**
+       * Canreturnapproval
+       * @description may return the pending approval to its maker
+       * @default false
+       */
+      canReturnApproval?: boolean;
     };
     /** CaseRow */
     CaseRow: {
@@ -401,6 +437,11 @@ export interface components {
        * @description the workflow definition's acceptance criteria, judged over the case now
        */
       acceptanceCriteria: components["schemas"]["AcceptanceCriterionView"][];
+      /**
+       * @description four-eyes: the maker's decision awaiting a second approval
+       * @default null
+       */
+      pendingApproval?: components["schemas"]["PendingApprovalView"] | null;
       permissions: components["schemas"]["CasePermissions"];
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
@@ -437,6 +478,12 @@ export interface components {
        * @default null
        */
       reason?: string | null;
+      /**
+       * Needssecondapproval
+       * @description four-eyes: this decision is recorded as pending until a checker confirms it
+       * @default false
+       */
+      needsSecondApproval?: boolean;
     };
     /**
      * DecisionRequest
@@ -910,6 +957,54 @@ export interface components {
        */
       storageError?: string | null;
     };
+    /** PendingApprovalView */
+    PendingApprovalView: {
+      /** Decision */
+      decision: string;
+      /**
+       * Reason
+       * @default null
+       */
+      reason?: string | null;
+      /**
+       * Comment
+       * @default null
+       */
+      comment?: string | null;
+      maker: components["schemas"]["PersonRef"];
+      /**
+       * At
+       * @description when the maker decided
+       */
+      at: string;
+      /**
+       * Automatic
+       * @description the decision followed from deciding the last document
+       */
+      automatic: boolean;
+      /**
+       * Evidencematches
+       * @description the evidence is what the maker saw; if not, confirming voids the approval
+       */
+      evidenceMatches: boolean;
+      /**
+       * Changed
+       * @description what changed since the maker's approval
+       */
+      changed: string[];
+      /**
+       * Checkerpermission
+       * @description the permission a checker needs
+       */
+      checkerPermission: string;
+      /**
+       * Criteriaoverride
+       * @default null
+       */
+      criteriaOverride?: {
+        [key: string]: unknown;
+      } | null;
+    };
     /** PersonRef */
     PersonRef: {
       /** Id */
@@ -936,6 +1031,22 @@ export interface components {
     RefreshRequest: {
       /** Refreshtoken */
       refreshToken: string;
+    };
+    /**
+     * ReturnApprovalRequest
+     * @description `POST .../cases/{id}/pending-approval/return`: the checker sends the approval back.
+     */
+    ReturnApprovalRequest: {
+      /**
+       * Comment
+       * @description why the approval goes back to its maker (shown in the case's history)
+       */
+      comment: string;
+      /**
+       * Expectedversion
+       * @description the case version the checker looked at
+       */
+      expectedVersion: number;
     };
     /**
      * Reviewer
@@ -1232,6 +1343,11 @@ export interface components {
        * @description named JSON Logic rules over the case facts; enforced ones block approval
        */
       acceptanceCriteria?: components["schemas"]["AcceptanceCriterionSummary"][];
+      /**
+       * @description four-eyes: when a case decision needs a second approval
+       * @default null
+       */
+      approvalPolicy?: components["schemas"]["ApprovalPolicySummary"] | null;
     };
     /** WorkflowEventSummary */
     WorkflowEventSummary: {
@@ -1329,7 +1445,7 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `forbidden`: the role or the assignment does not allow it */
+    /** @description `forbidden`: the permissions or the assignment do not allow it; `self_approval`: the maker of a pending approval cannot be its checker */
     Forbidden: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
@@ -1341,7 +1457,7 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or `criteria_unmet` (`details.criteria`) */
+    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed`, `criteria_unmet` (`details.criteria`), `evidence_changed` (the pending approval was voided), `approval_pending`, `no_pending_approval` or `second_approval_required` */
     Conflict: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
@@ -1469,6 +1585,8 @@ export interface operations {
         q?: string;
         sort?: "createdAt" | "updatedAt";
         order?: "asc" | "desc";
+        /** @description only cases whose approval awaits a second approval */
+        awaitingSecondApproval?: boolean;
         limit?: number;
         cursor?: string;
       };
@@ -1555,7 +1673,7 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** Decide the case: approve, reject or ask for a revision */
+  /** Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's decision is pending until a checker sends the same decision to confirm it) */
   decideCase: {
     parameters: {
       path: {
@@ -1657,6 +1775,35 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Four-eyes: return the pending approval to its maker with a comment */
+  returnApproval: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ReturnApprovalRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CaseView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
