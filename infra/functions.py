@@ -202,10 +202,16 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             queue("WebhookQueueDLQ", ("sqs:GetQueueAttributes",)),
             # Reviewer decisions move the case's execution on at once (DESIGN.md, invariant 2).
             SEND_TASK_TOKENS,
-            # Sign-out revokes the reviewer's refresh tokens.
+            # Sign-out revokes the reviewer's refresh tokens; user management invites,
+            # disables and enables accounts.
             Grant(
-                "SignOutReviewers",
-                ("cognito-idp:AdminUserGlobalSignOut",),
+                "ManageReviewerAccounts",
+                (
+                    "cognito-idp:AdminUserGlobalSignOut",
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminDisableUser",
+                    "cognito-idp:AdminEnableUser",
+                ),
                 (get_att("UserPool", "Arn"),),
             ),
         ],

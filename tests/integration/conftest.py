@@ -34,6 +34,7 @@ TEST_ENV = {
     "API_KEY_PEPPER": "test-pepper",
     "CURSOR_SIGNING_KEY": "test-cursor-key",
     "ALLOW_LOOPBACK_FETCH": "true",
+    "INVITE_PASSWORD_IN_ANSWER": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KycBackofficeTest",
 }
 
