@@ -115,6 +115,9 @@ class Api:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self._client.http.get(path, headers=self.headers(headers))
 
+    def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._client.http.delete(path, headers=self.headers(headers))
+
     def as_tenant(self, api_key: str | None) -> Api:
         return Api(self._client, api_key)
 
