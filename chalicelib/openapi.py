@@ -33,13 +33,21 @@ JSON = "application/json"
 # Reusable error responses: status -> (component name, description).
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error`: the body or query is invalid (details carry paths)"),
-    401: ("Unauthenticated", "`unauthenticated`: missing, malformed, expired or forged"),
-    403: ("Forbidden", "`forbidden`: the role or the assignment does not allow it"),
+    401: (
+        "Unauthenticated",
+        "`unauthenticated`: missing, malformed, expired or forged; `new_password_required` "
+        "at an invited user's first sign-in",
+    ),
+    403: (
+        "Forbidden",
+        "`forbidden`: a permission the caller lacks (`details.permission`), a grant beyond "
+        "the caller's own permissions, or the assignment does not allow it",
+    ),
     404: ("NotFound", "`not_found`: no such id in your tenant (another tenant's ids too)"),
     409: (
         "Conflict",
         "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or "
-        "`criteria_unmet` (`details.criteria`)",
+        "`criteria_unmet` (`details.criteria`), `role_in_use`, `conflict`",
     ),
     413: ("PayloadTooLarge", "`payload_too_large`: the body (or a document) is too large"),
     422: (

@@ -57,6 +57,9 @@ class AuthKind(Generic[Principal]):
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Principal:
         raise NotImplementedError
 
+    # A caller who authenticates may still be refused (403): a route needing a permission.
+    refuses = False
+
     def requirement(self) -> list[dict[str, list[str]]]:
         """The operation's OpenAPI `security`. Public is an explicit empty list, so that a reader
         (or a generated client) does not fall back to a document-wide default."""
@@ -106,6 +109,7 @@ class ReviewerToken(AuthKind[Reviewer]):
     def __init__(self, *any_of: str, argument: str = "reviewer") -> None:
         # The route needs one of these permissions (none: any signed-in user).
         self.permissions = any_of
+        self.refuses = bool(any_of)
         self.argument = argument
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Reviewer:
