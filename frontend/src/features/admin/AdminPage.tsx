@@ -1,7 +1,7 @@
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import type { User } from "../../api/types";
 import { AdminTrail } from "./AdminTrail";
-import { canManageRoles, canManageUsers } from "./adminAccess";
+import { ADMIN_PATH, canManageRoles, canManageUsers } from "./adminAccess";
 import { RolesPanel } from "./RolesPanel";
 import { UsersPanel } from "./UsersPanel";
 
@@ -9,14 +9,15 @@ import { UsersPanel } from "./UsersPanel";
 export default function AdminPage({ user }: { user: User }) {
   const users = canManageUsers(user);
   const roles = canManageRoles(user);
-  const first = users ? "users" : "roles";
+  // Absolute: under a splat route, relative links resolve against the whole URL.
+  const first = `${ADMIN_PATH}/${users ? "users" : "roles"}`;
   return (
     <section className="admin" aria-labelledby="admin-title">
       <h1 id="admin-title">Administration</h1>
       <nav aria-label="Administration" className="admin-tabs">
-        {users && <NavLink to="users">Users</NavLink>}
-        {roles && <NavLink to="roles">Roles</NavLink>}
-        <NavLink to="audit">Admin trail</NavLink>
+        {users && <NavLink to={`${ADMIN_PATH}/users`}>Users</NavLink>}
+        {roles && <NavLink to={`${ADMIN_PATH}/roles`}>Roles</NavLink>}
+        <NavLink to={`${ADMIN_PATH}/audit`}>Admin trail</NavLink>
       </nav>
       <Routes>
         {users && <Route path="users" element={<UsersPanel me={user} />} />}

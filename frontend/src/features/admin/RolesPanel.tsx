@@ -62,7 +62,8 @@ export function RolesPanel({ me }: { me: User }) {
                 </td>
                 <td className="small">{role.permissions.join(", ") || "none"}</td>
                 <td>{role.builtIn ? "" : role.holders}</td>
-                <td className="actions">
+                <td>
+<div className="actions">
                   {!role.builtIn && (
                     <>
                       <button type="button" aria-label={`Edit role ${role.name}`} onClick={() => setEditing(role)}>
@@ -78,6 +79,7 @@ export function RolesPanel({ me }: { me: User }) {
                       </button>
                     </>
                   )}
+                </div>
                 </td>
               </tr>
             ))}

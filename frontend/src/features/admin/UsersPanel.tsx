@@ -172,7 +172,8 @@ function UserRow({ user, me, roles, nameOf }: RowProps) {
       <td>
         <span className={`badge ${active ? "badge-ok" : "badge-neutral"}`}>{active ? "active" : "deactivated"}</span>
       </td>
-      <td className="actions">
+      <td>
+<div className="actions">
         {!editing && (
           <button
             type="button"
@@ -195,6 +196,7 @@ function UserRow({ user, me, roles, nameOf }: RowProps) {
             {active ? "Deactivate" : "Reactivate"}
           </button>
         )}
+      </div>
       </td>
     </tr>
   );
