@@ -4,13 +4,12 @@ their last assignee."""
 
 from __future__ import annotations
 
-from chalicelib.auth.access import AccessStore, custom_role_ids
+from chalicelib.auth.access import AccessStore, resolve_permissions
 from chalicelib.auth.permissions import (
     CASES_ASSIGN_OTHERS,
     CASES_CLAIM,
     CASES_DECIDE,
     has_permission,
-    permissions_of,
     require_active,
     require_permission,
 )
@@ -59,10 +58,7 @@ def assign_case(
 
 
 def _may_decide(directory: AccessStore, user: Reviewer) -> bool:
-    custom = directory.get_custom_roles(user.tenant_id, custom_role_ids(user.roles))
-    return CASES_DECIDE in permissions_of(
-        user.roles, {r.role_id: frozenset(r.permissions) for r in custom.values()}
-    )
+    return has_permission(resolve_permissions(directory, user), CASES_DECIDE)
 
 
 def _reassign(

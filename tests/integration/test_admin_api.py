@@ -298,3 +298,19 @@ class TestAdminTrail:
         assert ok(as_user("admin@acme.test").get(f"{BO}/admin-audit"))["data"] == []
         bad = admin.get(f"{BO}/admin-audit?cursor=forged")
         assert error_of(bad, 400)["details"][0]["path"] == "cursor"
+
+
+def test_the_assignee_picker_follows_custom_roles(api: Api, as_user: Reviewers) -> None:
+    admin = as_user("admin@demo.test")
+    create_role(admin, "decider", ["cases.read", "cases.claim", "cases.decide"])
+    create_role(admin, "onlooker", ["cases.read", "cases.claim"])
+    decider = invite(admin, ["decider"], name="Dee Decider")["user"]
+    onlooker = invite(admin, ["onlooker"], name="Olly Onlooker")["user"]
+    emails = [u["email"] for u in ok(admin.get(f"{BO}/assignees"))["data"]]
+    assert decider["email"] in emails and onlooker["email"] not in emails
+    case_id = ingest(api, individual_run("picker-1"))
+    for user, status in ((onlooker, 400), (decider, 200)):
+        version = ok(admin.get(f"{CASES}/{case_id}"))["version"]
+        body = {"assigneeId": user["id"], "expectedVersion": version}
+        assert admin.put(f"{CASES}/{case_id}/assignee", body).status_code == status
+    assert ok(admin.get(f"{CASES}/{case_id}"))["assignee"]["name"] == "Dee Decider"
