@@ -84,7 +84,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "auth", "description": "Reviewer sign-in (Cognito)"},
     {"name": "cases", "description": "The back office: inbox, case view, assignment, notes"},
     {"name": "decisions", "description": "Reviewers' decisions on cases and documents"},
-    {"name": "users", "description": "The tenant's reviewers"},
+    {"name": "users", "description": "The tenant's reviewers (the assignee picker)"},
+    {"name": "admin", "description": "Tenant administration: users, custom roles, the admin trail"},
     {"name": "webhooks", "description": "Webhook subscriptions and deliveries (admins)"},
     {"name": "meta", "description": "About the API itself"},
 ]
@@ -240,6 +241,9 @@ def build_openapi(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         }
         if operation.description:
             document_operation["description"] = operation.description
+        if operation.auth.permissions:
+            # The permissions the route needs (any one of them); see docs/roles.md.
+            document_operation["x-permissions"] = list(operation.auth.permissions)
         if parameters:
             document_operation["parameters"] = parameters
         if operation.body is not None:

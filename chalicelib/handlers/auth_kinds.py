@@ -57,6 +57,8 @@ class AuthKind(Generic[Principal]):
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Principal:
         raise NotImplementedError
 
+    # The permissions the route needs, any one of them (reviewer routes); none: no check.
+    permissions: tuple[str, ...] = ()
     # A caller who authenticates may still be refused (403): a route needing a permission.
     refuses = False
 
