@@ -58,6 +58,8 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
         "USER_POOL_ID": ref("UserPool"),
         "USER_POOL_CLIENT_ID": ref("UserPoolClient"),
         "ALLOW_LOOPBACK_FETCH": "false",
+        # In the cloud Cognito emails an invitation's temporary password; it is never answered.
+        "INVITE_PASSWORD_IN_ANSWER": "false",
         "POWERTOOLS_SERVICE_NAME": SERVICE,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": ref("LogLevel"),
