@@ -317,3 +317,13 @@ class DynamoAccessStore(DynamoReviewerDirectory):
             for item in response.get("Items", [])
         ]
         return AdminAuditPage(records, response.get("LastEvaluatedKey"))
+
+
+def admin_audit_from_stream_image(new_image: dict[str, Any]) -> AdminAuditRecord | None:
+    """The admin-trail record in a stream record's NewImage (DynamoDB JSON), if it is one."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    if deserializer.deserialize(new_image.get("recordType", {"NULL": True})) != "adminAudit":
+        return None
+    return AdminAuditRecord.model_validate_json(deserializer.deserialize(new_image["recordJson"]))

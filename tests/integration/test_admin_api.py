@@ -4,11 +4,14 @@ first-login password step, deactivation and the admin trail."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
+import boto3
 import pytest
 
-from tests.integration.conftest import Api
+from tests.conftest import poll
+from tests.integration.conftest import Api, observe_domain_events
 from tests.integration.test_backoffice_api import CASES, Reviewers, as_user, claim, ingest
 from tests.integration.test_ingestion_api import individual_run
 
@@ -314,3 +317,32 @@ def test_the_assignee_picker_follows_custom_roles(api: Api, as_user: Reviewers) 
         body = {"assigneeId": user["id"], "expectedVersion": version}
         assert admin.put(f"{CASES}/{case_id}/assignee", body).status_code == status
     assert ok(admin.get(f"{CASES}/{case_id}"))["assignee"]["name"] == "Dee Decider"
+
+
+def test_role_and_user_changes_are_published_on_the_bus(
+    as_user: Reviewers, pipeline: Any, local_aws: Any
+) -> None:
+    sqs = boto3.client("sqs")
+    queue_url = observe_domain_events("admin-observer")
+    admin = as_user("admin@demo.test")
+    create_role(admin, "published", ["cases.read"])
+    invited = invite(admin, ["published"])
+    received: list[dict[str, Any]] = []
+
+    def admin_events() -> list[dict[str, Any]]:
+        for message in sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            received.append(json.loads(message["Body"]))
+        found = [e for e in received if e["detail-type"] in ("role.created", "user.invited")]
+        return found if len(found) == 2 else []
+
+    role_event, user_event = sorted(poll(admin_events), key=lambda e: e["detail-type"])
+    assert role_event["detail"]["subjectType"] == "role"
+    assert role_event["detail"]["subjectId"] == "published"
+    assert role_event["detail"]["data"]["after"]["permissions"] == ["cases.read"]
+    assert role_event["resources"] == ["role/published"]
+    assert user_event["detail"]["subjectId"] == invited["user"]["id"]
+    assert user_event["detail"]["tenantId"] == "demo"
+    assert user_event["detail"]["actor"]["name"] == "Ada Admin"
+    assert invited["temporaryPassword"] not in json.dumps(received)
