@@ -25,6 +25,12 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class NewPasswordRequired(Unauthenticated):
+    """The password was right but temporary: the user must choose a new one first."""
+
+    code = "new_password_required"
+
+
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"

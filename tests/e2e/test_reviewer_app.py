@@ -244,8 +244,9 @@ def test_viewer_finds_every_decision_control_disabled(http: httpx.Client, page: 
     for name in ("Approve document", "Reject document…", "Ask for re-upload…"):
         expect(page.get_by_role("button", name=name)).to_be_disabled()
     expect(page.get_by_role("button", name="Claim")).to_have_count(0)
-    expect(page.get_by_test_id("case-blocker")).to_contain_text("viewer")
-    expect(page.get_by_test_id("doc-blocker")).to_contain_text("viewer")
+    # The reason names what the role lacks, not the role (roles are made of permissions).
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("read cases but not decide")
+    expect(page.get_by_test_id("doc-blocker")).to_contain_text("read cases but not decide")
     expect(page.get_by_label("Add a note")).to_have_count(0)
 
     # The shortcuts do nothing either.

@@ -366,18 +366,23 @@ class TestNotesAuditUsers:
             response = getattr(admin, method)(f"{CASES}/{case_id}/audit", {})
             assert response.status_code in (403, 405)
 
-    def test_users_lists_the_tenants_reviewers(self, as_user: Reviewers) -> None:
-        users = as_user("viewer@demo.test").get("/api/v1/backoffice/users").json_body["data"]
+    def test_the_assignee_picker_lists_the_active_users_who_may_decide(
+        self, as_user: Reviewers
+    ) -> None:
+        users = as_user("viewer@demo.test").get("/api/v1/backoffice/assignees").json_body["data"]
+        # The viewer may read but not decide: not a candidate assignee.
         assert [u["email"] for u in users] == [
             "admin@demo.test",
             "alice@demo.test",
             "bob@demo.test",
             "carol@demo.test",
-            "viewer@demo.test",
         ]
         assert {u["tenantId"] for u in users} == {"demo"}
-        carol = next(u for u in users if u["email"] == "carol@demo.test")
-        assert "cases.approve_second" in carol["permissions"]
+        assert all("cases.decide" in u["permissions"] for u in users)
+        # The full list, inactive users included, is for user managers only.
+        assert as_user("viewer@demo.test").get("/api/v1/backoffice/users").status_code == 403
+        everyone = as_user("admin@demo.test").get("/api/v1/backoffice/users").json_body["data"]
+        assert len(everyone) == 5
 
 
 def test_search_follows_a_renamed_entity(api: Api, as_user: Reviewers) -> None:
