@@ -87,6 +87,8 @@ function CaseScreen(props: Props & { view: CaseView }) {
   const currentDoc: CaseDocument | undefined = documents[Math.min(docIndex, documents.length - 1)];
   const docBlocker = stale ? STALE_BLOCKER : documentDecisionBlocker(view, user);
   const caseBlocker = stale ? STALE_BLOCKER : decisionBlocker(view, user);
+  // A role without `cases.decide` sees no decision controls at all, only what was decided.
+  const readOnly = !(user.permissions ?? []).includes("cases.decide");
 
   const selectDocument = (index: number) => {
     setDocIndex(index);
@@ -213,13 +215,19 @@ function CaseScreen(props: Props & { view: CaseView }) {
       )}
       <div className="decision-area">
         <div className="decision-main">
-          <CaseDecisionBar
-            view={view}
-            blocker={caseBlocker}
-            busy={busy !== null}
-            reasonCodes={reasonCodes}
-            onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
-          />
+          {readOnly ? (
+            <p className="read-only-note" data-testid="case-blocker">
+              {caseBlocker}
+            </p>
+          ) : (
+            <CaseDecisionBar
+              view={view}
+              blocker={caseBlocker}
+              busy={busy !== null}
+              reasonCodes={reasonCodes}
+              onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
+            />
+          )}
           <PendingApproval
             view={view}
             user={user}
@@ -260,6 +268,7 @@ function CaseScreen(props: Props & { view: CaseView }) {
                       reasonCodes={reasonCodes}
                       onModeChange={setDocMode}
                       onDecide={(decision, reason, comment) => void decideDocument(decision, reason, comment)}
+                      readOnly={readOnly}
                     />
                     <DocumentViewer
                       document={currentDoc}
