@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from chalicelib.cases.search import normalise
 from chalicelib.errors import InvalidRequest
-from chalicelib.models.case import Case
+from chalicelib.models.case import AWAITING_SECOND_APPROVAL, Case
 from chalicelib.pagination import decode_cursor, encode_cursor
 
 SortField = Literal["createdAt", "updatedAt", "dueAt"]
@@ -37,6 +37,8 @@ class InboxQuery:
     workflow_definition_id: str | None = None
     entity_type: str | None = None
     search: str | None = None
+    # Only cases flagged as awaiting a second approval (a sparse index of their own).
+    awaiting_second_approval: bool = False
     limit: int = 25
     # Only cases whose SLA deadline is before this time (the breached ones).
     due_before: str | None = None
@@ -47,6 +49,7 @@ class InboxQuery:
             row.status in self.statuses
             and (self.sort != "dueAt" or due is not None)
             and (self.due_before is None or (due is not None and due < self.due_before))
+            and (not self.awaiting_second_approval or AWAITING_SECOND_APPROVAL in row.flags)
             and (self.assignees is None or row.assignee_id in self.assignees)
             and (self.state is None or row.state == self.state)
             and (
@@ -169,6 +172,7 @@ def inbox_query(
     search: str | None,
     limit: int,
     due_before: str | None = None,
+    awaiting_second_approval: bool = False,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
     search = search.strip() if search and search.strip() else None
@@ -192,6 +196,7 @@ def inbox_query(
         workflow_definition_id=workflow_definition_id,
         entity_type=entity_type,
         search=search,
+        awaiting_second_approval=awaiting_second_approval,
         limit=limit,
         due_before=due_before,
     )

@@ -19,7 +19,7 @@ from chalicelib.models.analytics import (
 from chalicelib.models.reviewers import Reviewer
 
 analytics_api = Blueprint(__name__)
-ANALYST = ReviewerToken(permission=ANALYTICS_READ)
+ANALYST = ReviewerToken(ANALYTICS_READ)
 # The clock analytics reads "now" from (tests replace it).
 clock: service.Clock = service.utc_clock
 

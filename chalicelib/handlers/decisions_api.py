@@ -18,6 +18,7 @@ from chalicelib.models.decisions import (
     DecisionRequest,
     ReasonCodeList,
     ReasonCodeView,
+    ReturnApprovalRequest,
 )
 from chalicelib.models.reviewers import Reviewer
 
@@ -29,7 +30,8 @@ decisions_api = Blueprint(__name__)
     "POST",
     "/cases/{case_id}/decision",
     auth=REVIEWER,
-    summary="Decide the case: approve, reject or ask for a revision",
+    summary="Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's "
+    "decision is pending until a checker sends the same decision to confirm it)",
     tag="decisions",
     body=CaseDecisionRequest,
     response=CaseView,
@@ -50,6 +52,31 @@ def decide_case_route(reviewer: Reviewer, case_id: str, body: CaseDecisionReques
         override_justification=(
             body.override_criteria.justification if body.override_criteria else None
         ),
+    )
+    return case_view_response(case, reviewer)
+
+
+@operation(
+    decisions_api,
+    "POST",
+    "/cases/{case_id}/pending-approval/return",
+    auth=REVIEWER,
+    summary="Four-eyes: return the pending approval to its maker with a comment",
+    tag="decisions",
+    body=ReturnApprovalRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def return_approval_route(
+    reviewer: Reviewer, case_id: str, body: ReturnApprovalRequest
+) -> CaseView:
+    case = service.return_pending_approval(
+        case_store(),
+        reviewer,
+        case_id,
+        comment=body.comment,
+        expected_version=body.expected_version,
+        request_id=request_id(decisions_api.current_request),
     )
     return case_view_response(case, reviewer)
 

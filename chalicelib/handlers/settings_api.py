@@ -13,7 +13,7 @@ from chalicelib.models.sla import SlaSettings, SlaSettingsRequest
 from chalicelib.sla.service import put_sla_settings
 
 settings_api = Blueprint(__name__)
-SETTINGS_MANAGER = ReviewerToken(permission=SETTINGS_MANAGE, argument="admin")
+SETTINGS_MANAGER = ReviewerToken(SETTINGS_MANAGE, argument="admin")
 
 
 @operation(

@@ -81,3 +81,10 @@ def test_every_audit_action_the_code_writes_is_registered() -> None:
                 }
     assert written, "no audit records found: the scan is broken"
     assert written <= set(EVENT_TYPES), written - set(EVENT_TYPES)
+
+
+def test_every_event_analytics_counts_reaches_the_metrics_queue() -> None:
+    """Four-eyes confirmations, returns and overrides are counted only if the rule routes them."""
+    from chalicelib.analytics.events import COUNTED_EVENTS
+
+    assert set(detail_types(Rule.METRICS)) == set(COUNTED_EVENTS)

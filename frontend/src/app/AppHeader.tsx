@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent, type RefObject } from "react";
-import { NavLink } from "react-router";
+import { Link, NavLink } from "react-router";
 import { api } from "../api/client";
 import { ANALYTICS_PATH, INBOX_PATH } from "../shared/paths";
 import type { User } from "../api/types";
+import { ADMIN_PATH, canAdminister } from "../features/admin/adminAccess";
 
 interface Props {
   user: User;
@@ -55,6 +56,11 @@ export function AppHeader({ user, searchRef, searchText, onSearch, onHome, onHel
         <button type="submit">Search</button>
       </form>
       <div className="header-right">
+        {canAdminister(user) && (
+          <Link className="header-link" to={ADMIN_PATH}>
+            Admin
+          </Link>
+        )}
         <button type="button" className="link" onClick={onHelp} aria-label="Keyboard shortcuts">
           ?
         </button>
