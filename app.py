@@ -8,6 +8,11 @@ from chalice import Chalice
 
 from chalicelib.handlers.auth_api import auth_api
 from chalicelib.handlers.backoffice_api import backoffice_api
+from chalicelib.handlers.collect_api import (
+    collect_api,
+    collection_backoffice_api,
+    collection_external_api,
+)
 from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
@@ -33,6 +38,9 @@ app.register_blueprint(workflow_tasks)
 app.register_blueprint(document_fetch)
 app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(webhook_delivery)
+app.register_blueprint(collection_backoffice_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")
+app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
 
 
 @app.middleware("all")

@@ -127,3 +127,25 @@ def get_webhook_settings() -> WebhookSettings:
             env.get("WEBHOOK_INVOCATION_BUDGET_SECONDS") or WEBHOOK_INVOCATION_BUDGET_SECONDS
         ),
     )
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    """The back-and-forth with the customer (issue 17)."""
+
+    # Where the customer page is served (collection links point here): the app's origin.
+    app_base_url: str
+    # The SES sender identity of customer emails; empty: no emails.
+    email_sender: str
+    # Reminder emails go this many seconds before a round's links expire.
+    reminders_before: tuple[int, ...]
+
+
+def get_collection_settings() -> CollectionSettings:
+    env = os.environ
+    reminders = env.get("COLLECTION_REMINDERS_BEFORE_SECONDS", "86400")
+    return CollectionSettings(
+        app_base_url=(env.get("APP_BASE_URL") or env.get("FRONTEND_ORIGIN", "")).rstrip("/"),
+        email_sender=env.get("EMAIL_SENDER", "").strip(),
+        reminders_before=tuple(int(v) for v in reminders.split(",") if v.strip()),
+    )

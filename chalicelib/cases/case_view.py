@@ -14,6 +14,7 @@ from chalicelib.auth.permissions import (
     may_change_case,
 )
 from chalicelib.cases.inbox import InboxRow
+from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
 from chalicelib.models.backoffice import (
     AcceptanceCriterionView,
@@ -22,6 +23,7 @@ from chalicelib.models.backoffice import (
     CasePermissions,
     CaseRow,
     CaseView,
+    CollectionRoundView,
     DecisionAvailability,
     DocumentDecisionView,
     DocumentPageView,
@@ -113,6 +115,22 @@ def build_case_view(
         ],
         permissions=_permissions(case, reviewer, can_change),
         timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
+        collection_rounds=[
+            CollectionRoundView(
+                number=r.number,
+                requested=[item.model_dump(mode="json") for item in r.requested],
+                message=r.message,
+                sent_at=r.sent_at,
+                sent_by=PersonRef(id=r.sent_by.id, name=r.sent_by.name or "")
+                if r.sent_by
+                else None,
+                expires_at=r.expires_at,
+                completed_at=r.completed_at,
+                completed_by=r.completed_by,
+                link_expired=r.is_open and LINK_EXPIRED_FLAG in case.flags,
+            )
+            for r in case.collection_rounds
+        ],
     )
 
 

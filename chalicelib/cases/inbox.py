@@ -37,6 +37,7 @@ class InboxQuery:
     workflow_definition_id: str | None = None
     entity_type: str | None = None
     search: str | None = None
+    flag: str | None = None
     limit: int = 25
 
     def matches(self, row: InboxRow) -> bool:
@@ -49,6 +50,7 @@ class InboxQuery:
                 or row.workflow_definition_id == self.workflow_definition_id
             )
             and (self.entity_type is None or row.entity_type == self.entity_type)
+            and (self.flag is None or self.flag in row.flags)
         )
 
     def sort_key(self, row: InboxRow) -> str:
@@ -154,6 +156,7 @@ def inbox_query(
     entity_type: str | None,
     search: str | None,
     limit: int,
+    flag: str | None = None,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
     search = search.strip() if search and search.strip() else None
@@ -177,6 +180,7 @@ def inbox_query(
         workflow_definition_id=workflow_definition_id,
         entity_type=entity_type,
         search=search,
+        flag=flag,
         limit=limit,
     )
 

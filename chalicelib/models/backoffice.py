@@ -24,6 +24,11 @@ class InboxParams(ApiModel):
     workflow_definition_id: str | None = Field(default=None, max_length=64)
     entity_type: Literal["individual", "business"] | None = None
     q: str | None = Field(default=None, min_length=1, max_length=80)
+    flag: str | None = Field(
+        default=None,
+        max_length=64,
+        description="only cases with this flag, e.g. `resubmitted`, `collection_link_expired`",
+    )
     sort: Literal["createdAt", "updatedAt"] = "createdAt"
     order: Literal["asc", "desc"] = "desc"
     limit: int = Field(default=25, ge=1, le=100)
@@ -41,6 +46,7 @@ class InboxParams(ApiModel):
             workflow_definition_id=self.workflow_definition_id,
             entity_type=self.entity_type,
             search=self.q,
+            flag=self.flag,
             limit=self.limit,
         )
 
@@ -173,6 +179,20 @@ class AuditList(ApiModel):
     data: list[AuditEntry]
 
 
+class CollectionRoundView(ApiModel):
+    """One round of asking the customer for documents (never its links' URLs)."""
+
+    number: int
+    requested: list[dict[str, Any]]
+    message: str | None
+    sent_at: str
+    sent_by: PersonRef | None
+    expires_at: str | None
+    completed_at: str | None
+    completed_by: str | None
+    link_expired: bool
+
+
 class CaseView(ApiModel):
     id: str
     version: int
@@ -204,6 +224,9 @@ class CaseView(ApiModel):
     )
     permissions: CasePermissions
     timeline: list[AuditEntry]
+    collection_rounds: list[CollectionRoundView] = Field(
+        default_factory=list, description="the rounds of re-upload requests, oldest first"
+    )
 
 
 class AssigneeRequest(ApiModel):

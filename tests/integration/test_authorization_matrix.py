@@ -139,7 +139,15 @@ class World:
             case_id=view["id"],
             document_id=view["documents"][0]["id"],
         )
-        assert c.json(decided, 200)["state"] == "revision"
+        marked = c.json(decided, 200)
+        sent = c.call(
+            "POST",
+            CASE + "/decision",
+            auth=self.token("assignee"),
+            body={**body, "expectedVersion": marked["version"]},
+            case_id=view["id"],
+        )
+        assert c.json(sent, 200)["state"] == "revision"
         return view
 
     # -- webhooks ----------------------------------------------------------------------------
