@@ -13,6 +13,7 @@ from chalicelib.handlers.collect_api import (
     collection_backoffice_api,
     collection_external_api,
 )
+from chalicelib.handlers.collection_timers import collection_timers
 from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
@@ -41,6 +42,7 @@ app.register_blueprint(webhook_delivery)
 app.register_blueprint(collection_backoffice_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")
 app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
+app.register_blueprint(collection_timers)
 
 
 @app.middleware("all")

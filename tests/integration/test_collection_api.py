@@ -15,6 +15,7 @@ import requests
 
 from chalicelib.collection import links as links_module
 from chalicelib.collection.service import run_due_timers
+from chalicelib.collection.store import RoundTimer
 from chalicelib.dependencies import case_store, collection, webhook_store
 from chalicelib.handlers.auth_kinds import CUSTOMER
 from chalicelib.webhooks.store import DeliveryFilter
@@ -392,3 +393,42 @@ def test_the_raw_token_appears_only_where_it_is_handed_out(
     finally:
         default.stop()
         tenant_receiver.stop()
+
+
+def test_the_local_pump_runs_the_collection_timers(
+    api: Api,
+    admin: Api,
+    local_aws: Any,
+    seed_request: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import app
+    from local import pump as pump_module
+    from local.environment import REGION
+
+    case_id = ingest(api, seed_request)
+    mark_and_send(admin, case_id)
+    case = case_store().get_case("demo", case_id)
+    (round_,) = case.collection_rounds
+    # A reminder due now, as if the round were about to expire.
+    collection().links.put_timers(
+        [
+            RoundTimer(
+                due_at="2000-01-01T00:00:00.000Z",
+                tenant_id="demo",
+                case_id=case_id,
+                round_number=round_.number,
+                generation=round_.link_generation,
+                kind="reminder",
+            )
+        ]
+    )
+    emails = len(sent_emails())
+    monkeypatch.setattr(pump_module, "COLLECTION_TIMER_SECONDS", 0.2)
+    pump = pump_module.Pump(app, local_aws.refs, local_aws.attrs, REGION)
+    pump.start()
+    try:
+        poll(lambda: len(sent_emails()) == emails + 1, timeout=20)
+    finally:
+        pump.stop()
+    assert "Reminder" in sent_emails()[-1]["subject"]
