@@ -8,6 +8,7 @@ from collections.abc import Callable
 from chalicelib.auth.permissions import (
     CASES_ASSIGN_OTHERS,
     CASES_CLAIM,
+    MESSAGES_WRITE,
     NOTES_WRITE,
     OVERRIDE_CRITERIA,
     has_permission,
@@ -162,6 +163,7 @@ def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermis
         and (assign_others or case.assignee_id == reviewer.id),
         can_assign_others=active and assign_others,
         can_add_note=has_permission(reviewer, NOTES_WRITE),
+        can_write_messages=has_permission(reviewer, MESSAGES_WRITE),
         can_override_criteria=can_change and has_permission(reviewer, OVERRIDE_CRITERIA),
     )
 

@@ -153,6 +153,9 @@ class CasePermissions(ApiModel):
     can_unassign: bool
     can_assign_others: bool
     can_add_note: bool
+    can_write_messages: bool = Field(
+        default=False, description="may write messages the customer sees"
+    )
     can_override_criteria: bool = Field(
         default=False, description="may approve past unmet enforced acceptance criteria"
     )

@@ -426,6 +426,12 @@ export interface components {
       /** Canaddnote */
       canAddNote: boolean;
       /**
+       * Canwritemessages
+       * @description may write messages the customer sees
+       * @default false
+       */
+      canWriteMessages?: boolean;
+      /**
        * Canoverridecriteria
        * @description may approve past unmet enforced acceptance criteria
        * @default false

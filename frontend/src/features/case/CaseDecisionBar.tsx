@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { CaseView, DecisionKind, ReasonCode, ReasonCodeValue } from "../../api/types";
-import { DECISION_LABELS, sentence } from "../../shared/format";
+import { humanize, sentence } from "../../shared/format";
 import { ReasonForm } from "./ReasonForm";
 
 interface Props {
@@ -12,6 +12,13 @@ interface Props {
 }
 
 const KINDS: DecisionKind[] = ["approve", "reject", "revision"];
+
+function markedList(view: CaseView): string {
+  const marked = view.documents.filter((doc) => doc.decision.status === "revision");
+  return marked.length === 0
+    ? "no document is marked for re-upload, so only your message"
+    : marked.map((doc) => humanize(doc.type)).join(", ");
+}
 
 export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: Props) {
   const [mode, setMode] = useState<"reject" | "revision" | null>(null);
@@ -52,7 +59,7 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
                 data-testid={`case-${kind}`}
                 onClick={() => (kind === "approve" ? onDecide("approve") : setMode(mode === kind ? null : kind))}
               >
-                {kind === "approve" ? "Approve case" : kind === "reject" ? "Reject case…" : `${DECISION_LABELS.revision} (case)…`}
+                {kind === "approve" ? "Approve case" : kind === "reject" ? "Reject case…" : "Ask for re-uploads…"}
               </button>
               {reason && !blocker && (
                 <span id={id} className="why">
@@ -112,7 +119,11 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
         <ReasonForm
           key={mode}
           idPrefix="case-decision"
-          title={mode === "reject" ? "Reject the case" : "Send the case back to the customer for re-upload"}
+          title={
+            mode === "reject"
+              ? "Reject the case"
+              : `Send the customer one request: ${markedList(view)} (emailed with a link; they see your comment)`
+          }
           confirmLabel={mode === "reject" ? "Confirm case rejection" : "Send back for re-upload"}
           reasonCodes={reasonCodes}
           busy={busy}

@@ -1,6 +1,15 @@
 import { useEffect, useState } from "react";
 import { api, ApiError } from "../../api/client";
-import type { CaseDocument, CaseView, DecisionKind, PersonRef, ReasonCodeValue, User } from "../../api/types";
+import type { Answer } from "../../api/types";
+import type {
+  CaseDocument,
+  CaseView,
+  CollectionLink,
+  DecisionKind,
+  PersonRef,
+  ReasonCodeValue,
+  User,
+} from "../../api/types";
 import { humanize } from "../../shared/format";
 import { notify } from "../../shared/toast";
 import { DataBlock } from "../../shared/ui/DataBlock";
@@ -9,12 +18,14 @@ import { AcceptanceCriteria } from "./AcceptanceCriteria";
 import { AuditTimeline } from "./AuditTimeline";
 import { CaseDecisionBar } from "./CaseDecisionBar";
 import { CaseHeader } from "./CaseHeader";
+import { CollectionPanel } from "./CollectionPanel";
 import { decisionBlocker, documentDecisionBlocker } from "./decisionRules";
 import { DocumentDecisionPanel } from "./DocumentDecisionPanel";
 import { DocumentDetails } from "./DocumentDetails";
 import { DocumentTabs } from "./DocumentTabs";
 import { DocumentViewer } from "./DocumentViewer";
 import { EntityPanel } from "./EntityPanel";
+import { MessagesPanel } from "./MessagesPanel";
 import { NotesPanel } from "./NotesPanel";
 import { StaleBanner } from "./StaleBanner";
 import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
@@ -76,6 +87,8 @@ function CaseScreen(props: Props & { view: CaseView }) {
   const [pageIndex, setPageIndex] = useState(0);
   const [docMode, setDocMode] = useState<"reject" | "revision" | null>(null);
   const [lastReload, setLastReload] = useState(() => Date.now());
+  // The open round's link, when this reviewer just created it (the API shows it only once).
+  const [link, setLink] = useState<CollectionLink | null>(null);
   const reasonCodes = useReasonCodes();
 
   useEffect(() => {
@@ -139,8 +152,27 @@ function CaseScreen(props: Props & { view: CaseView }) {
     );
     if (!after) return;
     notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
+    const sent = (after as Answer<"decideCase">).collectionLink;
+    if (decision === "revision" && sent) {
+      // The request went to the customer: stay, with its link at hand.
+      setLink(sent);
+      return;
+    }
     // After a decision, on to the next case in the inbox.
     if (!props.onNext()) props.onBackToInbox();
+  }
+
+  async function renewLink() {
+    const after = await change(
+      "renew-link",
+      (current) => current,
+      (current) => api.renewLink(current.id, { expectedVersion: current.version }),
+    );
+    const fresh = (after as Answer<"renewLink"> | null)?.collectionLink;
+    if (fresh) {
+      setLink(fresh);
+      notify("A new link was sent to the customer; the old one no longer works.", "success");
+    }
   }
 
   async function assign(assignee: PersonRef | null, message: string) {
@@ -211,6 +243,14 @@ function CaseScreen(props: Props & { view: CaseView }) {
           <EntityPanel view={view} />
           <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
           <DataBlock title="Custom data" data={view.customData} />
+          <CollectionPanel
+            view={view}
+            link={link}
+            canRenew={caseBlocker === null}
+            busy={busy !== null}
+            onRenew={() => void renewLink()}
+          />
+          <MessagesPanel caseId={view.id} canWrite={view.permissions.canWriteMessages === true} />
           <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />
           <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
         </div>
@@ -229,7 +269,9 @@ function CaseScreen(props: Props & { view: CaseView }) {
                     <DocumentDecisionPanel
                       document={currentDoc}
                       blocker={docBlocker}
-                      busy={busy?.startsWith("document-") ?? false}
+                      // Any change in flight (a claim too): one change at a time, and the
+                      // buttons say so rather than drop a click.
+                      busy={busy !== null}
                       mode={docMode}
                       reasonCodes={reasonCodes}
                       onModeChange={setDocMode}

@@ -17,6 +17,7 @@ const KEYS = [
   "assignee",
   "workflowDefinitionId",
   "entityType",
+  "flag",
   "sort",
   "order",
 ] as const;
