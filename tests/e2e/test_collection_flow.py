@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from local.child_stack import Stack, signed_in, states_entered
+from local.mailbox import sent_messages
 from tests.conftest import poll
 from tests.e2e.test_reviewer_app import (
     SCREENSHOTS,
@@ -114,13 +115,35 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
             mark_for_reupload(page, 1, "blurry_or_unreadable", "The stamp cannot be read.")
             article = page.locator(f'article[data-case-id="{case_id}"]')
             expect(article).to_have_attribute("data-state", "manual_review")
+            # Both marks saved (nothing in flight), then one request for the whole list.
+            expect(page.get_by_role("button", name="Approve document")).to_be_enabled()
             page.get_by_test_id("case-revision").click()
             page.get_by_label("Reason").select_option("missing_pages")
             page.get_by_label("Comment (optional)").fill("Please send both again.")
-            page.get_by_role("button", name="Send back for re-upload").click()
-            expect(article).to_have_attribute("data-state", "revision")
+            send = page.get_by_role("button", name="Send back for re-upload")
+            expect(send).to_be_enabled()
+            send.click()
+            try:
+                expect(article).to_have_attribute("data-state", "revision")
+            except AssertionError:
+                page.screenshot(path="/tmp/collect-send-failed.png")
+                raise
             expect(page.get_by_test_id("collection-link")).to_have_value(re.compile(r"/collect/"))
             expect(page.get_by_test_id("collection-panel")).to_contain_text("Round 1")
+
+            # The customer was emailed (moto's SES), and the stack printed it (its mailbox).
+            emails = poll(
+                lambda: [
+                    m
+                    for m in sent_messages(stack.aws_endpoint)
+                    if "McClure Inc" in m["subject"] and "/collect/" in m["body"]
+                ],
+                timeout=10,
+            )
+            assert emails[0]["destinations"]["ToAddresses"] == ["Macie18@yahoo.com"]
+            poll(
+                lambda: "[local mailbox] to Macie18@yahoo.com" in stack.log.read_text(), timeout=10
+            )
 
             # The tenant's own webhook carries a link of its own; the customer opens it.
             revision = poll(lambda: revision_changes(receiver, case_id, "revision"), timeout=30)[0]
