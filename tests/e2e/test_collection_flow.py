@@ -122,6 +122,11 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
             page.get_by_label("Comment (optional)").fill("Please send both again.")
             send = page.get_by_role("button", name="Send back for re-upload")
             expect(send).to_be_enabled()
+            assert_accessible(page, "case view, sending a re-upload request")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator("section.case-decisions").screenshot(
+                path=str(SCREENSHOTS / "case-view-reupload-request.png")
+            )
             send.click()
             try:
                 expect(article).to_have_attribute("data-state", "revision")
@@ -130,6 +135,9 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
                 raise
             expect(page.get_by_test_id("collection-link")).to_have_value(re.compile(r"/collect/"))
             expect(page.get_by_test_id("collection-panel")).to_contain_text("Round 1")
+            page.get_by_test_id("collection-panel").screenshot(
+                path=str(SCREENSHOTS / "case-view-collection.png")
+            )
 
             # The customer was emailed (moto's SES), and the stack printed it (its mailbox).
             emails = poll(
@@ -178,6 +186,12 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
             customer.get_by_role("button", name="Submit").click()
             expect(customer.get_by_test_id("collect-received")).to_be_visible()
             expect(customer.locator("input[type=file]")).to_have_count(0)
+            # A forged (or revoked, or expired) link gets a clear page, not a broken one.
+            customer.goto(link.rsplit("/", 1)[0] + "/not-a-real-link")
+            expect(
+                customer.get_by_role("heading", name="This link no longer works")
+            ).to_be_visible()
+            assert_accessible(customer, "customer page, dead link")
             customer_context.close()
 
             # Back in review, new pages, the old ones in history.

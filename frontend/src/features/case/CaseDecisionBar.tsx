@@ -8,10 +8,21 @@ interface Props {
   blocker: string | null;
   busy: boolean;
   reasonCodes: ReasonCode[];
-  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) => void;
+  onDecide: (
+    decision: DecisionKind,
+    reason?: ReasonCodeValue,
+    comment?: string,
+    overrideJustification?: string,
+    requestDocuments?: RequestedType[],
+  ) => void;
 }
 
 const KINDS: DecisionKind[] = ["approve", "reject", "revision"];
+
+export interface RequestedType {
+  type: string;
+  category: string;
+}
 
 function markedList(view: CaseView): string {
   const marked = view.documents.filter((doc) => doc.decision.status === "revision");
@@ -24,6 +35,9 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
   const [mode, setMode] = useState<"reject" | "revision" | null>(null);
   const [overriding, setOverriding] = useState(false);
   const [justification, setJustification] = useState("");
+  // A document type the case does not have yet, asked for in the same request.
+  const [newType, setNewType] = useState("");
+  const [newCategory, setNewCategory] = useState("");
   const blockingCriteria = (view.acceptanceCriteria ?? []).filter((c) => c.enforced && c.status !== "met");
   // Offered only when the criteria are all that stands in the way of approving.
   const approveOption = view.caseDecisions?.approve;
@@ -128,9 +142,43 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
           reasonCodes={reasonCodes}
           busy={busy}
           onCancel={() => setMode(null)}
+          extra={
+            mode === "revision" && (
+              <fieldset className="reason-fields new-document">
+                <legend>Also ask for a document the case does not have (optional)</legend>
+                <div>
+                  <label htmlFor="new-document-type">Document type</label>
+                  <input
+                    id="new-document-type"
+                    type="text"
+                    maxLength={64}
+                    placeholder="e.g. utility_bill"
+                    value={newType}
+                    onChange={(e) => setNewType(e.target.value)}
+                  />
+                </div>
+                <div>
+                  <label htmlFor="new-document-category">Category</label>
+                  <input
+                    id="new-document-category"
+                    type="text"
+                    maxLength={64}
+                    placeholder="e.g. proof_of_address"
+                    value={newCategory}
+                    onChange={(e) => setNewCategory(e.target.value)}
+                  />
+                </div>
+              </fieldset>
+            )
+          }
           onSubmit={(reason, comment) => {
             setMode(null);
-            onDecide(mode, reason, comment || undefined);
+            const type = newType.trim();
+            const requested =
+              mode === "revision" && type ? [{ type, category: newCategory.trim() || "other" }] : undefined;
+            onDecide(mode, reason, comment || undefined, undefined, requested);
+            setNewType("");
+            setNewCategory("");
           }}
         />
       )}

@@ -16,7 +16,7 @@ import { DataBlock } from "../../shared/ui/DataBlock";
 import { useShortcuts } from "../../shared/useShortcuts";
 import { AcceptanceCriteria } from "./AcceptanceCriteria";
 import { AuditTimeline } from "./AuditTimeline";
-import { CaseDecisionBar } from "./CaseDecisionBar";
+import { CaseDecisionBar, type RequestedType } from "./CaseDecisionBar";
 import { CaseHeader } from "./CaseHeader";
 import { CollectionPanel } from "./CollectionPanel";
 import { decisionBlocker, documentDecisionBlocker } from "./decisionRules";
@@ -137,7 +137,13 @@ function CaseScreen(props: Props & { view: CaseView }) {
     if (next !== undefined && next !== docIndex) selectDocument(next);
   }
 
-  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) {
+  async function decideCase(
+    decision: DecisionKind,
+    reason?: ReasonCodeValue,
+    comment?: string,
+    overrideJustification?: string,
+    requestDocuments?: RequestedType[],
+  ) {
     const after = await change(
       `case-${decision}`,
       (current) => current,
@@ -148,6 +154,7 @@ function CaseScreen(props: Props & { view: CaseView }) {
           comment,
           expectedVersion: current.version,
           ...(overrideJustification ? { overrideCriteria: { justification: overrideJustification } } : {}),
+          ...(requestDocuments ? { requestDocuments } : {}),
         }),
     );
     if (!after) return;
@@ -234,7 +241,9 @@ function CaseScreen(props: Props & { view: CaseView }) {
           blocker={caseBlocker}
           busy={busy !== null}
           reasonCodes={reasonCodes}
-          onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
+          onDecide={(decision, reason, comment, justification, requested) =>
+            void decideCase(decision, reason, comment, justification, requested)
+          }
         />
         <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />
       </div>
