@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.collection.rounds import MAX_LINK_TTL_SECONDS
+from chalicelib.collection.rounds import DEFAULT_LINK_TTL_SECONDS, MAX_LINK_TTL_SECONDS
 from chalicelib.models.backoffice import CaseView
 from chalicelib.models.base import ApiModel, JsonInt
 
@@ -32,8 +32,11 @@ class RenewLinkRequest(ApiModel):
 
 
 class IntegratorLinkRequest(ApiModel):
-    expires_in_seconds: JsonInt | None = Field(
-        default=None, ge=60, le=MAX_LINK_TTL_SECONDS, description="default 7 days"
+    expires_in_seconds: JsonInt = Field(
+        default=DEFAULT_LINK_TTL_SECONDS,
+        ge=60,
+        le=MAX_LINK_TTL_SECONDS,
+        description="how long the link works, in seconds (default 7 days)",
     )
 
 

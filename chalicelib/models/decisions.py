@@ -77,7 +77,7 @@ MAX_REQUESTED_TYPES = 10
 
 class CaseDecisionRequest(DecisionRequest):
     """`POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
-    (with `approve` only)."""
+    (with `approve` only) and the document types the case lacks (with `revision` only)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -89,6 +89,13 @@ class CaseDecisionRequest(DecisionRequest):
                         "properties": {"overrideCriteria": {"type": "object"}},
                     },
                     "then": {"properties": {"decision": {"const": "approve"}}},
+                },
+                {
+                    "if": {
+                        "required": ["requestDocuments"],
+                        "properties": {"requestDocuments": {"type": "array", "minItems": 1}},
+                    },
+                    "then": {"properties": {"decision": {"const": "revision"}}},
                 },
             ]
         }

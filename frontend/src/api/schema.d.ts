@@ -287,7 +287,7 @@ export interface components {
     /**
      * CaseDecisionRequest
      * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
-     * (with `approve` only).
+     * (with `approve` only) and the document types the case lacks (with `revision` only).
      */
     CaseDecisionRequest: WithRequired<{
       /**
@@ -1035,10 +1035,10 @@ export interface components {
     IntegratorLinkRequest: {
       /**
        * Expiresinseconds
-       * @description default 7 days
-       * @default null
+       * @description how long the link works, in seconds (default 7 days)
+       * @default 604800
        */
-      expiresInSeconds?: number | null;
+      expiresInSeconds?: number;
     };
     /** LoginRequest */
     LoginRequest: {
