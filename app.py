@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.handlers.admin_api import admin_api
 from chalicelib.handlers.auth_api import auth_api
 from chalicelib.handlers.backoffice_api import backoffice_api
 from chalicelib.handlers.collect_api import (
@@ -38,6 +39,7 @@ app.register_blueprint(outbox_publisher)
 app.register_blueprint(workflow_tasks)
 app.register_blueprint(document_fetch)
 app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(admin_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(webhook_delivery)
 app.register_blueprint(collection_backoffice_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")

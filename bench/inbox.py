@@ -21,13 +21,20 @@ QUERIES: dict[str, dict[str, Any]] = {
     "all statuses, anyone, by updatedAt": {"status": "all", "assignee": "any", "sort": "updatedAt"},
     "anyone, entity type filter": {"entityType": "business", "assignee": "any"},
     "search `person`": {"q": "person"},
+    "awaiting second approval, anyone": {"awaitingSecondApproval": True, "assignee": "any"},
 }
+# Every 7th active case has an approval awaiting a second one (the sparse index's items).
+PENDING_EVERY = 7
 
 
 def synthetic_case(index: int) -> Any:
-    from chalicelib.models.case import Case
+    from chalicelib.models.case import AWAITING_SECOND_APPROVAL, Case, DecidedBy, PendingApproval
 
     at = f"2026-01-01T00:{index // 60 % 60:02d}:{index % 60:02d}.{index:06d}Z"
+    pending = index % 4 != 0 and index % PENDING_EVERY == 0
+    approval = PendingApproval(
+        decision="approve", evidence_digest="-", maker=DecidedBy(id=REVIEWER), requested_at=at
+    )
     return Case(
         case_id=f"case_{index:08d}",
         tenant_id="demo",
@@ -43,6 +50,8 @@ def synthetic_case(index: int) -> Any:
         ballerine_entity_id=f"ent_{index}",
         entity_name=f"Person {index}",
         context={"entity": {"id": f"entity-{index}", "data": {"firstName": f"Person{index}"}}},
+        pending_approval=approval if pending else None,
+        flags=[AWAITING_SECOND_APPROVAL] if pending else [],
     )
 
 

@@ -35,6 +35,9 @@ class Settings:
     # Secret-backed settings are read from here when first asked for, not when the settings are
     # built: a function reads only the secrets it uses, which are all its role may read.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # Where Cognito sends no email (the local stack, tests), an invitation's temporary password
+    # is answered to the inviting admin, once; in the cloud Cognito emails it.
+    invite_password_in_answer: bool = False
 
     @property
     def api_key_pepper(self) -> str:
@@ -82,6 +85,7 @@ def get_settings() -> Settings:
         jwks_url=env.get("COGNITO_JWKS_URL") or _jwks_url(env, region, user_pool_id),
         region=region,
         env=env,
+        invite_password_in_answer=env.get("INVITE_PASSWORD_IN_ANSWER", "false").lower() == "true",
     )
 
 

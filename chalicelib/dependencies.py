@@ -7,7 +7,8 @@ import os
 
 from chalicelib.auth.tokens import TokenVerifier
 from chalicelib.aws.cognito import CognitoUserPool
-from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoReviewerDirectory, DynamoTenantDirectory
+from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
+from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
@@ -40,8 +41,9 @@ def tenant_directory() -> DynamoTenantDirectory:
     return DynamoTenantDirectory(get_settings().cases_table)
 
 
-def reviewer_directory() -> DynamoReviewerDirectory:
-    return DynamoReviewerDirectory(get_settings().cases_table)
+def reviewer_directory() -> DynamoAccessStore:
+    """The tenant's users, custom roles and admin trail."""
+    return DynamoAccessStore(get_settings().cases_table)
 
 
 def document_storage() -> S3DocumentStorage:

@@ -25,6 +25,12 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class NewPasswordRequired(Unauthenticated):
+    """The password was right but temporary: the user must choose a new one first."""
+
+    code = "new_password_required"
+
+
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"
@@ -68,6 +74,34 @@ class CriteriaUnmet(Conflict):
     """An approval the case's enforced acceptance criteria do not allow (`details.criteria`)."""
 
     code = "criteria_unmet"
+
+
+class SelfApproval(Forbidden):
+    """The maker of a pending approval tried to be its checker too."""
+
+    code = "self_approval"
+
+
+class EvidenceChanged(Conflict):
+    """The evidence changed since the maker's approval: it was voided (`details.changed`)."""
+
+    code = "evidence_changed"
+
+
+class ApprovalPending(Conflict):
+    """A decision other than confirming (or returning) the pending approval."""
+
+    code = "approval_pending"
+
+
+class NoPendingApproval(Conflict):
+    code = "no_pending_approval"
+
+
+class SecondApprovalRequired(Conflict):
+    """An integrator's event cannot approve a case that needs four eyes (two people)."""
+
+    code = "second_approval_required"
 
 
 # How long a client should wait before retrying a 503 (AWS throttling clears within seconds).

@@ -33,13 +33,24 @@ JSON = "application/json"
 # Reusable error responses: status -> (component name, description).
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error`: the body or query is invalid (details carry paths)"),
-    401: ("Unauthenticated", "`unauthenticated`: missing, malformed, expired or forged"),
-    403: ("Forbidden", "`forbidden`: the role or the assignment does not allow it"),
+    401: (
+        "Unauthenticated",
+        "`unauthenticated`: missing, malformed, expired or forged; `new_password_required` "
+        "at an invited user's first sign-in",
+    ),
+    403: (
+        "Forbidden",
+        "`forbidden`: a permission the caller lacks (`details.permission`), a grant beyond "
+        "the caller's own permissions, or the assignment does not allow it; `self_approval`: "
+        "the maker of a pending approval cannot be its checker",
+    ),
     404: ("NotFound", "`not_found`: no such id in your tenant (another tenant's ids too)"),
     409: (
         "Conflict",
-        "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or "
-        "`criteria_unmet` (`details.criteria`)",
+        "`version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed`, "
+        "`criteria_unmet` (`details.criteria`), `evidence_changed` (the pending approval was "
+        "voided), `approval_pending`, `no_pending_approval`, `second_approval_required`, "
+        "`role_in_use` or `conflict`",
     ),
     413: ("PayloadTooLarge", "`payload_too_large`: the body (or a document) is too large"),
     422: (
@@ -76,7 +87,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "auth", "description": "Reviewer sign-in (Cognito)"},
     {"name": "cases", "description": "The back office: inbox, case view, assignment, notes"},
     {"name": "decisions", "description": "Reviewers' decisions on cases and documents"},
-    {"name": "users", "description": "The tenant's reviewers"},
+    {"name": "users", "description": "The tenant's reviewers (the assignee picker)"},
+    {"name": "admin", "description": "Tenant administration: users, custom roles, the admin trail"},
     {"name": "webhooks", "description": "Webhook subscriptions and deliveries (admins)"},
     {"name": "meta", "description": "About the API itself"},
 ]
@@ -232,6 +244,9 @@ def build_openapi(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         }
         if operation.description:
             document_operation["description"] = operation.description
+        if operation.auth.permissions:
+            # The permissions the route needs (any one of them); see docs/roles.md.
+            document_operation["x-permissions"] = list(operation.auth.permissions)
         if parameters:
             document_operation["parameters"] = parameters
         if operation.body is not None:

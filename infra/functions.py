@@ -58,6 +58,8 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
         "USER_POOL_ID": ref("UserPool"),
         "USER_POOL_CLIENT_ID": ref("UserPoolClient"),
         "ALLOW_LOOPBACK_FETCH": "false",
+        # In the cloud Cognito emails an invitation's temporary password; it is never answered.
+        "INVITE_PASSWORD_IN_ANSWER": "false",
         "POWERTOOLS_SERVICE_NAME": SERVICE,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": ref("LogLevel"),
@@ -212,10 +214,16 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             SEND_TASK_TOKENS,
             # Customer emails: collection links and reviewers' messages (issue 17).
             send_email(),
-            # Sign-out revokes the reviewer's refresh tokens.
+            # Sign-out revokes the reviewer's refresh tokens; user management invites,
+            # disables and enables accounts.
             Grant(
-                "SignOutReviewers",
-                ("cognito-idp:AdminUserGlobalSignOut",),
+                "ManageReviewerAccounts",
+                (
+                    "cognito-idp:AdminUserGlobalSignOut",
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminDisableUser",
+                    "cognito-idp:AdminEnableUser",
+                ),
                 (get_att("UserPool", "Arn"),),
             ),
         ],

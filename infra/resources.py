@@ -195,6 +195,20 @@ def _webhook_resources(prefix: str) -> dict[str, Any]:
     return resources
 
 
+# The key attributes of the cases table and its indexes (`approvalpk`: pending approvals only).
+CASE_KEY_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "gsi2pk",
+    "gsi2sk",
+    "gsi3pk",
+    "updsk",
+    "approvalpk",
+)
+
+
 def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str, Any]:
     names = resource_names(prefix)
     resources: dict[str, Any] = {
@@ -204,8 +218,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                 "TableName": names["CasesTable"],
                 "BillingMode": "PAY_PER_REQUEST",
                 "AttributeDefinitions": [
-                    {"AttributeName": a, "AttributeType": "S"}
-                    for a in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk")
+                    {"AttributeName": a, "AttributeType": "S"} for a in CASE_KEY_ATTRIBUTES
                 ],
                 "KeySchema": [
                     {"AttributeName": "pk", "KeyType": "HASH"},

@@ -45,6 +45,7 @@ def local_environment(aws_port: int, api_port: int) -> dict[str, str]:
         "API_KEY_PEPPER": "local-pepper",
         "CURSOR_SIGNING_KEY": "local-cursor-key",
         "ALLOW_LOOPBACK_FETCH": "true",
+        "INVITE_PASSWORD_IN_ANSWER": "true",
         "FRONTEND_ORIGIN": f"http://localhost:{api_port}",
         "POWERTOOLS_METRICS_NAMESPACE": "KycBackoffice",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

@@ -101,6 +101,18 @@ def require_permission(reviewer: Reviewer, permission: str) -> None:
         )
 
 
+def require_any_permission(reviewer: Reviewer, permissions: Iterable[str]) -> None:
+    """One of `permissions` (a route open to holders of either)."""
+    wanted = list(permissions)
+    if len(wanted) == 1:
+        require_permission(reviewer, wanted[0])
+    elif not any(has_permission(reviewer, p) for p in wanted):
+        raise Forbidden(
+            "this needs one of the permissions " + ", ".join(f"`{p}`" for p in wanted),
+            details={"permissions": wanted},
+        )
+
+
 def require_active(case: Case) -> None:
     if case.status != "active":
         raise CaseCompleted(f"the case is {case.status}; it can no longer be changed")

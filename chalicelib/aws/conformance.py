@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.audit.outbox import EventPublisher
+    from chalicelib.auth.access import AccessStore, InMemoryAccessStore
     from chalicelib.auth.accounts import AccountProvider
+    from chalicelib.auth.admin import UserAccounts
     from chalicelib.auth.directory import InMemoryReviewerDirectory, ReviewerDirectory
     from chalicelib.auth.sessions import IdentityProvider
     from chalicelib.aws.cognito import CognitoUserPool
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
         DynamoReviewerDirectory,
         DynamoTenantDirectory,
     )
+    from chalicelib.aws.dynamodb_access import DynamoAccessStore
     from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
     from chalicelib.aws.eventbridge import EventBridgePublisher
     from chalicelib.aws.s3 import S3DocumentStorage
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     case_reader: CaseReader = DynamoCaseStore("x")
     tenants: TenantDirectory = DynamoTenantDirectory("x")
     reviewers: ReviewerDirectory = DynamoReviewerDirectory("x")
+    access: AccessStore = DynamoAccessStore("x")
+    user_accounts: UserAccounts = CognitoUserPool("x", "x")
     webhook_store: WebhookStore = DynamoWebhookStore("x")
     delivery_queue: DeliveryQueue = SqsDeliveryQueue("x", "x")
     publisher: EventPublisher = EventBridgePublisher("x")
@@ -57,5 +62,6 @@ if TYPE_CHECKING:
     # The in-memory doubles the unit tests use stand in for the same protocols.
     memory_cases: CaseStore = InMemoryCaseStore()
     memory_reviewers: ReviewerDirectory = InMemoryReviewerDirectory()
+    memory_access: AccessStore = InMemoryAccessStore()
     memory_webhooks: WebhookStore = InMemoryWebhookStore()
     memory_queue: DeliveryQueue = InMemoryDeliveryQueue()

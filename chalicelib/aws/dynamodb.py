@@ -13,6 +13,9 @@ Keys (single-table design; every request is a GetItem or a Query on a key, never
     inbox-status-updated    gsi2pk                                  updsk <updatedAt>#<case>
     inbox-assignee-created  gsi3pk T#<tenant>#S#<status>#A#<assignee or "-">  gsi2sk
     inbox-assignee-updated  gsi3pk                                  updsk
+    awaiting a second approval (sparse: only cases with a pending approval have `approvalpk`)
+    inbox-approval-created  approvalpk T#<tenant>#APPROVAL          gsi2sk
+    inbox-approval-updated  approvalpk                              updsk
 A context (with the config) too large for the case item is an S3 object in the documents bucket,
 `tenants/<tenant>/cases/<case>/context/<sha256>.json`, named by the item's `contextRef`.
 """
@@ -69,12 +72,15 @@ GSI_BY_STATUS = "gsi2"
 UNASSIGNED = "-"
 # The attributes an inbox row needs: the inbox indexes project these and nothing else.
 INBOX_ROW_ATTRIBUTES = ("tenantId", *(to_camel(f.name) for f in fields(InboxRow)))
-# (index name, partition key attribute, sort key attribute) per inbox access pattern.
-INBOX_INDEXES: dict[tuple[bool, str], tuple[str, str, str]] = {
-    (False, "createdAt"): ("gsi2", "gsi2pk", "gsi2sk"),
-    (False, "updatedAt"): ("inbox-status-updated", "gsi2pk", "updsk"),
-    (True, "createdAt"): ("inbox-assignee-created", "gsi3pk", "gsi2sk"),
-    (True, "updatedAt"): ("inbox-assignee-updated", "gsi3pk", "updsk"),
+# (index name, partition key attribute, sort key attribute) per inbox access pattern: the
+# partitions by status, by status + assignee, and the sparse one of pending approvals.
+INBOX_INDEXES: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("status", "createdAt"): ("gsi2", "gsi2pk", "gsi2sk"),
+    ("status", "updatedAt"): ("inbox-status-updated", "gsi2pk", "updsk"),
+    ("assignee", "createdAt"): ("inbox-assignee-created", "gsi3pk", "gsi2sk"),
+    ("assignee", "updatedAt"): ("inbox-assignee-updated", "gsi3pk", "updsk"),
+    ("approval", "createdAt"): ("inbox-approval-created", "approvalpk", "gsi2sk"),
+    ("approval", "updatedAt"): ("inbox-approval-updated", "approvalpk", "updsk"),
 }
 
 
@@ -173,7 +179,7 @@ _OWN_WRITERS = frozenset({"page_storage", *SYNC_OWNED_FIELDS})
 # Attributes derived from the case (its indexes, counts, where its context lives); written with
 # every case write.
 _DERIVED_ATTRIBUTES = (
-    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk",
+    "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "updsk", "approvalpk",
     "documentCount", "documentsNeedingDecision",
     "contextRef",  # set where the context lives in S3 (see `DynamoCaseStore._item_for_write`)
 )  # fmt: skip
@@ -206,6 +212,10 @@ def case_to_item(case: Case) -> dict[str, Any]:
         "gsi2sk": sort_key,
         "gsi3pk": assignee_partition(case.tenant_id, case.status, case.assignee_id),
         "updsk": f"{case.updated_at}#{case.case_id}",
+        # Sparse: the item leaves the index when the approval is confirmed, returned or voided.
+        "approvalpk": (
+            approval_partition(case.tenant_id) if case.pending_approval is not None else None
+        ),
         "documentCount": len(facts.documents),
         "documentsNeedingDecision": facts.documents_needing_decision,
     }
@@ -242,6 +252,10 @@ def assignee_partition(tenant_id: str, status: str, assignee_id: str | None) -> 
     return f"{status_partition(tenant_id, status)}#A#{assignee_id or UNASSIGNED}"
 
 
+def approval_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#APPROVAL"
+
+
 def item_to_case(item: dict[str, Any]) -> Case:
     item = _plain(item)
     values: dict[str, Any] = {}
@@ -269,7 +283,18 @@ def item_to_inbox_row(item: dict[str, Any]) -> InboxRow:
     )
 
 
+def _inbox_index(query: InboxQuery) -> tuple[str, str, str]:
+    if query.awaiting_second_approval:
+        kind = "approval"
+    else:
+        kind = "status" if query.assignees is None else "assignee"
+    return INBOX_INDEXES[(kind, query.sort)]
+
+
 def _inbox_partitions(query: InboxQuery) -> list[str]:
+    if query.awaiting_second_approval:
+        # One partition: statuses and assignees are matched while reading it.
+        return [approval_partition(query.tenant_id)]
     if query.assignees is None:
         return [status_partition(query.tenant_id, status) for status in query.statuses]
     return [
@@ -702,7 +727,7 @@ class DynamoCaseStore:
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
         if query.search:
             return self._search_page(query, boundary)
-        index, pk_attr, sk_attr = INBOX_INDEXES[(query.assignees is not None, query.sort)]
+        index, pk_attr, sk_attr = _inbox_index(query)
         budget = query.limit * READ_BUDGET_FACTOR
         partitions: list[tuple[list[InboxRow], str | None]] = []
         items_read = 0

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from chalicelib.caches import register
-from chalicelib.models.events import EVENT_SOURCE, DomainEvent
+from chalicelib.models.events import EVENT_SOURCE, BusEvent
 
 MAX_ENTRIES_PER_CALL = 10
 # Puts of one batch before its refused entries are left to the caller's retry.
@@ -30,11 +30,11 @@ class EventBridgePublisher:
     def __init__(self, bus_name: str) -> None:
         self._bus_name = bus_name
 
-    def publish(self, events: Sequence[DomainEvent]) -> None:
+    def publish(self, events: Sequence[BusEvent]) -> None:
         for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
             self._put(events[start : start + MAX_ENTRIES_PER_CALL])
 
-    def _put(self, batch: Sequence[DomainEvent]) -> None:
+    def _put(self, batch: Sequence[BusEvent]) -> None:
         """Put one batch. A partial failure resends only the refused entries: resending the
         whole batch would publish the accepted ones twice."""
         entries = [
@@ -43,7 +43,7 @@ class EventBridgePublisher:
                 "DetailType": event.type,
                 "Detail": event.model_dump_json(by_alias=True),
                 "EventBusName": self._bus_name,
-                "Resources": [f"case/{event.case_id}"],
+                "Resources": [event.resource],
             }
             for event in batch
         ]

@@ -4,19 +4,19 @@ their last assignee."""
 
 from __future__ import annotations
 
-from chalicelib.auth.directory import ReviewerDirectory
+from chalicelib.auth.access import AccessStore, resolve_permissions
 from chalicelib.auth.permissions import (
     CASES_ASSIGN_OTHERS,
     CASES_CLAIM,
     CASES_DECIDE,
     has_permission,
-    permissions_of,
     require_active,
     require_permission,
 )
 from chalicelib.cases import queries
+from chalicelib.cases.inbox import InboxQuery
 from chalicelib.cases.store import CaseStore
-from chalicelib.errors import Forbidden, InvalidRequest
+from chalicelib.errors import Forbidden, InvalidRequest, VersionConflict
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, Case
 from chalicelib.models.reviewers import Reviewer
@@ -24,7 +24,7 @@ from chalicelib.models.reviewers import Reviewer
 
 def assign_case(
     store: CaseStore,
-    directory: ReviewerDirectory,
+    directory: AccessStore,
     reviewer: Reviewer,
     case_id: str,
     *,
@@ -44,11 +44,7 @@ def assign_case(
     assignee_name = None
     if assignee_id is not None:
         assignee = directory.get_reviewer(reviewer.tenant_id, assignee_id)
-        if (
-            assignee is None
-            or not assignee.active
-            or CASES_DECIDE not in permissions_of(assignee.roles)
-        ):
+        if assignee is None or not assignee.active or not _may_decide(directory, assignee):
             raise InvalidRequest(
                 "the assignee must be a reviewer or admin of this tenant",
                 details=[{"path": "assigneeId", "message": "not a reviewer of this tenant"}],
@@ -56,6 +52,25 @@ def assign_case(
         assignee_name = assignee.name
     if assignee_id == case.assignee_id:
         return case
+    return _reassign(
+        store, case, reviewer, assignee_id, assignee_name, expected_version, request_id
+    )
+
+
+def _may_decide(directory: AccessStore, user: Reviewer) -> bool:
+    return has_permission(resolve_permissions(directory, user), CASES_DECIDE)
+
+
+def _reassign(
+    store: CaseStore,
+    case: Case,
+    reviewer: Reviewer,
+    assignee_id: str | None,
+    assignee_name: str | None,
+    expected_version: int,
+    request_id: str | None,
+    reason: str | None = None,
+) -> Case:
     now = utc_now()
     previous = case.assignee_id
     updated = case.model_copy(update={"assignee_id": assignee_id, "updated_at": now})
@@ -75,6 +90,56 @@ def assign_case(
             "assigneeName": assignee_name,
             "entityId": case.entity_id,
             "workflowDefinitionId": case.workflow_definition_id,
+            **({"reason": reason} if reason else {}),
         },
     )
     return store.update_case(updated, expected_version=expected_version, audit=audit)
+
+
+# A case changed between reading it and unassigning it is read again, this many times.
+RELEASE_ATTEMPTS = 5
+
+
+def release_cases_of(
+    store: CaseStore, actor: Reviewer, user_id: str, *, request_id: str | None
+) -> list[str]:
+    """Return a deactivated user's open cases to unassigned, each audited (`case.assigned`
+    with reason `assignee_deactivated`). Found on the inbox's assignee index, never a scan.
+    Returns the ids of the cases released."""
+    query = InboxQuery(
+        tenant_id=actor.tenant_id, statuses=("active",), assignees=(user_id,), limit=100
+    )
+    released: list[str] = []
+    boundary: str | None = None
+    while True:
+        page = store.inbox_page(query, boundary)
+        for row in page.rows:
+            if _release(store, actor, row.case_id, user_id, request_id):
+                released.append(row.case_id)
+        boundary = page.next_boundary
+        if boundary is None:
+            return released
+
+
+def _release(
+    store: CaseStore, actor: Reviewer, case_id: str, user_id: str, request_id: str | None
+) -> bool:
+    for _ in range(RELEASE_ATTEMPTS):
+        case = store.get_case(actor.tenant_id, case_id)
+        if case is None or case.status != "active" or case.assignee_id != user_id:
+            return False
+        try:
+            _reassign(
+                store,
+                case,
+                actor,
+                None,
+                None,
+                case.version,
+                request_id,
+                reason="assignee_deactivated",
+            )
+        except VersionConflict:
+            continue
+        return True
+    return False

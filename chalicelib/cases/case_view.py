@@ -16,6 +16,7 @@ from chalicelib.auth.permissions import (
 )
 from chalicelib.cases.inbox import InboxRow
 from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
+from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
 from chalicelib.models.backoffice import (
     AcceptanceCriterionView,
@@ -32,6 +33,7 @@ from chalicelib.models.backoffice import (
     EntityRef,
     EntityView,
     PageHistoryEntry,
+    PendingApprovalView,
     PersonRef,
     WorkflowRef,
 )
@@ -114,7 +116,8 @@ def build_case_view(
             )
             for result in acceptance_criteria(case, definition)
         ],
-        permissions=_permissions(case, reviewer, can_change),
+        pending_approval=_pending_approval(case, definition, name_of),
+        permissions=_permissions(case, definition, reviewer, can_change),
         timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
         collection_rounds=[
             CollectionRoundView(
@@ -145,13 +148,43 @@ def case_decisions(
         reason = option["reason"]
         if reason is None and not can_change:
             reason = "only the case's assignee or an admin can decide; claim the case first"
-        result[decision] = DecisionAvailability(allowed=reason is None, reason=reason)
+        result[decision] = DecisionAvailability(
+            allowed=reason is None,
+            reason=reason,
+            needs_second_approval=case.status == "active"
+            and case.pending_approval is None
+            and four_eyes.second_approval_needed(case, definition, decision),
+        )
     return result
 
 
-def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermissions:
+def _pending_approval(
+    case: Case, definition: WorkflowDefinition, name_of: NameOf
+) -> PendingApprovalView | None:
+    pending = case.pending_approval
+    if pending is None:
+        return None
+    changed = four_eyes.changed_evidence(case)
+    return PendingApprovalView(
+        decision=pending.decision,
+        reason=pending.reason,
+        comment=pending.comment,
+        maker=PersonRef(id=pending.maker.id, name=pending.maker.name or name_of(pending.maker.id)),
+        at=pending.requested_at,
+        automatic=pending.automatic,
+        evidence_matches=not changed,
+        changed=changed,
+        checker_permission=definition.approval_policy.checker_permission,
+        criteria_override=pending.criteria_override,
+    )
+
+
+def _permissions(
+    case: Case, definition: WorkflowDefinition, reviewer: Reviewer, can_change: bool
+) -> CasePermissions:
     active = case.status == "active"
     assign_others = has_permission(reviewer, CASES_ASSIGN_OTHERS)
+    may_check = four_eyes.may_check(case, definition, reviewer)
     return CasePermissions(
         can_decide=can_change,
         can_claim=active
@@ -164,7 +197,11 @@ def _permissions(case: Case, reviewer: Reviewer, can_change: bool) -> CasePermis
         can_assign_others=active and assign_others,
         can_add_note=has_permission(reviewer, NOTES_WRITE),
         can_write_messages=has_permission(reviewer, MESSAGES_WRITE),
-        can_override_criteria=can_change and has_permission(reviewer, OVERRIDE_CRITERIA),
+        can_override_criteria=can_change
+        and case.pending_approval is None
+        and has_permission(reviewer, OVERRIDE_CRITERIA),
+        can_confirm_approval=may_check,
+        can_return_approval=may_check,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from chalicelib.cases.search import normalise
 from chalicelib.errors import InvalidRequest
-from chalicelib.models.case import Case
+from chalicelib.models.case import AWAITING_SECOND_APPROVAL, Case
 from chalicelib.pagination import decode_cursor, encode_cursor
 
 SortField = Literal["createdAt", "updatedAt"]
@@ -38,11 +38,14 @@ class InboxQuery:
     entity_type: str | None = None
     search: str | None = None
     flag: str | None = None
+    # Only cases flagged as awaiting a second approval (a sparse index of their own).
+    awaiting_second_approval: bool = False
     limit: int = 25
 
     def matches(self, row: InboxRow) -> bool:
         return (
             row.status in self.statuses
+            and (not self.awaiting_second_approval or AWAITING_SECOND_APPROVAL in row.flags)
             and (self.assignees is None or row.assignee_id in self.assignees)
             and (self.state is None or row.state == self.state)
             and (
@@ -157,6 +160,7 @@ def inbox_query(
     search: str | None,
     limit: int,
     flag: str | None = None,
+    awaiting_second_approval: bool = False,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
     search = search.strip() if search and search.strip() else None
@@ -181,6 +185,7 @@ def inbox_query(
         entity_type=entity_type,
         search=search,
         flag=flag,
+        awaiting_second_approval=awaiting_second_approval,
         limit=limit,
     )
 

@@ -104,9 +104,10 @@ def send_request(
     expected_version: int,
     new_types: list[NewDocumentType],
     request_id: str | None,
-) -> tuple[Case, IssuedLink]:
+) -> tuple[Case, IssuedLink | None]:
     """Ask for re-uploads: the case decision `revision` opens the round; its link goes to the
-    reviewer (this answer) and to the customer (email)."""
+    reviewer (this answer) and to the customer (email). Under four-eyes the maker's revision is
+    only pending: no round opens and no link is issued until a checker confirms it."""
     case = decisions.decide_case(
         c.cases,
         engine,
@@ -119,6 +120,8 @@ def send_request(
         request_id=request_id,
         new_types=new_types,
     )
+    if case.pending_approval is not None:
+        return case, None
     round_ = _open_round(case)
     link = _issue(c, case, round_, channel="reviewer", now=utc_now())
     _email(c, case, "request", link, round_)

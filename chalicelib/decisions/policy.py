@@ -92,8 +92,12 @@ def decision_options(case: Case, definition: WorkflowDefinition) -> dict[str, di
     options: dict[str, dict[str, Any]] = {}
     for decision in DECISIONS:
         reason = None
+        pending = case.pending_approval
         if case.status != "active":
             reason = f"the case is {case.status}"
+        elif pending is not None:
+            maker = pending.maker.name or pending.maker.id
+            reason = f"{maker}'s `{pending.decision}` awaits a second approval"
         elif decision_event(definition, case.state, decision) is None:
             reason = f"`{decision}` is not possible in state `{case.state}`"
         elif decision == "approve" and approval_blockers(case, definition):

@@ -27,6 +27,7 @@ from chalicelib.collection.rounds import (
     close_open_round,
     open_round,
 )
+from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import (
     approval_blockers,
     auto_resolution,
@@ -42,9 +43,13 @@ from chalicelib.decisions.transitions import (
     reviewer_actor,
 )
 from chalicelib.errors import (
+    ApprovalPending,
     Conflict,
+    EvidenceChanged,
     InvalidRequest,
+    NoPendingApproval,
     NotFound,
+    SecondApprovalRequired,
     TransitionNotAllowed,
     VersionConflict,
 )
@@ -100,7 +105,10 @@ def decide_case(
     """Decide the case. An approval must pass the acceptance criteria (`check_approval`); an
     override (`override_justification`) is recorded on the state change, audited on its own
     and flags the case. `revision` sends the customer one request: it opens the next
-    collection round with every document marked for re-upload plus `new_types`."""
+    collection round with every document marked for re-upload plus `new_types`. Where the
+    definition's `approvalPolicy` asks for four eyes, the decision is recorded as pending
+    (nothing moves, no round opens); while one is pending, the same decision by a checker
+    confirms it (`_confirm_pending`)."""
     require_valid_reason(decision, reason, comment)
     if override_justification is not None and decision != "approve":
         raise InvalidRequest(
@@ -112,7 +120,20 @@ def decide_case(
             "only a revision can ask for new documents",
             details=[{"path": "requestDocuments", "message": "only with `revision`"}],
         )
-    case = _case_to_change(store, reviewer, case_id, expected_version)
+    case = queries.get_case(store, reviewer.tenant_id, case_id)
+    if case.pending_approval is not None and case.status == "active":
+        return _confirm_pending(
+            store,
+            engine,
+            reviewer,
+            case,
+            decision=decision,
+            comment=comment,
+            expected_version=expected_version,
+            request_id=request_id,
+            new_types=new_types,
+        )
+    _require_may_change(reviewer, case, expected_version)
     definition = definition_of(case)
     event = decision_event(definition, case.state, decision)
     if event is None:
@@ -134,6 +155,23 @@ def decide_case(
         )
     now = utc_now()
     actor = reviewer_actor(reviewer)
+    if four_eyes.second_approval_needed(case, definition, decision):
+        updated = case.model_copy(deep=True)
+        records = four_eyes.record_pending(
+            updated,
+            decision=decision,
+            reason=reason,
+            comment=comment,
+            maker=reviewer,
+            at=now,
+            request_id=request_id,
+            criteria_override=override,
+        )
+        if override is not None:
+            records += _record_override(updated, [], override, actor, now, request_id)
+        stored = store.update_case(updated, expected_version=expected_version, audit=records)
+        metrics.add_metric(name="PendingApprovals", unit="Count", value=1)
+        return stored
     working = case.model_copy(deep=True)
     _clear_resubmitted(working)
     extra = None
@@ -166,6 +204,132 @@ def decide_case(
     return stored
 
 
+def _confirm_pending(
+    store: CaseStore,
+    engine: WorkflowEngine,
+    checker: Reviewer,
+    case: Case,
+    *,
+    decision: str,
+    comment: str | None,
+    expected_version: int,
+    request_id: str | None,
+    new_types: list[NewDocumentType] | None = None,
+) -> Case:
+    """The checker's side of four-eyes: the pending decision, confirmed by someone else holding
+    the policy's permission (the assignment does not matter). If the evidence changed since the
+    maker's approval, the approval is voided (committed, audited) and 409 `evidence_changed`
+    says what changed; else the case moves as an ordinary decision does, naming both people."""
+    pending = case.pending_approval
+    assert pending is not None
+    definition = definition_of(case)
+    if decision != pending.decision:
+        if pending.maker.id != checker.id:
+            four_eyes.require_checker(case, definition, checker)
+        raise ApprovalPending(
+            f"the case awaits a second approval of {pending.maker.name or pending.maker.id}'s "
+            f"`{pending.decision}`: a checker confirms it or returns it",
+            details={"pendingDecision": pending.decision},
+        )
+    four_eyes.require_checker(case, definition, checker)
+    queries.require_version(case, expected_version)
+    now = utc_now()
+    actor = reviewer_actor(checker)
+    updated = case.model_copy(deep=True)
+    changed = four_eyes.changed_evidence(case)
+    if changed:
+        voided = four_eyes.clear_pending(
+            updated,
+            "case.approval_voided",
+            actor=actor,
+            at=now,
+            request_id=request_id,
+            details={"changed": changed, "reason": "evidence_changed"},
+        )
+        store.update_case(updated, expected_version=expected_version, audit=voided)
+        raise EvidenceChanged(
+            "the evidence changed since the approval (" + "; ".join(changed) + "): the pending "
+            "approval is void, and the case needs a new decision",
+            details={"changed": changed, "maker": voided[0].details["maker"]},
+        )
+    event = decision_event(definition, case.state, decision)
+    if event is None:  # the definition cannot change under a case: only a corrupt record
+        raise _not_allowed(case, definition, f"the case cannot be decided `{decision}` now")
+    records = four_eyes.clear_pending(
+        updated,
+        "case.approval_confirmed",
+        actor=actor,
+        at=now,
+        request_id=request_id,
+        details={"checker": {"id": checker.id, "name": checker.name}, "comment": comment},
+    )
+    _clear_resubmitted(updated)
+    extra = None
+    if decision == "revision":
+        # A confirmed revision sends the customer the request, as an unchecked one does.
+        round_ = open_round(
+            updated,
+            checker,
+            reason=pending.reason,
+            comment=pending.comment,
+            new_types=new_types or [],
+            at=now,
+        )
+        extra = {
+            "collectionRound": round_.number,
+            "requestedDocuments": [item.model_dump(mode="json") for item in round_.requested],
+            "collectionExpiresAt": round_.expires_at,
+        }
+    updated, moved = apply_event(
+        updated,
+        definition,
+        event,
+        actor=actor,
+        at=now,
+        request_id=request_id,
+        decision=decision,
+        reason=pending.reason,
+        comment=pending.comment,
+        extra=extra,
+    )
+    both = four_eyes.confirmation_details(pending, checker, now)
+    for record in moved:
+        record.details |= both
+    stored = store.update_case(updated, expected_version=expected_version, audit=records + moved)
+    metrics.add_metric(name="CaseDecisions", unit="Count", value=1)
+    sync_after_commit(store, engine, tenant_id=case.tenant_id, case_id=case.case_id)
+    return stored
+
+
+def return_pending_approval(
+    store: CaseStore,
+    reviewer: Reviewer,
+    case_id: str,
+    *,
+    comment: str,
+    expected_version: int,
+    request_id: str | None = None,
+) -> Case:
+    """The checker sends the pending approval back to the maker with a comment: the approval is
+    cleared (audited `case.approval_returned`) and the case is back in the maker's review."""
+    case = queries.get_case(store, reviewer.tenant_id, case_id)
+    require_active(case)
+    if case.pending_approval is None:
+        raise NoPendingApproval("the case has no pending approval to return")
+    four_eyes.require_checker(case, definition_of(case), reviewer)
+    queries.require_version(case, expected_version)
+    updated = case.model_copy(deep=True)
+    records = four_eyes.clear_pending(
+        updated,
+        "case.approval_returned",
+        actor=reviewer_actor(reviewer),
+        at=utc_now(),
+        request_id=request_id,
+        details={"checker": {"id": reviewer.id, "name": reviewer.name}, "comment": comment},
+    )
+    return store.update_case(updated, expected_version=expected_version, audit=records)
+
+
 def decide_document(
     store: CaseStore,
     engine: WorkflowEngine,
@@ -186,6 +350,13 @@ def decide_document(
     require_valid_reason(decision, reason, comment)
     case = _case_to_change(store, reviewer, case_id, expected_version)
     definition = definition_of(case)
+    if case.pending_approval is not None:
+        # The approval is pinned to these decisions: the checker returns it to change them.
+        raise ApprovalPending(
+            "the case awaits a second approval; documents can be decided again once the checker "
+            "returns it",
+            details={"pendingDecision": case.pending_approval.decision},
+        )
     doc = case.facts.document(document_id)
     if doc is None:
         raise NotFound(f"document `{document_id}` not found in case `{case_id}`")
@@ -206,27 +377,40 @@ def decide_document(
     # The same checks as a reviewer's approve: short of them, the case stays in review and the
     # case view says why (`decision_options`).
     approves = event is not None and definition.approves(updated.state, event)
-    if event and not (
-        approves
-        and (approval_blockers(updated, definition) or blocking_criteria(updated, definition))
-    ):
-        same = follow == decision
-        updated, more = apply_event(
-            updated,
-            definition,
-            event,
-            actor=actor,
-            at=now,
-            request_id=request_id,
-            decision=follow,
-            reason=reason if same else None,
-            comment=comment if same else None,
-            extra={"documentId": document_id, "automatic": True},
-        )
-        records += more
+    same = follow == decision
+    blocked = approves and bool(
+        approval_blockers(updated, definition) or blocking_criteria(updated, definition)
+    )
+    if event and follow and not blocked:
+        if follow != "revision" and four_eyes.second_approval_needed(updated, definition, follow):
+            # Deciding the last document makes this reviewer the maker of the case decision.
+            records += four_eyes.record_pending(
+                updated,
+                decision=follow,
+                reason=reason if same else None,
+                comment=comment if same else None,
+                maker=reviewer,
+                at=now,
+                request_id=request_id,
+                automatic=True,
+            )
+        else:
+            updated, more = apply_event(
+                updated,
+                definition,
+                event,
+                actor=actor,
+                at=now,
+                request_id=request_id,
+                decision=follow,
+                reason=reason if same else None,
+                comment=comment if same else None,
+                extra={"documentId": document_id, "automatic": True},
+            )
+            records += more
     stored = store.update_case(updated, expected_version=expected_version, audit=records)
     metrics.add_metric(name="DocumentDecisions", unit="Count", value=1)
-    if len(records) > 1:
+    if updated.workflow_transitions != case.workflow_transitions:
         sync_after_commit(store, engine, tenant_id=case.tenant_id, case_id=case.case_id)
     return stored
 
@@ -265,13 +449,31 @@ def send_integrator_event(
                 f"event `{name}` is not allowed in state `{case.state}`",
                 details={"state": case.state, "allowedEvents": allowed},
             )
-        if definition.approves(case.state, name):
+        approves = definition.approves(case.state, name)
+        if approves:
             check_approval(case, definition)
+        decision = "approve" if approves else spec.decision
+        if decision and four_eyes.second_approval_needed(case, definition, decision):
+            raise SecondApprovalRequired(
+                f"this case's `{decision}` needs two people (a maker and a checker) in the back "
+                "office; an integrator's event cannot make it",
+                details={"decision": decision},
+            )
         now = utc_now()
         updated = case.model_copy(deep=True)
         updated.updated_at = now
         records: list[AuditRecord] = []
         extra: dict[str, Any] = {"payload": payload} if payload else {}
+        if updated.pending_approval is not None:
+            # The case moves on: the approval was about the state it leaves.
+            records += four_eyes.clear_pending(
+                updated,
+                "case.approval_voided",
+                actor=actor,
+                at=now,
+                request_id=request_id,
+                details={"reason": "case_moved", "event": name},
+            )
         if name == RESUBMITTED:
             records += reset_for_resubmission(updated, None, actor, now, request_id)
             number = close_open_round(updated, at=now, by="integrator")
@@ -377,10 +579,14 @@ def _case_to_change(
     store: CaseStore, reviewer: Reviewer, case_id: str, expected_version: int
 ) -> Case:
     case = queries.get_case(store, reviewer.tenant_id, case_id)
+    _require_may_change(reviewer, case, expected_version)
+    return case
+
+
+def _require_may_change(reviewer: Reviewer, case: Case, expected_version: int) -> None:
     require_may_change_case(reviewer, case)
     require_active(case)
     queries.require_version(case, expected_version)
-    return case
 
 
 def _not_allowed(

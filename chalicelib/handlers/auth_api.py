@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth.sessions import refresh_session, sign_in, sign_out
+from chalicelib.auth.sessions import refresh_session, set_first_password, sign_in, sign_out
 from chalicelib.dependencies import reviewer_directory, token_verifier, user_pool
 from chalicelib.handlers.auth_kinds import PUBLIC, SIGNED_IN
 from chalicelib.handlers.operations import operation
-from chalicelib.models.reviewers import LoginRequest, RefreshRequest, Reviewer, SessionTokens
+from chalicelib.models.reviewers import (
+    LoginRequest,
+    NewPasswordRequest,
+    RefreshRequest,
+    Reviewer,
+    SessionTokens,
+)
 
 auth_api = Blueprint(__name__)
 
@@ -20,6 +26,8 @@ auth_api = Blueprint(__name__)
     "/login",
     auth=PUBLIC,
     summary="Sign in with email and password",
+    description="An invited user's first sign-in with the temporary password answers 401 "
+    "`new_password_required`: choose a password with `POST /api/v1/auth/new-password`.",
     tag="auth",
     body=LoginRequest,
     response=SessionTokens,
@@ -29,6 +37,28 @@ def login_route(body: LoginRequest) -> SessionTokens:
     return sign_in(
         body.email,
         body.password,
+        provider=user_pool(),
+        verifier=token_verifier(),
+        directory=reviewer_directory(),
+    )
+
+
+@operation(
+    auth_api,
+    "POST",
+    "/new-password",
+    auth=PUBLIC,
+    summary="First sign-in of an invited user: set a new password and sign in",
+    tag="auth",
+    body=NewPasswordRequest,
+    response=SessionTokens,
+    errors=(401,),
+)
+def new_password_route(body: NewPasswordRequest) -> SessionTokens:
+    return set_first_password(
+        body.email,
+        body.temporary_password,
+        body.new_password,
         provider=user_pool(),
         verifier=token_verifier(),
         directory=reviewer_directory(),

@@ -23,8 +23,10 @@ from chalicelib.auth.collection_tokens import (
 from chalicelib.auth.permissions import (
     CASES_READ,
     MESSAGES_WRITE,
+    ROLES_MANAGE,
+    USERS_MANAGE,
     WEBHOOKS_MANAGE,
-    require_permission,
+    require_any_permission,
 )
 from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.auth.vendor_signatures import (
@@ -60,6 +62,11 @@ class AuthKind(Generic[Principal]):
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Principal:
         raise NotImplementedError
+
+    # The permissions the route needs, any one of them (reviewer routes); none: no check.
+    permissions: tuple[str, ...] = ()
+    # A caller who authenticates may still be refused (403): a route needing a permission.
+    refuses = False
 
     def requirement(self) -> list[dict[str, list[str]]]:
         """The operation's OpenAPI `security`. Public is an explicit empty list, so that a reader
@@ -107,16 +114,18 @@ class ReviewerToken(AuthKind[Reviewer]):
         "(the access token is refused). Verified by the app against the pool's JWKS.",
     }
 
-    def __init__(self, permission: str | None = None, argument: str = "reviewer") -> None:
-        self.permission = permission
+    def __init__(self, *any_of: str, argument: str = "reviewer") -> None:
+        # The route needs one of these permissions (none: any signed-in user).
+        self.permissions = any_of
+        self.refuses = bool(any_of)
         self.argument = argument
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> Reviewer:
         reviewer = authenticate_reviewer(
             request.headers.get("authorization"), token_verifier(), reviewer_directory()
         )
-        if self.permission is not None:
-            require_permission(reviewer, self.permission)
+        if self.permissions:
+            require_any_permission(reviewer, self.permissions)
         return reviewer
 
 
@@ -199,7 +208,11 @@ PUBLIC = Public()
 INTEGRATOR = IntegratorApiKey()
 # Any signed-in user, whatever their roles (their own session and profile).
 SIGNED_IN = ReviewerToken()
-REVIEWER = ReviewerToken(permission=CASES_READ)
-WEBHOOK_MANAGER = ReviewerToken(permission=WEBHOOKS_MANAGE, argument="admin")
-MESSAGE_WRITER = ReviewerToken(permission=MESSAGES_WRITE)
+REVIEWER = ReviewerToken(CASES_READ)
+WEBHOOK_MANAGER = ReviewerToken(WEBHOOKS_MANAGE, argument="admin")
+USER_MANAGER = ReviewerToken(USERS_MANAGE, argument="admin")
+ROLE_MANAGER = ReviewerToken(ROLES_MANAGE, argument="admin")
+# The admin trail: whoever manages users or roles.
+ACCESS_MANAGER = ReviewerToken(USERS_MANAGE, ROLES_MANAGE, argument="admin")
+MESSAGE_WRITER = ReviewerToken(MESSAGES_WRITE)
 CUSTOMER = CollectionToken(collection_store)

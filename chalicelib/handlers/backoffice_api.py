@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth.permissions import with_permissions
 from chalicelib.cases import queries
 from chalicelib.cases.assignment import assign_case
 from chalicelib.cases.case_view import audit_entry, case_row
@@ -28,7 +27,6 @@ from chalicelib.models.backoffice import (
     NoteRequest,
     NoteView,
     PersonRef,
-    UserList,
 )
 from chalicelib.models.case import NoteRecord
 from chalicelib.models.responses import WorkflowDefinitionList
@@ -155,21 +153,6 @@ def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
     case = queries.get_case(case_store(), reviewer.tenant_id, case_id)
     records = case_store().list_audit(case.tenant_id, case.case_id)
     return AuditList(data=[audit_entry(r) for r in records])
-
-
-@operation(
-    backoffice_api,
-    "GET",
-    "/users",
-    auth=REVIEWER,
-    summary="The tenant's reviewers (for the assignee picker)",
-    tag="users",
-    response=UserList,
-    errors=(),
-)
-def list_users_route(reviewer: Reviewer) -> UserList:
-    users = reviewer_directory().list_reviewers(reviewer.tenant_id)
-    return UserList(data=[with_permissions(user) for user in users])
 
 
 @operation(

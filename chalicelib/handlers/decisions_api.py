@@ -22,6 +22,7 @@ from chalicelib.models.decisions import (
     DecisionRequest,
     ReasonCodeList,
     ReasonCodeView,
+    ReturnApprovalRequest,
 )
 from chalicelib.models.reviewers import Reviewer
 
@@ -33,13 +34,15 @@ decisions_api = Blueprint(__name__)
     "POST",
     "/cases/{case_id}/decision",
     auth=REVIEWER,
-    summary="Decide the case: approve, reject or ask for re-uploads (one collection round)",
+    summary="Decide the case: approve, reject or ask for re-uploads (one collection round); under "
+    "four-eyes, the maker's decision is pending until a checker sends the same decision",
     tag="decisions",
     body=CaseDecisionRequest,
     response=CaseDecisionResult,
     errors=(403, 409),
     description="`revision` sends the customer one request: every document marked for "
-    "re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.",
+    "re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none "
+    "while the revision awaits a second approval).",
 )
 def decide_case_route(
     reviewer: Reviewer, case_id: str, body: CaseDecisionRequest
@@ -81,6 +84,31 @@ def decide_case_route(
         ],
     )
     return decision_result(case, reviewer, None)
+
+
+@operation(
+    decisions_api,
+    "POST",
+    "/cases/{case_id}/pending-approval/return",
+    auth=REVIEWER,
+    summary="Four-eyes: return the pending approval to its maker with a comment",
+    tag="decisions",
+    body=ReturnApprovalRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def return_approval_route(
+    reviewer: Reviewer, case_id: str, body: ReturnApprovalRequest
+) -> CaseView:
+    case = service.return_pending_approval(
+        case_store(),
+        reviewer,
+        case_id,
+        comment=body.comment,
+        expected_version=body.expected_version,
+        request_id=request_id(decisions_api.current_request),
+    )
+    return case_view_response(case, reviewer)
 
 
 @operation(

@@ -97,6 +97,8 @@ class Operation:
             statuses.add(413)
         if self.auth.kind != "public":
             statuses.add(401)
+        if self.auth.refuses:
+            statuses.add(403)
         if self.path_parameters:
             statuses.add(404)
         return sorted(statuses)

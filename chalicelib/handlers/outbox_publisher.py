@@ -11,8 +11,9 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.audit.outbox import publish_audit_record
+from chalicelib.audit.outbox import publish_admin_audit_record, publish_audit_record
 from chalicelib.aws.dynamodb import audit_record_from_stream_image
+from chalicelib.aws.dynamodb_access import admin_audit_from_stream_image
 from chalicelib.dependencies import event_publisher
 from chalicelib.observability import logger, metrics
 
@@ -22,13 +23,18 @@ outbox_publisher = Blueprint(__name__)
 def _publish(record: dict[str, Any]) -> None:
     if record.get("eventName") != "INSERT":
         return
-    audit = audit_record_from_stream_image(record.get("dynamodb", {}).get("NewImage") or {})
-    if audit is None:
+    image = record.get("dynamodb", {}).get("NewImage") or {}
+    audit = audit_record_from_stream_image(image)
+    if audit is not None:
+        event = publish_audit_record(audit, event_publisher())
+        logger.debug(
+            "domain event published", extra={"case_id": event.case_id, "event_id": event.event_id}
+        )
         return
-    event = publish_audit_record(audit, event_publisher())
-    logger.debug(
-        "domain event published", extra={"case_id": event.case_id, "event_id": event.event_id}
-    )
+    admin = admin_audit_from_stream_image(image)
+    if admin is not None:
+        published = publish_admin_audit_record(admin, event_publisher())
+        logger.debug("admin event published", extra={"event_id": published.event_id})
 
 
 @outbox_publisher.lambda_function(name="outbox_publisher")

@@ -31,6 +31,9 @@ class InboxParams(ApiModel):
     )
     sort: Literal["createdAt", "updatedAt"] = "createdAt"
     order: Literal["asc", "desc"] = "desc"
+    awaiting_second_approval: bool = Field(
+        default=False, description="only cases whose approval awaits a second approval"
+    )
     limit: int = Field(default=25, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)
 
@@ -47,6 +50,7 @@ class InboxParams(ApiModel):
             entity_type=self.entity_type,
             search=self.q,
             flag=self.flag,
+            awaiting_second_approval=self.awaiting_second_approval,
             limit=self.limit,
         )
 
@@ -136,6 +140,25 @@ class WorkflowRef(ApiModel):
 class DecisionAvailability(ApiModel):
     allowed: bool
     reason: str | None = None
+    needs_second_approval: bool = Field(
+        default=False,
+        description="four-eyes: this decision is recorded as pending until a checker confirms it",
+    )
+
+
+class PendingApprovalView(ApiModel):
+    decision: str
+    reason: str | None = None
+    comment: str | None = None
+    maker: PersonRef
+    at: str = Field(description="when the maker decided")
+    automatic: bool = Field(description="the decision followed from deciding the last document")
+    evidence_matches: bool = Field(
+        description="the evidence is what the maker saw; if not, confirming voids the approval"
+    )
+    changed: list[str] = Field(description="what changed since the maker's approval")
+    checker_permission: str = Field(description="the permission a checker needs")
+    criteria_override: dict[str, Any] | None = None
 
 
 class AcceptanceCriterionView(ApiModel):
@@ -158,6 +181,12 @@ class CasePermissions(ApiModel):
     )
     can_override_criteria: bool = Field(
         default=False, description="may approve past unmet enforced acceptance criteria"
+    )
+    can_confirm_approval: bool = Field(
+        default=False, description="may confirm the pending approval (a checker, not its maker)"
+    )
+    can_return_approval: bool = Field(
+        default=False, description="may return the pending approval to its maker"
     )
 
 
@@ -224,6 +253,9 @@ class CaseView(ApiModel):
     case_decisions: dict[str, DecisionAvailability]
     acceptance_criteria: list[AcceptanceCriterionView] = Field(
         description="the workflow definition's acceptance criteria, judged over the case now"
+    )
+    pending_approval: PendingApprovalView | None = Field(
+        default=None, description="four-eyes: the maker's decision awaiting a second approval"
     )
     permissions: CasePermissions
     timeline: list[AuditEntry]

@@ -10,6 +10,8 @@ reader uses: rules, the case view, webhook payloads and the Ballerine-compatible
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -197,8 +199,13 @@ class VendorResult(Record):
     completed_at: str | None = None
 
 
+# The flag a case carries while an approval is pending (the inbox filters on it).
+AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+
+
 class PendingApproval(Record):
-    """A maker's first approval under four-eyes, pinned to the evidence digest it saw."""
+    """A maker's first approval under four-eyes, pinned to the evidence digest it saw
+    (`evidence_digest(case)` when the maker decided). A checker confirms it, or returns it."""
 
     decision: str
     evidence_digest: str
@@ -206,6 +213,14 @@ class PendingApproval(Record):
     requested_at: str
     reason: str | None = None
     comment: str | None = None
+    # The decision came from deciding the last document (auto-resolution), not the case route.
+    automatic: bool = False
+    # The maker approved past unmet criteria: `{by, justification, criteria}` (already audited).
+    criteria_override: dict[str, Any] | None = None
+    # `evidence_parts` when the maker decided: what changed, if the digest no longer matches.
+    evidence_parts: dict[str, str] = Field(default_factory=dict)
+    # The state the decision was made in: a case that moved on since cannot confirm it.
+    state: str | None = None
 
 
 class RequestedDocument(Record):
@@ -263,6 +278,19 @@ class Case(Record):
     JSON_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"context", "config", "document_records", "vendor_results"}
     )
+    # What is not evidence a reviewer judges: how the case moves (state, assignment, versions,
+    # the execution's bookkeeping, timers, requests to the customer) and the four-eyes record
+    # itself. Every other field is evidence (`evidence_digest`), so a record a later capability
+    # adds is pinned by a pending approval unless it is listed here.
+    NOT_EVIDENCE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "state", "status", "version", "assignee_id", "created_at", "updated_at",
+            "resolved_at", "config", "flags", "task_token", "task_token_state",
+            "workflow_transitions", "execution_state", "execution_delivered",
+            "execution_inflight", "records_version", "pending_approval", "collection_rounds",
+            "sla_timer",
+        }
+    )  # fmt: skip
     # Bumped when the stored shape of the system's records changes; items without it were
     # written before the records left the context and are migrated when read.
     RECORDS_VERSION: ClassVar[int] = 1
@@ -353,6 +381,33 @@ class Case(Record):
             for page_id, storage in self.page_storage.items()
             if storage.status == "pending" and storage.source_uri
         ]
+
+
+def evidence(case: Case) -> dict[str, Any]:
+    """What a reviewer judged when deciding: the integrator's context (entity, documents and
+    their pages, custom data, its check results), the system's records (document decisions and
+    page history, page storage, vendor results) and anything else not in `Case.NOT_EVIDENCE`."""
+    data = case.model_dump(mode="json", exclude=set(Case.NOT_EVIDENCE))
+    # When a page's storage was last touched is not evidence (a retried fetch), what it holds is.
+    for storage in data.get("page_storage", {}).values():
+        storage.pop("updated_at", None)
+    return data
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def evidence_digest(case: Case) -> str:
+    """sha256 of the case's evidence as canonical JSON (sorted keys, no whitespace): equal
+    digests mean the checker sees what the maker saw."""
+    return _digest(evidence(case))
+
+
+def evidence_parts(case: Case) -> dict[str, str]:
+    """A digest per evidence field, so that a changed digest can say what changed."""
+    return {field: _digest(value)[:16] for field, value in evidence(case).items()}
 
 
 class CaseFacts:

@@ -114,6 +114,18 @@ class CaseDecisionRequest(DecisionRequest):
     )
 
 
+class ReturnApprovalRequest(ApiModel):
+    """`POST .../cases/{id}/pending-approval/return`: the checker sends the approval back."""
+
+    comment: str = Field(
+        min_length=1,
+        max_length=MAX_COMMENT_LENGTH,
+        pattern=NOT_BLANK,
+        description="why the approval goes back to its maker (shown in the case's history)",
+    )
+    expected_version: JsonInt = Field(ge=1, description="the case version the checker looked at")
+
+
 class ReasonCodeView(ApiModel):
     code: ReasonCode
     label: str

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from chalicelib.models.case import AuditRecord
+
+if TYPE_CHECKING:
+    from chalicelib.models.admin import AdminAuditRecord
 
 EVENT_SOURCE = "kyc.backoffice"
 
@@ -86,11 +89,34 @@ EVENT_TYPES: dict[str, EventType] = {
             "case.criteria_overridden",
             "an approval went past the case's unmet acceptance criteria",
         ),
+        EventType(
+            "case.approval_pending",
+            "a maker's decision awaits a second approval (four-eyes); nothing moved",
+        ),
+        EventType(
+            "case.approval_confirmed",
+            "a checker confirmed the pending approval; the case moved with it",
+        ),
+        EventType(
+            "case.approval_returned", "a checker returned the pending approval with a comment"
+        ),
+        EventType(
+            "case.approval_voided",
+            "the pending approval was void: the evidence changed, or the case moved on",
+        ),
         EventType("case.flagged", "the system raised a flag on the case"),
         EventType("case.unflagged", "the system cleared a flag of the case"),
         EventType("workflow.waiting", "the case's execution parked its task token"),
         EventType("document.page_stored", "a remote page was fetched and stored"),
         EventType("document.page_fetch_failed", "a remote page could not be fetched"),
+        # Tenant administration (the admin trail): about a user or a role, not a case.
+        EventType("role.created", "a tenant admin defined a custom role"),
+        EventType("role.updated", "a custom role's name or permissions changed"),
+        EventType("role.deleted", "a custom role no one held was deleted"),
+        EventType("user.invited", "a user was invited (a Cognito account and their roles)"),
+        EventType("user.roles_changed", "a user's roles changed"),
+        EventType("user.deactivated", "a user was deactivated (their open cases released)"),
+        EventType("user.activated", "a deactivated user was reactivated"),
     )
 }
 
@@ -118,6 +144,10 @@ class DomainEvent(BaseModel):
     actor: dict[str, Any]
     data: dict[str, Any]
 
+    @property
+    def resource(self) -> str:
+        return f"case/{self.case_id}"
+
     @classmethod
     def from_audit(cls, record: AuditRecord) -> DomainEvent:
         return cls(
@@ -129,3 +159,39 @@ class DomainEvent(BaseModel):
             actor=record.actor.model_dump(exclude_none=True),
             data={"before": record.before, "after": record.after, **record.details},
         )
+
+
+class AdminEvent(BaseModel):
+    """A tenant-level fact from the admin trail, on the bus like a DomainEvent but about a user
+    or a role (`subjectType`, `subjectId`) instead of a case."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
+
+    event_id: str
+    type: str
+    tenant_id: str
+    subject_type: str
+    subject_id: str
+    occurred_at: str
+    actor: dict[str, Any]
+    data: dict[str, Any]
+
+    @property
+    def resource(self) -> str:
+        return f"{self.subject_type}/{self.subject_id}"
+
+    @classmethod
+    def from_admin_audit(cls, record: AdminAuditRecord) -> AdminEvent:
+        return cls(
+            event_id=record.event_id,
+            type=record.action,
+            tenant_id=record.tenant_id,
+            subject_type=record.subject_type,
+            subject_id=record.subject_id,
+            occurred_at=record.at,
+            actor=record.actor.model_dump(exclude_none=True),
+            data={"before": record.before, "after": record.after, **record.details},
+        )
+
+
+BusEvent = DomainEvent | AdminEvent

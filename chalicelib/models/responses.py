@@ -145,6 +145,15 @@ class AcceptanceCriterionSummary(ApiModel):
     enforced: bool
 
 
+class ApprovalPolicySummary(ApiModel):
+    when: str | dict[str, Any] = Field(
+        description="when a second approval is needed: `always`, `never`, or JSON Logic over "
+        "the case facts"
+    )
+    decisions: list[str] = Field(description="the case decisions four-eyes covers")
+    checker_permission: str = Field(description="the permission the checker needs")
+
+
 class WorkflowDefinitionSummary(ApiModel):
     id: str
     version: int
@@ -158,6 +167,9 @@ class WorkflowDefinitionSummary(ApiModel):
     acceptance_criteria: list[AcceptanceCriterionSummary] = Field(
         default_factory=list,
         description="named JSON Logic rules over the case facts; enforced ones block approval",
+    )
+    approval_policy: ApprovalPolicySummary | None = Field(
+        default=None, description="four-eyes: when a case decision needs a second approval"
     )
 
 

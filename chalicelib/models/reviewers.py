@@ -10,6 +10,11 @@ from chalicelib.models.base import ApiModel
 
 # A role id: a built-in role (`viewer`, `reviewer`, `senior_reviewer`, `admin`) or a custom one.
 RoleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+# Whitespace spelled out: `\s` differs between Python and the ECMA regexes of JSON Schema
+# (U+0085, U+FEFF), and the document must accept exactly what the API accepts.
+Email = Annotated[
+    str, Field(min_length=3, max_length=254, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$")
+]
 
 
 class Reviewer(ApiModel):
@@ -22,16 +27,24 @@ class Reviewer(ApiModel):
     roles: list[RoleId]
     tenant_id: str
     active: bool = True
+    version: int = Field(default=1, description="for `expectedVersion` when an admin changes it")
     permissions: list[str] = Field(
         default_factory=list, description="what the roles allow, resolved at this request"
     )
 
 
 class LoginRequest(ApiModel):
-    # Whitespace spelled out: `\s` differs between Python and the ECMA regexes of JSON Schema
-    # (U+0085, U+FEFF), and the document must accept exactly what the API accepts.
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$")
+    email: Email
     password: str = Field(min_length=1, max_length=256)
+
+
+class NewPasswordRequest(ApiModel):
+    """An invited user's first sign-in: the emailed (or shown) temporary password and the
+    password they choose."""
+
+    email: Email
+    temporary_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=12, max_length=256)
 
 
 class RefreshRequest(ApiModel):

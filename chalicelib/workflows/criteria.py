@@ -115,6 +115,13 @@ def _is_fact(name: Any) -> bool:
 
 def evaluate(criterion: AcceptanceCriterion, facts: dict[str, Any]) -> CriterionResult:
     """Judge one criterion over the case's rule data (`CaseFacts.rule_data()`)."""
+    status, explanation = judge(criterion.rule, facts)
+    return CriterionResult(criterion, status, explanation)
+
+
+def judge(rule: dict[str, Any], facts: dict[str, Any]) -> tuple[CriterionStatus, str]:
+    """Judge a JSON Logic rule over the case's rule data: its status and the explanation (the
+    facts it read and their values). Every rule of a definition is judged here."""
     from json_logic import jsonLogic  # lazily: the library is not needed to serve most requests
     from json_logic.builtins import BUILTINS, op_missing, op_missing_some, op_var, to_bool
 
@@ -152,15 +159,14 @@ def evaluate(criterion: AcceptanceCriterion, facts: dict[str, Any]) -> Criterion
         "missing_some": missing_some,
     }
     try:
-        outcome = to_bool(jsonLogic(criterion.rule, facts, operations))
+        outcome = to_bool(jsonLogic(rule, facts, operations))
     except (ArithmeticError, TypeError, ValueError, ReferenceError) as exc:
-        return CriterionResult(criterion, "unknown", f"the rule could not be judged: {exc}")
+        return "unknown", f"the rule could not be judged: {exc}"
     values = "; ".join(f"{name} = {_describe(value)}" for name, value in read.items())
     absent = [name for name in read if name in inputs and read[name] is None]
     if absent:
-        return CriterionResult(criterion, "unknown", f"not known: {', '.join(absent)} ({values})")
-    status: CriterionStatus = "met" if outcome else "unmet"
-    return CriterionResult(criterion, status, values or "the rule reads no case facts")
+        return "unknown", f"not known: {', '.join(absent)} ({values})"
+    return ("met" if outcome else "unmet"), values or "the rule reads no case facts"
 
 
 def evaluate_all(

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chalicelib.workflows.criteria import AcceptanceCriterion
+from chalicelib.auth.permissions import CASES_APPROVE_SECOND, PERMISSIONS
+from chalicelib.workflows.criteria import AcceptanceCriterion, rule_problems
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 ID_PATTERN = r"^[a-z][a-z0-9-]{0,63}$"
@@ -64,6 +65,30 @@ class Policy(_Strict):
     )
 
 
+class ApprovalPolicy(_Strict):
+    """Four-eyes (maker-checker): when a case decision needs a second person's confirmation.
+
+    `when`: `always`, `never`, or a JSON Logic rule over the case facts (judged when the maker
+    decides; a rule that is `unknown` asks for a second approval: fail closed). `decisions`:
+    which case decisions it covers (`approve`, and optionally `reject`). `checkerPermission`:
+    what the checker must hold."""
+
+    when: Literal["always", "never"] | dict[str, Any] = "never"
+    decisions: tuple[Literal["approve", "reject"], ...] = Field(default=("approve",), min_length=1)
+    checker_permission: str = Field(default=CASES_APPROVE_SECOND, alias="checkerPermission")
+
+    @model_validator(mode="after")
+    def _check(self) -> ApprovalPolicy:
+        problems = rule_problems(self.when, "when") if isinstance(self.when, dict) else []
+        if self.checker_permission not in PERMISSIONS:
+            problems.append(f"checkerPermission `{self.checker_permission}` is no permission")
+        if len(set(self.decisions)) != len(self.decisions):
+            problems.append("decisions: each decision once")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class WorkflowDefinition(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: int = Field(ge=1)
@@ -78,6 +103,7 @@ class WorkflowDefinition(_Strict):
     acceptance_criteria: tuple[AcceptanceCriterion, ...] = Field(
         default=(), alias="acceptanceCriteria"
     )
+    approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy, alias="approvalPolicy")
 
     @model_validator(mode="after")
     def _check_chart(self) -> WorkflowDefinition:
@@ -192,4 +218,5 @@ class WorkflowDefinition(_Strict):
             },
             "documents": [d.model_dump() for d in self.documents],
             "acceptanceCriteria": [c.model_dump() for c in self.acceptance_criteria],
+            "approvalPolicy": self.approval_policy.model_dump(by_alias=True),
         }

@@ -241,7 +241,7 @@ def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
     assert dialogs == []
 
 
-def test_viewer_finds_every_decision_control_disabled(http: httpx.Client, page: Page) -> None:
+def test_viewer_finds_no_decision_control(http: httpx.Client, page: Page) -> None:
     sign_in(page, "viewer@demo.test")
     search(page, "Northwind")
     row = page.locator("table.inbox-table tbody tr", has_text="Northwind Trading GmbH").first
@@ -249,13 +249,13 @@ def test_viewer_finds_every_decision_control_disabled(http: httpx.Client, page: 
     row.get_by_role("link").click()
     expect(page.get_by_test_id("case-title")).to_have_text("Northwind Trading GmbH")
 
+    # The reason names what the role lacks, not the role (roles are made of permissions).
+    expect(page.get_by_test_id("case-blocker")).to_contain_text("read cases but not decide")
     for test_id in ("case-approve", "case-reject", "case-revision"):
-        expect(page.get_by_test_id(test_id)).to_be_disabled()
-    for name in ("Approve document", "Reject document…", "Ask for re-upload…"):
-        expect(page.get_by_role("button", name=name)).to_be_disabled()
-    expect(page.get_by_role("button", name="Claim")).to_have_count(0)
-    expect(page.get_by_test_id("case-blocker")).to_contain_text("viewer")
-    expect(page.get_by_test_id("doc-blocker")).to_contain_text("viewer")
+        expect(page.get_by_test_id(test_id)).to_have_count(0)
+    for name in ("Approve document", "Reject document…", "Ask for re-upload…", "Claim"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+    expect(page.get_by_test_id("doc-blocker")).to_contain_text("read cases but not decide")
     expect(page.get_by_label("Add a note")).to_have_count(0)
 
     # The shortcuts do nothing either.
@@ -529,9 +529,13 @@ def test_the_build_fails_on_a_field_the_api_does_not_have() -> None:
     assert "Property 'riskScore' does not exist" in wrong.stdout + wrong.stderr
 
 
-def test_acceptance_criteria_checklist_and_override(http: httpx.Client, page: Page) -> None:
+def test_acceptance_criteria_checklist_and_override(
+    http: httpx.Client, page: Page, new_context: Any
+) -> None:
     """A KYB case without a date of incorporation: the checklist says which criterion blocks
-    approval and why before anyone clicks; the admin approves with a justification."""
+    approval and why before anyone clicks; the admin approves with a justification, which KYB's
+    four-eyes policy holds as pending; carol (a senior reviewer, not the assignee) sees the
+    unmet criterion beside the pending second approval and confirms it from the keyboard."""
     entity_id = f"criteria-{uuid.uuid4().hex[:8]}"
     run = {
         "workflowId": "kyb-manual-review",
@@ -570,13 +574,57 @@ def test_acceptance_criteria_checklist_and_override(http: httpx.Client, page: Pa
     expect(page.get_by_test_id("override-confirm")).to_be_disabled()
     page.get_by_test_id("override-justification").fill("Registry extract checked by phone")
     page.get_by_test_id("override-confirm").click()
-    case = poll_case(http, case_id, lambda c: c["state"] == "approved")
-    assert case["status"] == "completed"
     headers, _ = api_sign_in(http, "admin@demo.test")
-    view = http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json()
+    view = poll_view(http, headers, case_id, lambda v: v["pendingApproval"] is not None)
+    assert (view["state"], view["status"]) == ("manual_review", "active")
     assert "criteria_overridden" in view["flags"]
     overridden = [e for e in view["timeline"] if e["action"] == "case.criteria_overridden"]
     assert overridden[0]["details"]["justification"] == "Registry extract checked by phone"
+    # The maker is told the approval waits for someone else.
+    page.goto(f"/cases/{case_id}")
+    expect(page.get_by_test_id("pending-approval-waiting")).to_contain_text(
+        "Waiting for a second approval"
+    )
+    expect(page.get_by_test_id("confirm-approval")).to_have_count(0)
+
+    carol = new_context().new_page()
+    sign_in(carol, "carol@demo.test")
+    # Her queue: everyone's cases awaiting a second approval.
+    carol.get_by_label("Approval").select_option("awaiting")
+    expect(carol.get_by_label("Assignee")).to_have_value("any")
+    expect(carol.locator(f'tr[data-case-id="{case_id}"]')).to_be_visible()
+    carol.goto(f"/cases/{case_id}")
+    panel = carol.get_by_test_id("pending-approval")
+    expect(panel).to_be_visible()
+    expect(carol.get_by_test_id("pending-approval-summary")).to_contain_text("approved the case")
+    expect(carol.get_by_test_id("pending-approval-evidence")).to_contain_text("unchanged")
+    expect(carol.get_by_test_id("pending-approval-override")).to_contain_text(
+        "Registry extract checked by phone"
+    )
+    expect(carol.get_by_test_id("criterion-date-of-incorporation-present")).to_have_attribute(
+        "data-status", "unmet"
+    )
+    carol.screenshot(path=str(SCREENSHOTS / "case-view-pending-second-approval.png"))
+    assert_accessible(carol, "case view, pending second approval")
+    confirm = carol.get_by_test_id("confirm-approval")
+    confirm.focus()
+    carol.keyboard.press("Enter")
+    case = poll_case(http, case_id, lambda c: c["state"] == "approved")
+    assert case["status"] == "completed"
+
+
+def poll_view(
+    http: httpx.Client, headers: dict[str, str], case_id: str, done: Any
+) -> dict[str, Any]:
+    from tests.conftest import poll
+
+    return poll(  # type: ignore[no-any-return]
+        lambda: (
+            (view := http.get(f"/api/v1/backoffice/cases/{case_id}", headers=headers).json())
+            and done(view)
+            and view
+        )
+    )
 
 
 def poll_case(http: httpx.Client, case_id: str, done: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ TEST_ENV = {
     "API_KEY_PEPPER": "test-pepper",
     "CURSOR_SIGNING_KEY": "test-cursor-key",
     "ALLOW_LOOPBACK_FETCH": "true",
+    "INVITE_PASSWORD_IN_ANSWER": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KycBackofficeTest",
 }
 
@@ -113,6 +114,9 @@ class Api:
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self._client.http.get(path, headers=self.headers(headers))
+
+    def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._client.http.delete(path, headers=self.headers(headers))
 
     def as_tenant(self, api_key: str | None) -> Api:
         return Api(self._client, api_key)

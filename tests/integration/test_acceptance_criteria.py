@@ -16,7 +16,12 @@ from chalicelib.workflows import registry
 from chalicelib.workflows.definition import WorkflowDefinition
 from tests.integration.conftest import Api
 from tests.integration.test_auth_api import login
-from tests.integration.test_decisions_api import BACKOFFICE, decide, ingest
+from tests.integration.test_decisions_api import (
+    BACKOFFICE,
+    confirm_second_approval,
+    decide,
+    ingest,
+)
 
 KYB = "kyb-manual-review"
 
@@ -121,8 +126,11 @@ def test_a_case_meeting_its_criteria_is_approved(api: Api, admin: str) -> None:
         api, admin, case_id, {"decision": "approve", "expectedVersion": view["version"]}
     )
     assert answer.status_code == 200, answer.body
-    assert answer.json_body["state"] == "approved"
-    assert "criteria_overridden" not in answer.json_body["flags"]
+    assert answer.json_body["pendingApproval"]["decision"] == "approve"  # KYB: four eyes
+    confirmed = confirm_second_approval(api, case_id)
+    assert confirmed.status_code == 200, confirmed.body
+    assert confirmed.json_body["state"] == "approved"
+    assert "criteria_overridden" not in confirmed.json_body["flags"]
 
 
 def test_override_is_audited_flagged_and_sent(api: Api, admin: str) -> None:
@@ -150,8 +158,11 @@ def test_override_is_audited_flagged_and_sent(api: Api, admin: str) -> None:
         api, admin, case_id, {**body, "overrideCriteria": {"justification": "registry is down"}}
     )
     assert answer.status_code == 200, answer.body
-    assert answer.json_body["state"] == "approved"
+    assert answer.json_body["pendingApproval"]["criteriaOverride"]["justification"]
     assert "criteria_overridden" in answer.json_body["flags"]
+    confirmed = confirm_second_approval(api, case_id)
+    assert confirmed.status_code == 200, confirmed.body
+    assert confirmed.json_body["state"] == "approved"
 
     audit = case_store().list_audit("demo", case_id)
     overridden = [r for r in audit if r.action == "case.criteria_overridden"]
@@ -207,9 +218,11 @@ def test_override_needs_the_permission(api: Api, admin: str) -> None:
 
 @pytest.fixture
 def kyb_with_automatic_paths(monkeypatch: pytest.MonkeyPatch) -> WorkflowDefinition:
-    """KYB v1 that auto-resolves and lets the integrator approve (chart otherwise unchanged)."""
+    """KYB v1 that auto-resolves and lets the integrator approve (chart otherwise unchanged),
+    without four-eyes: these tests are about the criteria (test_four_eyes.py has both)."""
     base = registry.get_definition(KYB, 1)
     data = base.model_dump(by_alias=True)
+    data["approvalPolicy"]["when"] = "never"
     data["policy"]["autoResolveWhenAllDocumentsDecided"] = True
     data["events"]["approved_externally"] = {"source": "integrator"}
     data["states"]["manual_review"]["on"]["approved_externally"] = "approved"

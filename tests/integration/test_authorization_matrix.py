@@ -13,6 +13,11 @@ cases assigned to them (claiming an unassigned case aside; notes are open to eve
 The routes come from `app.routes`: a route without an entry in `EXPECT` fails. Every answer is
 also checked against the OpenAPI document (`Contract.call`), so each status met here is a
 documented one, with the documented body.
+
+The permission matrix (issue 16) follows: generated from the catalogue and each reviewer
+route's declared permissions (`auth.permissions`), it calls every route as a user whose custom
+role holds every permission but the route's (refused, 403 naming it) and as one whose custom
+role holds only the route's (not refused for it).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.auth.permissions import PERMISSIONS
 from chalicelib.handlers.operations import operation_at
 from chalicelib.openapi import route_keys
 from tests.conftest import poll
@@ -39,6 +45,9 @@ EXTERNAL = "/api/v1/external"
 BACKOFFICE = "/api/v1/backoffice"
 CASE = f"{BACKOFFICE}/cases/{{case_id}}"
 WEBHOOKS = f"{BACKOFFICE}/webhooks"
+ROLES = f"{BACKOFFICE}/roles"
+USERS = f"{BACKOFFICE}/users"
+NEW_PASSWORD = "N3w-passw0rd!matrix"
 
 Family = Literal["integrator", "reviewer", "public"]
 ACCOUNTS = {
@@ -76,6 +85,7 @@ class World:
         self._subscription: str | None = None
         self._delivery: str | None = None
         self._receiver: str | None = None
+        self._holders: dict[frozenset[str], str] = {}
 
     def close(self) -> None:
         self._cleanup.close()
@@ -150,6 +160,38 @@ class World:
         assert c.json(sent, 200)["state"] == "revision"
         return view
 
+    # -- tenant administration ---------------------------------------------------------------
+    def new_role(self, permissions: list[str] | None = None) -> dict[str, Any]:
+        """A custom role of tenant demo, made by its admin."""
+        c = self.contract
+        body = {
+            "id": f"matrix-{next(_entity_ids)}",
+            "name": "Matrix role",
+            "permissions": ["cases.read"] if permissions is None else permissions,
+        }
+        return c.json(c.call("POST", ROLES, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
+
+    def invited(self, roles: list[str]) -> dict[str, Any]:
+        """A user of tenant demo invited by its admin: the invitation's answer."""
+        c = self.contract
+        body = {"email": f"matrix-{next(_entity_ids)}@demo.test", "name": "Invitee", "roles": roles}
+        return c.json(c.call("POST", USERS, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
+
+    def user_holding(self, permissions: frozenset[str]) -> str:
+        """The ID token of a user whose one custom role holds exactly `permissions`."""
+        if permissions not in self._holders:
+            role = self.new_role(sorted(permissions))
+            invited = self.invited([role["id"]])
+            c = self.contract
+            body = {
+                "email": invited["user"]["email"],
+                "temporaryPassword": invited["temporaryPassword"],
+                "newPassword": NEW_PASSWORD,
+            }
+            session = c.json(c.call("POST", "/api/v1/auth/new-password", body=body), 200)
+            self._holders[permissions] = session["idToken"]
+        return self._holders[permissions]
+
     # -- webhooks ----------------------------------------------------------------------------
     def subscription(self, fresh: bool) -> str:
         if fresh or self._subscription is None:
@@ -222,6 +264,8 @@ class Expect:
     family: Family
     answers: dict[str, int]
     prepare: Prepare
+    # An error code other than the status's usual one (e.g. four-eyes' `self_approval`).
+    codes: dict[str, str] = field(default_factory=dict)
 
     def status_for(self, actor: str) -> int:
         if self.family == "public":
@@ -243,6 +287,7 @@ def reviewer(
     viewer: int,
     other_tenant: int,
     prepare: Prepare = nothing,
+    codes: dict[str, str] | None = None,
 ) -> Expect:
     answers = {
         "admin": admin,
@@ -251,7 +296,7 @@ def reviewer(
         "viewer": viewer,
         "other_tenant": other_tenant,
     }
-    return Expect("reviewer", answers, prepare)
+    return Expect("reviewer", answers, prepare, codes or {})
 
 
 def public(status: int, prepare: Prepare = nothing) -> Expect:
@@ -302,11 +347,75 @@ def case_decision_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(_id(view), body={"decision": "approve", "expectedVersion": view["version"]})
 
 
+def pending_approval_call(world: World, actor: str, fresh: bool) -> Call:
+    """A case alice (its assignee) approved whose risk score needs four eyes: the approval
+    awaits a second one, which a checker may return."""
+    c = world.contract
+    run = individual_run(f"matrix-{next(_entity_ids)}")
+    run["context"]["customData"] = {"riskScore": 90}
+    case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
+        "workflowRuntimeId"
+    ]
+    alice = world.token("assignee")
+    view = c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
+    claim = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
+    view = c.json(c.call("PUT", CASE + "/assignee", auth=alice, body=claim, **_id(view)), 200)
+    for document in view["documents"]:
+        body = {"decision": "approve", "expectedVersion": view["version"]}
+        path = CASE + "/documents/{document_id}/decision"
+        view = c.json(
+            c.call("POST", path, auth=alice, body=body, **_id(view), document_id=document["id"]),
+            200,
+        )
+    body = {"decision": "approve", "expectedVersion": view["version"]}
+    view = c.json(c.call("POST", CASE + "/decision", auth=alice, body=body, **_id(view)), 200)
+    assert view["pendingApproval"] is not None
+    return Call(_id(view), body={"comment": "look again", "expectedVersion": view["version"]})
+
+
 def document_decision_call(world: World, actor: str, fresh: bool) -> Call:
     view = world.case(fresh)
     return Call(
         {"case_id": view["id"], "document_id": view["documents"][0]["id"]},
         body={"decision": "approve", "expectedVersion": view["version"]},
+    )
+
+
+def role_body(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"id": f"matrix-{next(_entity_ids)}", "name": "R", "permissions": []})
+
+
+def role_call(world: World, actor: str, fresh: bool) -> Call:
+    """A new custom role of tenant demo, to change."""
+    role = world.new_role()
+    body = {"name": "Changed", "permissions": ["cases.read"], "expectedVersion": role["version"]}
+    return Call({"role_id": role["id"]}, body=body)
+
+
+def role_delete_call(world: World, actor: str, fresh: bool) -> Call:
+    role = world.new_role()
+    return Call({"role_id": role["id"]}, query=f"expectedVersion={role['version']}")
+
+
+def invite_body(world: World, actor: str, fresh: bool) -> Call:
+    email = f"matrix-{next(_entity_ids)}@{'demo' if actor != 'other_tenant' else 'acme'}.test"
+    return Call(body={"email": email, "name": "Invitee", "roles": ["viewer"]})
+
+
+def user_call(world: World, actor: str, fresh: bool) -> Call:
+    user = world.invited(["viewer"])["user"]
+    body = {"roles": ["viewer"], "active": False, "expectedVersion": user["version"]}
+    return Call({"user_id": user["id"]}, body=body)
+
+
+def new_password_call(world: World, actor: str, fresh: bool) -> Call:
+    invited = world.invited(["viewer"])
+    return Call(
+        body={
+            "email": invited["user"]["email"],
+            "temporaryPassword": invited["temporaryPassword"],
+            "newPassword": NEW_PASSWORD,
+        }
     )
 
 
@@ -347,6 +456,7 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # Sign-in is public; `me` needs an ID token of any role.
     ("POST", "/api/v1/auth/login"): public(200, login_call),
     ("POST", "/api/v1/auth/refresh"): public(200, refresh_call),
+    ("POST", "/api/v1/auth/new-password"): public(200, new_password_call),
     ("GET", "/api/v1/auth/me"): reviewer(**READ_TENANT),
     # Sign-out: any signed-in reviewer, for themselves (the matrix's sessions sign in anew).
     ("POST", "/api/v1/auth/logout"): reviewer(
@@ -362,10 +472,26 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # assignee: a note changes no decision.
     ("POST", f"{CASE}/notes"): reviewer(201, 201, 201, 403, 404, note_call),
     ("GET", f"{CASE}/audit"): reviewer(**READ_CASE, prepare=shared_case),
-    ("GET", f"{BACKOFFICE}/users"): reviewer(**READ_TENANT),
+    # The assignee picker: any reader of the tenant.
+    ("GET", f"{BACKOFFICE}/assignees"): reviewer(**READ_TENANT),
+    # Tenant administration: users.manage / roles.manage (admins here); acme's admin sees acme's
+    # lists and none of demo's ids.
+    ("GET", f"{BACKOFFICE}/permissions"): reviewer(200, 403, 403, 403, 200),
+    ("GET", ROLES): reviewer(200, 403, 403, 403, 200),
+    ("POST", ROLES): reviewer(201, 403, 403, 403, 201, role_body),
+    ("PUT", f"{ROLES}/{{role_id}}"): reviewer(200, 403, 403, 403, 404, role_call),
+    ("DELETE", f"{ROLES}/{{role_id}}"): reviewer(204, 403, 403, 403, 404, role_delete_call),
+    ("GET", USERS): reviewer(200, 403, 403, 403, 200),
+    ("POST", USERS): reviewer(201, 403, 403, 403, 201, invite_body),
+    ("PUT", f"{USERS}/{{user_id}}"): reviewer(200, 403, 403, 403, 404, user_call),
+    ("GET", f"{BACKOFFICE}/admin-audit"): reviewer(200, 403, 403, 403, 200),
     ("POST", f"{CASE}/decision"): reviewer(**CHANGE_CASE, prepare=case_decision_call),
     ("POST", f"{CASE}/documents/{{document_id}}/decision"): reviewer(
         **CHANGE_CASE, prepare=document_decision_call
+    ),
+    # Four-eyes: a checker (`cases.approve_second`), never the approval's maker (alice here).
+    ("POST", f"{CASE}/pending-approval/return"): reviewer(
+        200, 403, 403, 403, 404, pending_approval_call, codes={"assignee": "self_approval"}
     ),
     ("GET", f"{BACKOFFICE}/reason-codes"): reviewer(**READ_TENANT),
     ("GET", f"{BACKOFFICE}/workflow-definitions"): reviewer(**READ_TENANT),
@@ -433,7 +559,8 @@ def test_authorization_matrix(route: tuple[str, str], world: World) -> None:
             mismatches.append(f"{actor}: expected {want}, got {response.status_code}")
         elif want >= 400:
             code = json.loads(response.body)["error"]["code"]
-            expected_code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[want]
+            usual = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[want]
+            expected_code = expect.codes.get(actor, usual)
             if code != expected_code:
                 mismatches.append(f"{actor}: expected `{expected_code}`, got `{code}`")
     assert not mismatches, f"{method} {path}:\n  " + "\n  ".join(mismatches)
@@ -463,3 +590,60 @@ def test_a_reviewer_claims_only_an_unassigned_case(world: World) -> None:
     view = c.json(c.call("GET", CASE, auth=bob, case_id=unassigned), 200)
     give = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
     c.json(c.call("PUT", CASE + "/assignee", auth=bob, body=give, case_id=unassigned), 403)
+
+
+# -- the permission matrix ------------------------------------------------------------------
+REVIEWER_ROUTES = [
+    route for route in ROUTES if operation_at(app.routes, *route).auth.kind == "reviewer"
+]
+# Routes open to any signed-in user, whatever their roles: their own session and profile.
+ANY_SIGNED_IN = {("GET", "/api/v1/auth/me"), ("POST", "/api/v1/auth/logout")}
+
+
+def route_permissions(route: tuple[str, str]) -> tuple[str, ...]:
+    return operation_at(app.routes, *route).auth.permissions
+
+
+def test_every_reviewer_route_checks_a_permission_of_the_catalogue() -> None:
+    for route in REVIEWER_ROUTES:
+        permissions = route_permissions(route)
+        if route in ANY_SIGNED_IN:
+            assert permissions == (), route
+        else:
+            assert permissions, f"{route}: declare the permission it needs"
+            assert set(permissions) <= set(PERMISSIONS), route
+
+
+def _refused_for(response: Any, permissions: tuple[str, ...]) -> bool:
+    """A 403 from the route's own check (naming the permissions it needs)."""
+    if response.status_code != 403:
+        return False
+    details = json.loads(response.body)["error"].get("details")
+    wanted = (
+        {"permission": permissions[0]}
+        if len(permissions) == 1
+        else {"permissions": list(permissions)}
+    )
+    return bool(details == wanted)
+
+
+CHECKED_ROUTES = [route for route in REVIEWER_ROUTES if route not in ANY_SIGNED_IN]
+
+
+@pytest.mark.parametrize("route", CHECKED_ROUTES, ids=[f"{m} {p}" for m, p in CHECKED_ROUTES])
+def test_permission_matrix(route: tuple[str, str], world: World) -> None:
+    """A custom role lacking the route's permission is refused; one holding it is not."""
+    permissions = route_permissions(route)
+    method, path = route
+    expect = EXPECT[route]
+    lacking = world.user_holding(frozenset(PERMISSIONS) - set(permissions))
+    holding = world.user_holding(frozenset(permissions[:1]))
+    for token, refused in ((lacking, True), (holding, False)):
+        call = expect.prepare(world, "admin", not refused)
+        response = world.contract.call(
+            method, path, auth=token, body=call.body, query=call.query, **call.params
+        )
+        assert _refused_for(response, permissions) is refused, (
+            f"{method} {path} ({'without' if refused else 'with only'} {permissions}): "
+            f"{response.status_code} {response.body[:300]!r}"
+        )

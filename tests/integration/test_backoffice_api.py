@@ -235,7 +235,11 @@ class TestCaseView:
         assert claim(as_user, "alice@demo.test", case_id).status_code == 200
         alice = as_user("alice@demo.test").get(f"{CASES}/{case_id}").json_body
         assert alice["permissions"]["canDecide"] and alice["permissions"]["canUnassign"]
-        assert alice["caseDecisions"]["approve"] == {"allowed": True, "reason": None}
+        assert alice["caseDecisions"]["approve"] == {
+            "allowed": True,
+            "reason": None,
+            "needsSecondApproval": False,  # KYC: only from a risk score of 70
+        }
         assert set(alice["allowedEvents"]) == {"approve", "reject", "revision"}
         bob = as_user("bob@demo.test").get(f"{CASES}/{case_id}").json_body
         assert not bob["permissions"]["canDecide"] and not bob["permissions"]["canClaim"]
@@ -362,15 +366,23 @@ class TestNotesAuditUsers:
             response = getattr(admin, method)(f"{CASES}/{case_id}/audit", {})
             assert response.status_code in (403, 405)
 
-    def test_users_lists_the_tenants_reviewers(self, as_user: Reviewers) -> None:
-        users = as_user("viewer@demo.test").get("/api/v1/backoffice/users").json_body["data"]
+    def test_the_assignee_picker_lists_the_active_users_who_may_decide(
+        self, as_user: Reviewers
+    ) -> None:
+        users = as_user("viewer@demo.test").get("/api/v1/backoffice/assignees").json_body["data"]
+        # The viewer may read but not decide: not a candidate assignee.
         assert [u["email"] for u in users] == [
             "admin@demo.test",
             "alice@demo.test",
             "bob@demo.test",
-            "viewer@demo.test",
+            "carol@demo.test",
         ]
         assert {u["tenantId"] for u in users} == {"demo"}
+        assert all("cases.decide" in u["permissions"] for u in users)
+        # The full list, inactive users included, is for user managers only.
+        assert as_user("viewer@demo.test").get("/api/v1/backoffice/users").status_code == 403
+        everyone = as_user("admin@demo.test").get("/api/v1/backoffice/users").json_body["data"]
+        assert len(everyone) == 5
 
 
 def test_search_follows_a_renamed_entity(api: Api, as_user: Reviewers) -> None:

@@ -207,7 +207,17 @@ class TestTheCasesOwnRecords:
         assert (page.id, page.provider, page.metadata) == ("p0", "http", {"n": 2.5})
 
         approval = PendingApproval(
-            decision="approve", evidence_digest="d1", maker=DecidedBy(id="u-1"), requested_at=now
+            decision="approve",
+            evidence_digest="d1",
+            maker=DecidedBy(id="u-1"),
+            requested_at=now,
+            evidence_parts={"context": "c1", "page_storage": "p1"},
+            state="manual_review",
+            criteria_override={
+                "by": {"id": "u-1", "name": "Ann"},
+                "justification": "checked",
+                "criteria": [{"id": "c", "status": "unknown", "enforced": True}],
+            },
         )
         changed = stored.model_copy(deep=True, update={"pending_approval": approval})
         changed.document_record("doc_1").decision = DocumentDecision()

@@ -63,6 +63,19 @@ def decide(
     return api.as_tenant(token).post(path, body)
 
 
+def confirm_second_approval(api: Api, case_id: str, checker: str = "carol@demo.test") -> Any:
+    """Four-eyes: a checker (by default carol, a senior reviewer) confirms the pending approval
+    by sending the pending decision again."""
+    token = login(api, checker)["idToken"]
+    view = api.as_tenant(token).get(f"{BACKOFFICE}/cases/{case_id}").json_body
+    pending = view["pendingApproval"]
+    assert pending is not None, view
+    body = {"decision": pending["decision"], "expectedVersion": view["version"]}
+    if pending.get("reason"):
+        body["reason"] = pending["reason"]
+    return decide(api, token, case_id, body)
+
+
 @pytest.fixture
 def admin(api: Api) -> str:
     return login(api, "admin@demo.test")["idToken"]

@@ -259,6 +259,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
 
     # Integrators: run (with and without an idempotency key), list, read.
     run = individual_run("contract-1")
+    run["context"]["customData"] = {"riskScore": 90}  # KYC asks for four eyes from 70
     first = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     replay = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     assert c.json(first, 201) == c.json(replay, 201)
@@ -297,7 +298,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         200,
     )
     view = c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
-    c.json(c.call("GET", "/api/v1/backoffice/users", auth=alice), 200)
+    c.json(c.call("GET", "/api/v1/backoffice/assignees", auth=alice), 200)
     c.json(c.call("GET", "/api/v1/backoffice/reason-codes", auth=alice), 200)
     definitions = c.json(c.call("GET", "/api/v1/backoffice/workflow-definitions", auth=alice), 200)
     assert "kyc-manual-review" in {d["id"] for d in definitions["data"]}
@@ -426,12 +427,54 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         ),
         200,
     )
-    done = c.json(
+    # Four-eyes: alice's approval waits for a checker, who returns it once and then confirms.
+    pending = c.json(
         c.call(
             "POST",
             CASE + "/decision",
             auth=alice,
             body={"decision": "approve", "expectedVersion": approved["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    assert pending["pendingApproval"]["maker"]["id"] == c.user_ids[alice]
+    awaiting = c.json(
+        c.call(
+            "GET",
+            "/api/v1/backoffice/cases",
+            auth=admin,
+            query="assignee=any&awaitingSecondApproval=true",
+        ),
+        200,
+    )
+    assert [row["id"] for row in awaiting["data"]] == [case_id]
+    returned = c.json(
+        c.call(
+            "POST",
+            CASE + "/pending-approval/return",
+            auth=admin,
+            body={"comment": "the address proof, please", "expectedVersion": pending["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    again = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=alice,
+            body={"decision": "approve", "expectedVersion": returned["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    done = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=admin,
+            body={"decision": "approve", "expectedVersion": again["version"]},
             case_id=case_id,
         ),
         200,
@@ -475,6 +518,33 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         "DELETE", WEBHOOKS + "/{subscription_id}", auth=admin, subscription_id=subscription_id
     )
     assert deleted.status_code == 204
+
+    # Tenant administration: a custom role, an invited user and their first sign-in.
+    bo = "/api/v1/backoffice"
+    c.json(c.call("GET", f"{bo}/permissions", auth=admin), 200)
+    role = {"id": "tour", "name": "Tour", "permissions": ["cases.read"]}
+    c.json(c.call("POST", f"{bo}/roles", auth=admin, body=role), 201)
+    change = {"name": "Tour", "permissions": ["cases.read", "notes.write"], "expectedVersion": 1}
+    c.json(c.call("PUT", f"{bo}/roles/{{role_id}}", auth=admin, body=change, role_id="tour"), 200)
+    c.json(c.call("GET", f"{bo}/roles", auth=admin), 200)
+    invite = {"email": "tour@demo.test", "name": "Tourist", "roles": ["tour"]}
+    invited = c.json(c.call("POST", f"{bo}/users", auth=admin, body=invite), 201)
+    first = {
+        "email": "tour@demo.test",
+        "temporaryPassword": invited["temporaryPassword"],
+        "newPassword": "T0ur-password!",
+    }
+    c.json(c.call("POST", "/api/v1/auth/new-password", body=first), 200)
+    c.json(c.call("GET", f"{bo}/users", auth=admin), 200)
+    roles = {"roles": ["viewer"], "active": True, "expectedVersion": invited["user"]["version"]}
+    user_path = f"{bo}/users/{{user_id}}"
+    c.json(c.call("PUT", user_path, auth=admin, body=roles, user_id=invited["user"]["id"]), 200)
+    removed = c.call(
+        "DELETE", f"{bo}/roles/{{role_id}}", auth=admin, query="expectedVersion=2", role_id="tour"
+    )
+    assert removed.status_code == 204
+    trail = c.json(c.call("GET", f"{bo}/admin-audit", auth=admin, query="limit=2"), 200)
+    assert trail["nextCursor"]
 
     # The completed case, seen from both sides, still matches the document.
     c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
@@ -580,7 +650,7 @@ class TestErrorAnswersMatchTheDocument:
         c.json(c.call("GET", "/api/v1/external/workflows", auth=session["idToken"]), 401)
         c.json(c.call("GET", "/api/v1/backoffice/cases", auth=forged_token(claims)), 401)
         c.json(c.call("GET", "/api/v1/backoffice/cases", auth=expired), 401)
-        c.json(c.call("GET", "/api/v1/backoffice/users", auth="secret"), 401)
+        c.json(c.call("GET", "/api/v1/backoffice/assignees", auth="secret"), 401)
         c.json(c.call("GET", "/api/v1/auth/me", auth=session["accessToken"]), 401)
         wrong = {"email": "alice@demo.test", "password": "not-the-password"}
         c.json(c.call("POST", "/api/v1/auth/login", body=wrong), 401)

@@ -96,6 +96,17 @@ export const api = {
     startSession(body);
     return body.user;
   },
+  /** An invited user's first sign-in: the temporary password, then the one they choose. */
+  async setFirstPassword(email: string, temporaryPassword: string, newPassword: string): Promise<User> {
+    const first: Body<"newPassword"> = { email, temporaryPassword, newPassword };
+    const body = await request<Answer<"newPassword">>("/api/v1/auth/new-password", {
+      method: "POST",
+      body: first,
+      auth: false,
+    });
+    startSession(body);
+    return body.user;
+  },
   /** Revokes the refresh tokens on the server (best effort), then forgets the session here. */
   async logout(): Promise<void> {
     try {
@@ -115,6 +126,9 @@ export const api = {
   // Decisions answer the full CaseView as it is after the decision.
   decideCase: (id: string, body: Body<"decideCase">) =>
     request<Answer<"decideCase">>(`${BO}/cases/${enc(id)}/decision`, { method: "POST", body }),
+  // Four-eyes: the checker sends the pending approval back to its maker.
+  returnApproval: (id: string, body: Body<"returnApproval">) =>
+    request<Answer<"returnApproval">>(`${BO}/cases/${enc(id)}/pending-approval/return`, { method: "POST", body }),
   decideDocument: (id: string, documentId: string, body: Body<"decideDocument">) =>
     request<Answer<"decideDocument">>(`${BO}/cases/${enc(id)}/documents/${enc(documentId)}/decision`, {
       method: "POST",
@@ -133,7 +147,22 @@ export const api = {
     request<Answer<"renewLink">>(`${BO}/cases/${enc(id)}/collection-link`, { method: "POST", body }),
   listAudit: (id: string, signal?: AbortSignal) =>
     request<Answer<"listAudit">>(`${BO}/cases/${enc(id)}/audit`, { signal }),
+  /** Who a case can be assigned to: the active users who may decide. */
+  listAssignees: (signal?: AbortSignal) => request<Answer<"listAssignees">>(`${BO}/assignees`, { signal }),
+  // Tenant administration (users.manage / roles.manage).
+  listPermissions: (signal?: AbortSignal) => request<Answer<"listPermissions">>(`${BO}/permissions`, { signal }),
+  listRoles: (signal?: AbortSignal) => request<Answer<"listRoles">>(`${BO}/roles`, { signal }),
+  createRole: (body: Body<"createRole">) => request<Answer<"createRole">>(`${BO}/roles`, { method: "POST", body }),
+  updateRole: (id: string, body: Body<"updateRole">) =>
+    request<Answer<"updateRole">>(`${BO}/roles/${enc(id)}`, { method: "PUT", body }),
+  deleteRole: (id: string, expectedVersion: number) =>
+    request<Answer<"deleteRole">>(`${BO}/roles/${enc(id)}${query({ expectedVersion })}`, { method: "DELETE" }),
   listUsers: (signal?: AbortSignal) => request<Answer<"listUsers">>(`${BO}/users`, { signal }),
+  inviteUser: (body: Body<"inviteUser">) => request<Answer<"inviteUser">>(`${BO}/users`, { method: "POST", body }),
+  updateUser: (id: string, body: Body<"updateUser">) =>
+    request<Answer<"updateUser">>(`${BO}/users/${enc(id)}`, { method: "PUT", body }),
+  listAdminAudit: (cursor?: string, signal?: AbortSignal) =>
+    request<Answer<"listAdminAudit">>(`${BO}/admin-audit${query({ cursor, limit: 50 })}`, { signal }),
   listReasonCodes: (signal?: AbortSignal) => request<Answer<"listReasonCodes">>(`${BO}/reason-codes`, { signal }),
 };
 

@@ -9,7 +9,10 @@ type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };
 
 export interface paths {
   "/api/v1/auth/login": {
-    /** Sign in with email and password */
+    /**
+     * Sign in with email and password
+     * @description An invited user's first sign-in with the temporary password answers 401 `new_password_required`: choose a password with `POST /api/v1/auth/new-password`.
+     */
     post: operations["login"];
   };
   "/api/v1/auth/logout": {
@@ -20,9 +23,21 @@ export interface paths {
     /** The signed-in reviewer */
     get: operations["me"];
   };
+  "/api/v1/auth/new-password": {
+    /** First sign-in of an invited user: set a new password and sign in */
+    post: operations["newPassword"];
+  };
   "/api/v1/auth/refresh": {
     /** Renew the ID and access tokens */
     post: operations["refresh"];
+  };
+  "/api/v1/backoffice/admin-audit": {
+    /** The admin trail: role and user changes, newest first, cursor-paginated */
+    get: operations["listAdminAudit"];
+  };
+  "/api/v1/backoffice/assignees": {
+    /** Who a case can be assigned to: the active users who may decide */
+    get: operations["listAssignees"];
   };
   "/api/v1/backoffice/cases": {
     /** The inbox: the tenant's cases, filtered, sorted, cursor-paginated */
@@ -46,8 +61,8 @@ export interface paths {
   };
   "/api/v1/backoffice/cases/{case_id}/decision": {
     /**
-     * Decide the case: approve, reject or ask for re-uploads (one collection round)
-     * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
+     * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
+     * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none while the revision awaits a second approval).
      */
     post: operations["decideCase"];
   };
@@ -67,13 +82,39 @@ export interface paths {
     /** Add a note to the case */
     post: operations["addNote"];
   };
+  "/api/v1/backoffice/cases/{case_id}/pending-approval/return": {
+    /** Four-eyes: return the pending approval to its maker with a comment */
+    post: operations["returnApproval"];
+  };
+  "/api/v1/backoffice/permissions": {
+    /** The permission catalogue (what a role can be made of) */
+    get: operations["listPermissions"];
+  };
   "/api/v1/backoffice/reason-codes": {
     /** The reason codes a reject or revision decision takes */
     get: operations["listReasonCodes"];
   };
+  "/api/v1/backoffice/roles": {
+    /** The built-in roles (read-only) and the tenant's custom roles */
+    get: operations["listRoles"];
+    /** Define a custom role (only of permissions the caller holds) */
+    post: operations["createRole"];
+  };
+  "/api/v1/backoffice/roles/{role_id}": {
+    /** Change a custom role (its holders' permissions change at their next request) */
+    put: operations["updateRole"];
+    /** Delete a custom role no user holds */
+    delete: operations["deleteRole"];
+  };
   "/api/v1/backoffice/users": {
-    /** The tenant's reviewers (for the assignee picker) */
+    /** The tenant's users, active or not, with their roles and permissions */
     get: operations["listUsers"];
+    /** Invite a user: a Cognito account with a temporary password, and their roles */
+    post: operations["inviteUser"];
+  };
+  "/api/v1/backoffice/users/{user_id}": {
+    /** Change a user's roles or active flag (deactivating releases their open cases) */
+    put: operations["updateUser"];
   };
   "/api/v1/backoffice/webhooks": {
     /** The tenant's webhook subscriptions (and the default one); secrets never shown */
@@ -239,6 +280,76 @@ export interface components {
        */
       name?: string | null;
     };
+    /** AdminAuditEntry */
+    AdminAuditEntry: {
+      /** Id */
+      id: string;
+      /** Action */
+      action: string;
+      /** At */
+      at: string;
+      actor: components["schemas"]["Actor"];
+      /**
+       * Subjecttype
+       * @enum {string}
+       */
+      subjectType: "user" | "role";
+      /** Subjectid */
+      subjectId: string;
+      /**
+       * Before
+       * @default null
+       */
+      before?: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * After
+       * @default null
+       */
+      after?: {
+        [key: string]: unknown;
+      } | null;
+      /** Details */
+      details?: {
+        [key: string]: unknown;
+      };
+      /**
+       * Requestid
+       * @default null
+       */
+      requestId?: string | null;
+    };
+    /** AdminAuditList */
+    AdminAuditList: {
+      /** Data */
+      data: components["schemas"]["AdminAuditEntry"][];
+      /**
+       * Nextcursor
+       * @default null
+       */
+      nextCursor?: string | null;
+    };
+    /** ApprovalPolicySummary */
+    ApprovalPolicySummary: {
+      /**
+       * When
+       * @description when a second approval is needed: `always`, `never`, or JSON Logic over the case facts
+       */
+      when: string | {
+        [key: string]: unknown;
+      };
+      /**
+       * Decisions
+       * @description the case decisions four-eyes covers
+       */
+      decisions: string[];
+      /**
+       * Checkerpermission
+       * @description the permission the checker needs
+       */
+      checkerPermission: string;
+    };
     /** AssigneeRequest */
     AssigneeRequest: {
       /** Assigneeid */
@@ -392,6 +503,11 @@ export interface components {
        * @description the workflow definition's acceptance criteria, judged over the case now
        */
       acceptanceCriteria: components["schemas"]["AcceptanceCriterionView"][];
+      /**
+       * @description four-eyes: the maker's decision awaiting a second approval
+       * @default null
+       */
+      pendingApproval?: components["schemas"]["PendingApprovalView"] | null;
       permissions: components["schemas"]["CasePermissions"];
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
@@ -437,6 +553,18 @@ export interface components {
        * @default false
        */
       canOverrideCriteria?: boolean;
+      /**
+       * Canconfirmapproval
+       * @description may confirm the pending approval (a checker, not its maker)
+       * @default false
+       */
+      canConfirmApproval?: boolean;
+      /**
+       * Canreturnapproval
+       * @description may return the pending approval to its maker
+       * @default false
+       */
+      canReturnApproval?: boolean;
     };
     /** CaseRow */
     CaseRow: {
@@ -534,6 +662,11 @@ export interface components {
        * @description the workflow definition's acceptance criteria, judged over the case now
        */
       acceptanceCriteria: components["schemas"]["AcceptanceCriterionView"][];
+      /**
+       * @description four-eyes: the maker's decision awaiting a second approval
+       * @default null
+       */
+      pendingApproval?: components["schemas"]["PendingApprovalView"] | null;
       permissions: components["schemas"]["CasePermissions"];
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
@@ -635,6 +768,12 @@ export interface components {
        * @default null
        */
       reason?: string | null;
+      /**
+       * Needssecondapproval
+       * @description four-eyes: this decision is recorded as pending until a checker confirms it
+       * @default false
+       */
+      needsSecondApproval?: boolean;
     };
     /**
      * DecisionRequest
@@ -1040,6 +1179,25 @@ export interface components {
        */
       expiresInSeconds?: number;
     };
+    /** InviteRequest */
+    InviteRequest: {
+      /** Email */
+      email: string;
+      /** Name */
+      name: string;
+      /** Roles */
+      roles: string[];
+    };
+    /** InviteResponse */
+    InviteResponse: {
+      user: components["schemas"]["Reviewer"];
+      /**
+       * Temporarypassword
+       * @description shown once, and only where Cognito does not email it (the local stack); in the cloud Cognito emails the invitation
+       * @default null
+       */
+      temporaryPassword?: string | null;
+    };
     /** LoginRequest */
     LoginRequest: {
       /** Email */
@@ -1072,6 +1230,19 @@ export interface components {
       authorName: string | null;
       /** Createdat */
       createdAt: string;
+    };
+    /**
+     * NewPasswordRequest
+     * @description An invited user's first sign-in: the emailed (or shown) temporary password and the
+     * password they choose.
+     */
+    NewPasswordRequest: {
+      /** Email */
+      email: string;
+      /** Temporarypassword */
+      temporaryPassword: string;
+      /** Newpassword */
+      newPassword: string;
     };
     /** NoteList */
     NoteList: {
@@ -1164,6 +1335,66 @@ export interface components {
        */
       storageError?: string | null;
     };
+    /** PendingApprovalView */
+    PendingApprovalView: {
+      /** Decision */
+      decision: string;
+      /**
+       * Reason
+       * @default null
+       */
+      reason?: string | null;
+      /**
+       * Comment
+       * @default null
+       */
+      comment?: string | null;
+      maker: components["schemas"]["PersonRef"];
+      /**
+       * At
+       * @description when the maker decided
+       */
+      at: string;
+      /**
+       * Automatic
+       * @description the decision followed from deciding the last document
+       */
+      automatic: boolean;
+      /**
+       * Evidencematches
+       * @description the evidence is what the maker saw; if not, confirming voids the approval
+       */
+      evidenceMatches: boolean;
+      /**
+       * Changed
+       * @description what changed since the maker's approval
+       */
+      changed: string[];
+      /**
+       * Checkerpermission
+       * @description the permission a checker needs
+       */
+      checkerPermission: string;
+      /**
+       * Criteriaoverride
+       * @default null
+       */
+      criteriaOverride?: {
+        [key: string]: unknown;
+      } | null;
+    };
+    /** PermissionList */
+    PermissionList: {
+      /** Data */
+      data: components["schemas"]["PermissionView"][];
+    };
+    /** PermissionView */
+    PermissionView: {
+      /** Id */
+      id: string;
+      /** Description */
+      description: string;
+    };
     /** PersonRef */
     PersonRef: {
       /** Id */
@@ -1222,6 +1453,22 @@ export interface components {
       message: string | null;
     };
     /**
+     * ReturnApprovalRequest
+     * @description `POST .../cases/{id}/pending-approval/return`: the checker sends the approval back.
+     */
+    ReturnApprovalRequest: {
+      /**
+       * Comment
+       * @description why the approval goes back to its maker (shown in the case's history)
+       */
+      comment: string;
+      /**
+       * Expectedversion
+       * @description the case version the checker looked at
+       */
+      expectedVersion: number;
+    };
+    /**
      * Reviewer
      * @description A back-office user. `id` is the Cognito `sub`. The directory keeps `roles` and `active`;
      * `permissions` are resolved from the roles at every request (never stored).
@@ -1243,10 +1490,77 @@ export interface components {
        */
       active?: boolean;
       /**
+       * Version
+       * @description for `expectedVersion` when an admin changes it
+       * @default 1
+       */
+      version?: number;
+      /**
        * Permissions
        * @description what the roles allow, resolved at this request
        */
       permissions?: string[];
+    };
+    /** RoleCreateRequest */
+    RoleCreateRequest: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /** Permissions */
+      permissions: string[];
+    };
+    /** RoleList */
+    RoleList: {
+      /** Data */
+      data: components["schemas"]["RoleView"][];
+    };
+    /** RoleUpdateRequest */
+    RoleUpdateRequest: {
+      /** Name */
+      name: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /** Permissions */
+      permissions: string[];
+      /** Expectedversion */
+      expectedVersion: number;
+    };
+    /** RoleView */
+    RoleView: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+      /** Permissions */
+      permissions: string[];
+      /**
+       * Builtin
+       * @description built-in roles are the same in every tenant, read-only
+       */
+      builtIn: boolean;
+      /**
+       * Version
+       * @description custom roles only: for `expectedVersion`
+       * @default null
+       */
+      version?: number | null;
+      /**
+       * Holders
+       * @description custom roles only: users holding it
+       * @default null
+       */
+      holders?: number | null;
     };
     /** RotateSecretRequest */
     RotateSecretRequest: {
@@ -1492,6 +1806,15 @@ export interface components {
       /** Data */
       data: components["schemas"]["Reviewer"][];
     };
+    /** UserUpdateRequest */
+    UserUpdateRequest: {
+      /** Roles */
+      roles: string[];
+      /** Active */
+      active: boolean;
+      /** Expectedversion */
+      expectedVersion: number;
+    };
     /** WorkflowContext */
     WorkflowContext: {
       /** Workflowruntimeid */
@@ -1542,6 +1865,11 @@ export interface components {
        * @description named JSON Logic rules over the case facts; enforced ones block approval
        */
       acceptanceCriteria?: components["schemas"]["AcceptanceCriterionSummary"][];
+      /**
+       * @description four-eyes: when a case decision needs a second approval
+       * @default null
+       */
+      approvalPolicy?: components["schemas"]["ApprovalPolicySummary"] | null;
     };
     /** WorkflowEventSummary */
     WorkflowEventSummary: {
@@ -1633,13 +1961,13 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `unauthenticated`: missing, malformed, expired or forged */
+    /** @description `unauthenticated`: missing, malformed, expired or forged; `new_password_required` at an invited user's first sign-in */
     Unauthenticated: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `forbidden`: the role or the assignment does not allow it */
+    /** @description `forbidden`: a permission the caller lacks (`details.permission`), a grant beyond the caller's own permissions, or the assignment does not allow it; `self_approval`: the maker of a pending approval cannot be its checker */
     Forbidden: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
@@ -1651,7 +1979,7 @@ export interface components {
         "application/json": components["schemas"]["ErrorResponse"];
       };
     };
-    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed` or `criteria_unmet` (`details.criteria`) */
+    /** @description `version_conflict` (stale `expectedVersion`), `invalid_transition`, `case_completed`, `criteria_unmet` (`details.criteria`), `evidence_changed` (the pending approval was voided), `approval_pending`, `no_pending_approval`, `second_approval_required`, `role_in_use` or `conflict` */
     Conflict: {
       content: {
         "application/json": components["schemas"]["ErrorResponse"];
@@ -1698,7 +2026,10 @@ export type external = Record<string, never>;
 
 export interface operations {
 
-  /** Sign in with email and password */
+  /**
+   * Sign in with email and password
+   * @description An invited user's first sign-in with the temporary password answers 401 `new_password_required`: choose a password with `POST /api/v1/auth/new-password`.
+   */
   login: {
     requestBody: {
       content: {
@@ -1745,6 +2076,27 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
+  /** First sign-in of an invited user: set a new password and sign in */
+  newPassword: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["NewPasswordRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SessionTokens"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
   /** Renew the ID and access tokens */
   refresh: {
     requestBody: {
@@ -1766,6 +2118,43 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
+  /** The admin trail: role and user changes, newest first, cursor-paginated */
+  listAdminAudit: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AdminAuditList"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Who a case can be assigned to: the active users who may decide */
+  listAssignees: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["UserList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
   /** The inbox: the tenant's cases, filtered, sorted, cursor-paginated */
   listCases: {
     parameters: {
@@ -1781,6 +2170,8 @@ export interface operations {
         flag?: string;
         sort?: "createdAt" | "updatedAt";
         order?: "asc" | "desc";
+        /** @description only cases whose approval awaits a second approval */
+        awaitingSecondApproval?: boolean;
         limit?: number;
         cursor?: string;
       };
@@ -1794,6 +2185,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };
@@ -1813,6 +2205,7 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
@@ -1862,6 +2255,7 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
@@ -1897,8 +2291,8 @@ export interface operations {
     };
   };
   /**
-   * Decide the case: approve, reject or ask for re-uploads (one collection round)
-   * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
+   * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
+   * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none while the revision awaits a second approval).
    */
   decideCase: {
     parameters: {
@@ -1973,6 +2367,7 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
@@ -2021,6 +2416,7 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
@@ -2054,6 +2450,50 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
+  /** Four-eyes: return the pending approval to its maker with a comment */
+  returnApproval: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ReturnApprovalRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CaseView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The permission catalogue (what a role can be made of) */
+  listPermissions: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PermissionList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
   /** The reason codes a reject or revision decision takes */
   listReasonCodes: {
     responses: {
@@ -2064,11 +2504,103 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** The tenant's reviewers (for the assignee picker) */
+  /** The built-in roles (read-only) and the tenant's custom roles */
+  listRoles: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoleList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Define a custom role (only of permissions the caller holds) */
+  createRole: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RoleCreateRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["RoleView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Change a custom role (its holders' permissions change at their next request) */
+  updateRole: {
+    parameters: {
+      path: {
+        role_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RoleUpdateRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoleView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Delete a custom role no user holds */
+  deleteRole: {
+    parameters: {
+      query: {
+        expectedVersion: number;
+      };
+      path: {
+        role_id: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The tenant's users, active or not, with their roles and permissions */
   listUsers: {
     responses: {
       /** @description OK */
@@ -2078,6 +2610,59 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Invite a user: a Cognito account with a temporary password, and their roles */
+  inviteUser: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["InviteRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["InviteResponse"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Change a user's roles or active flag (deactivating releases their open cases) */
+  updateUser: {
+    parameters: {
+      path: {
+        user_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UserUpdateRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Reviewer"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };
@@ -2301,6 +2886,7 @@ export interface operations {
         };
       };
       401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

@@ -45,5 +45,8 @@ export type DecisionRequest = Body<"decideCase">;
 export type DecisionKind = DecisionRequest["decision"];
 export type ReasonCodeValue = NonNullable<DecisionRequest["reason"]>;
 export type InboxQuery = Query<"listCases">;
+export type RoleView = Schemas["RoleView"];
+export type PermissionView = Schemas["PermissionView"];
+export type AdminAuditEntry = Schemas["AdminAuditEntry"];
 /** The error envelope, as any answer of the API that is not a success carries it. */
 export type ApiErrorBody = JsonOf<operations["getCase"]["responses"][404]>;

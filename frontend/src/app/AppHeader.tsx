@@ -1,6 +1,8 @@
 import { useEffect, useState, type FormEvent, type RefObject } from "react";
+import { Link } from "react-router";
 import { api } from "../api/client";
 import type { User } from "../api/types";
+import { ADMIN_PATH, canAdminister } from "../features/admin/adminAccess";
 
 interface Props {
   user: User;
@@ -47,6 +49,11 @@ export function AppHeader({ user, searchRef, searchText, onSearch, onHome, onHel
         <button type="submit">Search</button>
       </form>
       <div className="header-right">
+        {canAdminister(user) && (
+          <Link className="header-link" to={ADMIN_PATH}>
+            Admin
+          </Link>
+        )}
         <button type="button" className="link" onClick={onHelp} aria-label="Keyboard shortcuts">
           ?
         </button>

@@ -10,11 +10,14 @@ import { ErrorBoundary } from "../shared/ui/ErrorBoundary";
 import { HelpOverlay } from "../shared/ui/HelpOverlay";
 import { Toasts } from "../shared/ui/Toasts";
 import { useShortcuts } from "../shared/useShortcuts";
+import { ADMIN_PATH, canAdminister } from "../features/admin/adminAccess";
 import { AppHeader } from "./AppHeader";
 
 // The case view (viewer, decisions, notes, audit) is loaded on demand: the inbox stays small.
 // Screens to come (admin, analytics, collect) are lazy routes here too.
 const CasePage = lazy(() => import("../features/case/CasePage"));
+// Users and roles: only for holders of users.manage / roles.manage, and loaded only by them.
+const AdminPage = lazy(() => import("../features/admin/AdminPage"));
 
 export function SignedIn({ session }: { session: SessionData }) {
   const location = useLocation();
@@ -106,6 +109,24 @@ export function SignedIn({ session }: { session: SessionData }) {
               />
             }
           />
+          {canAdminister(session.user) && (
+            <Route
+              path={`${ADMIN_PATH}/*`}
+              element={
+                <ErrorBoundary onBack={goToInbox}>
+                  <Suspense
+                    fallback={
+                      <p className="loading" role="status">
+                        Loading…
+                      </p>
+                    }
+                  >
+                    <AdminPage user={session.user} />
+                  </Suspense>
+                </ErrorBoundary>
+              }
+            />
+          )}
           <Route path="*" element={<Navigate to={INBOX_PATH} replace />} />
         </Routes>
       </main>

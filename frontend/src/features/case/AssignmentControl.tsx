@@ -14,8 +14,8 @@ export function AssignmentControl({ view, user, busy, onAssign }: Props) {
   const { permissions, assignee } = view;
   const [choice, setChoice] = useState("");
   const reviewers = useQuery({
-    queryKey: ["users"],
-    queryFn: ({ signal }) => api.listUsers(signal),
+    queryKey: ["assignees"],
+    queryFn: ({ signal }) => api.listAssignees(signal),
     enabled: permissions.canAssignOthers,
     staleTime: 300_000,
     refetchOnWindowFocus: false,
@@ -56,13 +56,12 @@ export function AssignmentControl({ view, user, busy, onAssign }: Props) {
           </label>
           <select id="assign-select" value={choice} onChange={(e) => setChoice(e.target.value)} disabled={!users}>
             <option value="">{users ? "Assign to…" : "Loading reviewers…"}</option>
-            {(users ?? [])
-              .filter((u) => u.active !== false && (u.permissions ?? []).includes("cases.decide"))
-              .map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name || u.email}
-                </option>
-              ))}
+            {/* The API lists only the active users who may decide. */}
+            {(users ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name || u.email}
+              </option>
+            ))}
           </select>
           <button type="submit" disabled={busy || !choice || choice === assignee?.id}>
             Assign

@@ -15,7 +15,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const SKIPPED = new Set(["version", "updatedAt", "expectedVersion", "workflowDefinitionVersion"]);
+const SKIPPED = new Set(["version", "updatedAt", "expectedVersion", "workflowDefinitionVersion", "evidenceDigest"]);
 
 function isIdKey(key: string): boolean {
   return /Ids?$/.test(key) && key !== "documentId";
@@ -27,6 +27,10 @@ function summary(entry: AuditEntry, documentNames: Map<string, string>): string 
   const after = isRecord(entry.after) ? entry.after : {};
   const details = isRecord(entry.details) ? entry.details : {};
   if (typeof details.assigneeName === "string") parts.push(`To ${details.assigneeName}`);
+  // Four-eyes: who made the decision a checker confirmed, returned or found void.
+  if (isRecord(details.maker) && typeof details.maker.name === "string" && entry.action !== "case.approval_pending") {
+    parts.push(`Maker: ${details.maker.name}`);
+  }
   else if ("assigneeId" in after && after.assigneeId === null) parts.push("Unassigned");
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     const from = before[key];
@@ -36,6 +40,11 @@ function summary(entry: AuditEntry, documentNames: Map<string, string>): string 
     parts.push(`${humanize(key)}: ${from === undefined || from === null ? "" : `${asText(from)} → `}${asText(to)}`);
   }
   for (const [key, value] of Object.entries(details)) {
+    // A list of words (e.g. what changed since a pending approval): shown as they are.
+    if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string")) {
+      parts.push(`${humanize(key)}: ${value.join("; ")}`);
+      continue;
+    }
     if (value === null || value === undefined || isRecord(value) || Array.isArray(value)) continue;
     if (SKIPPED.has(key) || isIdKey(key) || key === "assigneeName" || key in after) continue;
     if (key === "documentId") {

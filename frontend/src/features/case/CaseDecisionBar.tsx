@@ -74,6 +74,9 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
                 onClick={() => (kind === "approve" ? onDecide("approve") : setMode(mode === kind ? null : kind))}
               >
                 {kind === "approve" ? "Approve case" : kind === "reject" ? "Reject case…" : "Ask for re-uploads…"}
+                {view.caseDecisions?.[kind]?.needsSecondApproval && !reason && (
+                  <span className="second-approval-note"> (needs a second approval)</span>
+                )}
               </button>
               {reason && !blocker && (
                 <span id={id} className="why">

@@ -27,6 +27,7 @@ import { DocumentViewer } from "./DocumentViewer";
 import { EntityPanel } from "./EntityPanel";
 import { MessagesPanel } from "./MessagesPanel";
 import { NotesPanel } from "./NotesPanel";
+import { PendingApproval } from "./PendingApproval";
 import { StaleBanner } from "./StaleBanner";
 import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
 import { useReasonCodes } from "./useReasonCodes";
@@ -99,6 +100,8 @@ function CaseScreen(props: Props & { view: CaseView }) {
   const currentDoc: CaseDocument | undefined = documents[Math.min(docIndex, documents.length - 1)];
   const docBlocker = stale ? STALE_BLOCKER : documentDecisionBlocker(view, user);
   const caseBlocker = stale ? STALE_BLOCKER : decisionBlocker(view, user);
+  // A role without `cases.decide` sees no decision controls at all, only what was decided.
+  const readOnly = !(user.permissions ?? []).includes("cases.decide");
 
   const selectDocument = (index: number) => {
     setDocIndex(index);
@@ -158,12 +161,17 @@ function CaseScreen(props: Props & { view: CaseView }) {
         }),
     );
     if (!after) return;
-    notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
-    const sent = (after as Answer<"decideCase">).collectionLink;
-    if (decision === "revision" && sent) {
-      // The request went to the customer: stay, with its link at hand.
-      setLink(sent);
-      return;
+    if (after.pendingApproval) {
+      // Under four-eyes nothing moved yet (and no request went to the customer).
+      notify(`${after.entity.name}: recorded; waiting for a second approval.`, "success");
+    } else {
+      notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
+      const sent = (after as Answer<"decideCase">).collectionLink;
+      if (decision === "revision" && sent) {
+        // The request went to the customer: stay, with its link at hand.
+        setLink(sent);
+        return;
+      }
     }
     // After a decision, on to the next case in the inbox.
     if (!props.onNext()) props.onBackToInbox();
@@ -180,6 +188,16 @@ function CaseScreen(props: Props & { view: CaseView }) {
       setLink(fresh);
       notify("A new link was sent to the customer; the old one no longer works.", "success");
     }
+  }
+
+  async function returnApproval(comment: string) {
+    const maker = view.pendingApproval?.maker.name ?? "its maker";
+    const after = await change(
+      "return-approval",
+      (current) => current,
+      (current) => api.returnApproval(current.id, { comment, expectedVersion: current.version }),
+    );
+    if (after) notify(`Approval returned to ${maker}.`, "success");
   }
 
   async function assign(assignee: PersonRef | null, message: string) {
@@ -236,15 +254,32 @@ function CaseScreen(props: Props & { view: CaseView }) {
         />
       )}
       <div className="decision-area">
-        <CaseDecisionBar
-          view={view}
-          blocker={caseBlocker}
-          busy={busy !== null}
-          reasonCodes={reasonCodes}
-          onDecide={(decision, reason, comment, justification, requested) =>
-            void decideCase(decision, reason, comment, justification, requested)
-          }
-        />
+        <div className="decision-main">
+          {readOnly ? (
+            <p className="read-only-note" data-testid="case-blocker">
+              {caseBlocker}
+            </p>
+          ) : (
+            <CaseDecisionBar
+              view={view}
+              blocker={caseBlocker}
+              busy={busy !== null}
+              reasonCodes={reasonCodes}
+              onDecide={(decision, reason, comment, justification, requested) =>
+                void decideCase(decision, reason, comment, justification, requested)
+              }
+            />
+          )}
+          <PendingApproval
+            view={view}
+            user={user}
+            busy={busy !== null || stale !== null}
+            onConfirm={(pending) =>
+              void decideCase(pending.decision as DecisionKind, (pending.reason ?? undefined) as ReasonCodeValue | undefined)
+            }
+            onReturn={(comment) => void returnApproval(comment)}
+          />
+        </div>
         <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />
       </div>
       <div className="case-grid">
@@ -285,6 +320,7 @@ function CaseScreen(props: Props & { view: CaseView }) {
                       reasonCodes={reasonCodes}
                       onModeChange={setDocMode}
                       onDecide={(decision, reason, comment) => void decideDocument(decision, reason, comment)}
+                      readOnly={readOnly}
                     />
                     <DocumentViewer
                       document={currentDoc}

@@ -11,9 +11,20 @@ interface Props {
   reasonCodes: ReasonCode[];
   onModeChange: (mode: "reject" | "revision" | null) => void;
   onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string) => void;
+  /** The user's roles do not allow deciding at all: show the decision, offer no controls. */
+  readOnly?: boolean;
 }
 
-export function DocumentDecisionPanel({ document: doc, blocker, busy, mode, reasonCodes, onModeChange, onDecide }: Props) {
+export function DocumentDecisionPanel({
+  document: doc,
+  blocker,
+  busy,
+  mode,
+  reasonCodes,
+  onModeChange,
+  onDecide,
+  readOnly = false,
+}: Props) {
   const disabled = blocker !== null || busy;
   const label = humanize(doc.type);
   const reasonLabel = reasonCodes.find((code) => code.code === doc.decision.reason)?.label ?? doc.decision.reason;
@@ -31,46 +42,48 @@ export function DocumentDecisionPanel({ document: doc, blocker, busy, mode, reas
           {doc.decision.comment ? ` · “${doc.decision.comment}”` : ""}
         </p>
       )}
-      <div className="row" role="group" aria-label={`Decide on ${label}`}>
-        <button
-          type="button"
-          className="approve"
-          disabled={disabled}
-          aria-describedby={blocker ? "doc-blocker" : undefined}
-          aria-keyshortcuts="a"
-          onClick={() => onDecide("approve")}
-        >
-          Approve document
-        </button>
-        <button
-          type="button"
-          className="reject"
-          disabled={disabled}
-          aria-describedby={blocker ? "doc-blocker" : undefined}
-          aria-keyshortcuts="r"
-          aria-expanded={mode === "reject"}
-          onClick={() => onModeChange(mode === "reject" ? null : "reject")}
-        >
-          Reject document…
-        </button>
-        <button
-          type="button"
-          className="revision"
-          disabled={disabled}
-          aria-describedby={blocker ? "doc-blocker" : undefined}
-          aria-keyshortcuts="u"
-          aria-expanded={mode === "revision"}
-          onClick={() => onModeChange(mode === "revision" ? null : "revision")}
-        >
-          Ask for re-upload…
-        </button>
-      </div>
+      {!readOnly && (
+        <div className="row" role="group" aria-label={`Decide on ${label}`}>
+          <button
+            type="button"
+            className="approve"
+            disabled={disabled}
+            aria-describedby={blocker ? "doc-blocker" : undefined}
+            aria-keyshortcuts="a"
+            onClick={() => onDecide("approve")}
+          >
+            Approve document
+          </button>
+          <button
+            type="button"
+            className="reject"
+            disabled={disabled}
+            aria-describedby={blocker ? "doc-blocker" : undefined}
+            aria-keyshortcuts="r"
+            aria-expanded={mode === "reject"}
+            onClick={() => onModeChange(mode === "reject" ? null : "reject")}
+          >
+            Reject document…
+          </button>
+          <button
+            type="button"
+            className="revision"
+            disabled={disabled}
+            aria-describedby={blocker ? "doc-blocker" : undefined}
+            aria-keyshortcuts="u"
+            aria-expanded={mode === "revision"}
+            onClick={() => onModeChange(mode === "revision" ? null : "revision")}
+          >
+            Ask for re-upload…
+          </button>
+        </div>
+      )}
       {blocker && (
         <p id="doc-blocker" className="blocker" data-testid="doc-blocker">
           {blocker}
         </p>
       )}
-      {mode && !blocker && (
+      {mode && !blocker && !readOnly && (
         <ReasonForm
           key={`${doc.id}-${mode}`}
           idPrefix="doc-decision"

@@ -4,6 +4,9 @@ import { humanize } from "../../shared/format";
 
 export function decisionBlocker(view: CaseView, user: User): string | null {
   if (view.status !== "active") return `The case is ${view.status}; nothing can change it any more.`;
+  if (view.pendingApproval) {
+    return "A decision on this case awaits a second approval: it can change again once a checker returns it.";
+  }
   if (view.permissions.canDecide) return null;
   if (!(user.permissions ?? []).includes("cases.decide")) {
     return "Your role can read cases but not decide on them.";

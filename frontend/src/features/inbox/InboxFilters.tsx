@@ -73,6 +73,22 @@ export function InboxFilters({ query, onChange, extraWorkflows }: Props) {
         <option value="collection_link_expired">Upload link expired</option>
       </Select>
       <Select
+        label="Approval"
+        id="f-approval"
+        value={String(query.awaitingSecondApproval ?? "") === "true" ? "awaiting" : ""}
+        onChange={(v) =>
+          // A checker confirms approvals made by others: the filter looks at everyone's cases.
+          onChange(
+            v === "awaiting"
+              ? { ...query, awaitingSecondApproval: true, assignee: "any" }
+              : { ...query, awaitingSecondApproval: undefined },
+          )
+        }
+      >
+        <option value="">Any</option>
+        <option value="awaiting">Awaiting second approval</option>
+      </Select>
+      <Select
         label="Sort"
         id="f-sort"
         value={`${query.sort ?? "createdAt"}:${query.order ?? "desc"}`}

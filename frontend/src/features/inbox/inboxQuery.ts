@@ -18,6 +18,7 @@ const KEYS = [
   "workflowDefinitionId",
   "entityType",
   "flag",
+  "awaitingSecondApproval",
   "sort",
   "order",
 ] as const;
