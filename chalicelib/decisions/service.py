@@ -105,10 +105,11 @@ def decide_case(
     """Decide the case. An approval must pass the acceptance criteria (`check_approval`); an
     override (`override_justification`) is recorded on the state change, audited on its own
     and flags the case. `revision` sends the customer one request: it opens the next
-    collection round with every document marked for re-upload plus `new_types`. Where the
+    collection round with every document marked for re-upload plus `new_types` (the approval
+    policy covers approvals and rejections only, so a revision is never pending). Where the
     definition's `approvalPolicy` asks for four eyes, the decision is recorded as pending
-    (nothing moves, no round opens); while one is pending, the same decision by a checker
-    confirms it (`_confirm_pending`)."""
+    (nothing moves); while one is pending, the same decision by a checker confirms it
+    (`_confirm_pending`) and any other answers 409 `approval_pending`."""
     require_valid_reason(decision, reason, comment)
     if override_justification is not None and decision != "approve":
         raise InvalidRequest(
@@ -131,7 +132,6 @@ def decide_case(
             comment=comment,
             expected_version=expected_version,
             request_id=request_id,
-            new_types=new_types,
         )
     _require_may_change(reviewer, case, expected_version)
     definition = definition_of(case)
@@ -214,7 +214,6 @@ def _confirm_pending(
     comment: str | None,
     expected_version: int,
     request_id: str | None,
-    new_types: list[NewDocumentType] | None = None,
 ) -> Case:
     """The checker's side of four-eyes: the pending decision, confirmed by someone else holding
     the policy's permission (the assignment does not matter). If the evidence changed since the
@@ -264,22 +263,6 @@ def _confirm_pending(
         details={"checker": {"id": checker.id, "name": checker.name}, "comment": comment},
     )
     _clear_resubmitted(updated)
-    extra = None
-    if decision == "revision":
-        # A confirmed revision sends the customer the request, as an unchecked one does.
-        round_ = open_round(
-            updated,
-            checker,
-            reason=pending.reason,
-            comment=pending.comment,
-            new_types=new_types or [],
-            at=now,
-        )
-        extra = {
-            "collectionRound": round_.number,
-            "requestedDocuments": [item.model_dump(mode="json") for item in round_.requested],
-            "collectionExpiresAt": round_.expires_at,
-        }
     updated, moved = apply_event(
         updated,
         definition,
@@ -290,7 +273,6 @@ def _confirm_pending(
         decision=decision,
         reason=pending.reason,
         comment=pending.comment,
-        extra=extra,
     )
     both = four_eyes.confirmation_details(pending, checker, now)
     for record in moved:

@@ -41,8 +41,7 @@ decisions_api = Blueprint(__name__)
     response=CaseDecisionResult,
     errors=(403, 409),
     description="`revision` sends the customer one request: every document marked for "
-    "re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none "
-    "while the revision awaits a second approval).",
+    "re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.",
 )
 def decide_case_route(
     reviewer: Reviewer, case_id: str, body: CaseDecisionRequest

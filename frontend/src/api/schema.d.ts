@@ -62,7 +62,7 @@ export interface paths {
   "/api/v1/backoffice/cases/{case_id}/decision": {
     /**
      * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
-     * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none while the revision awaits a second approval).
+     * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
      */
     post: operations["decideCase"];
   };
@@ -2292,7 +2292,7 @@ export interface operations {
   };
   /**
    * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
-   * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink` (none while the revision awaits a second approval).
+   * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
    */
   decideCase: {
     parameters: {
