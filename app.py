@@ -10,6 +10,12 @@ from chalicelib.handlers.admin_api import admin_api
 from chalicelib.handlers.analytics_api import analytics_api
 from chalicelib.handlers.auth_api import auth_api
 from chalicelib.handlers.backoffice_api import backoffice_api
+from chalicelib.handlers.collect_api import (
+    collect_api,
+    collection_backoffice_api,
+    collection_external_api,
+)
+from chalicelib.handlers.collection_timers import collection_timers
 from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
@@ -43,6 +49,10 @@ app.register_blueprint(analytics_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(metrics_consumer)
 app.register_blueprint(settings_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(sla_timers)
+app.register_blueprint(collection_backoffice_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")
+app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
+app.register_blueprint(collection_timers)
 
 
 @app.middleware("all")

@@ -137,3 +137,25 @@ def get_analytics_table() -> str:
     """The analytics aggregates' table (issue 18)."""
     env = os.environ
     return env.get("ANALYTICS_TABLE") or f"{env.get('RESOURCE_PREFIX', 'kyc-local')}-analytics"
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    """The back-and-forth with the customer (issue 17)."""
+
+    # Where the customer page is served (collection links point here): the app's origin.
+    app_base_url: str
+    # The SES sender identity of customer emails; empty: no emails.
+    email_sender: str
+    # Reminder emails go this many seconds before a round's links expire.
+    reminders_before: tuple[int, ...]
+
+
+def get_collection_settings() -> CollectionSettings:
+    env = os.environ
+    reminders = env.get("COLLECTION_REMINDERS_BEFORE_SECONDS", "86400")
+    return CollectionSettings(
+        app_base_url=(env.get("APP_BASE_URL") or env.get("FRONTEND_ORIGIN", "")).rstrip("/"),
+        email_sender=env.get("EMAIL_SENDER", "").strip(),
+        reminders_before=tuple(int(v) for v in reminders.split(",") if v.strip()),
+    )

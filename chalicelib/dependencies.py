@@ -10,17 +10,25 @@ from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
+from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
 from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
 from chalicelib.aws.secrets import secret_or_env
+from chalicelib.aws.ses import SesMailer
 from chalicelib.aws.sla_queue import SqsTimerQueue
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
 from chalicelib.aws.webhook_queue import SqsDeliveryQueue
 from chalicelib.aws.work_queue import SqsWorkQueue
 from chalicelib.caches import register
-from chalicelib.config import get_analytics_table, get_settings, get_webhook_settings
+from chalicelib.collection.service import Collection, webhook_link
+from chalicelib.config import (
+    get_analytics_table,
+    get_collection_settings,
+    get_settings,
+    get_webhook_settings,
+)
 from chalicelib.webhooks.delivery import WebhookDispatcher
 from chalicelib.webhooks.sender import HttpWebhookSender
 from chalicelib.webhooks.subscriptions import DefaultSubscription
@@ -111,6 +119,23 @@ def webhook_dispatcher(deadline: float | None = None) -> WebhookDispatcher:
         delays=settings.retry_delays,
         timeout_seconds=settings.timeout_seconds,
         deadline=deadline,
+        collection_link=lambda case, number: webhook_link(collection(), case, number),
+    )
+
+
+# -- the back-and-forth with the customer (issue 17) -----------------------------------------------
+def collection_store() -> DynamoCollectionStore:
+    return DynamoCollectionStore(get_settings().cases_table)
+
+
+def collection() -> Collection:
+    settings = get_collection_settings()
+    return Collection(
+        cases=case_store(),
+        links=collection_store(),
+        mailer=SesMailer(settings.email_sender) if settings.email_sender else None,
+        base_url=settings.app_base_url,
+        reminders_before=settings.reminders_before,
     )
 
 

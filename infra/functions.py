@@ -171,6 +171,14 @@ def start_executions(state_machine_logical_ids: list[str]) -> Grant:
     )
 
 
+def send_email() -> Grant:
+    return Grant(
+        "SendCustomerEmails",
+        ("ses:SendEmail",),
+        (sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),),
+    )
+
+
 SEND_TASK_TOKENS = Grant(
     "SendTaskTokensNoResourceLevelPermissions",
     ("states:SendTaskSuccess", "states:SendTaskFailure"),
@@ -216,6 +224,8 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             queue("WebhookQueueDLQ", ("sqs:GetQueueAttributes",)),
             # Reviewer decisions move the case's execution on at once (DESIGN.md, invariant 2).
             SEND_TASK_TOKENS,
+            # Customer emails: collection links and reviewers' messages (issue 17).
+            send_email(),
             # Sign-out revokes the reviewer's refresh tokens; user management invites,
             # disables and enables accounts.
             Grant(
@@ -249,9 +259,12 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             # Work its time budget could not cover goes back to its own queue as a new message.
             queue("DocumentFetchQueue", ("sqs:SendMessage",)),
         ],
+        # Reminders (emails with a fresh link) and the expiry flag of collection rounds.
+        "collection_timers": [table("CasesTable", case_store_rw), contexts_rw, send_email()],
         "webhook_delivery": [
             webhook_store,
-            table("CasesTable", _TABLE_READ),
+            # A revision's webhook to the tenant's receivers mints a collection link (PutItem).
+            table("CasesTable", (*_TABLE_READ, "dynamodb:PutItem")),
             bucket_objects(resources, "DocumentsBucket", ("s3:GetObject",)),
             read_secret("WebhookSecret"),
             # Delayed attempts go back to its own queue; exhausted ones to the DLQ by hand.
@@ -278,4 +291,11 @@ CLOUD_USES_DEFAULT: dict[str, str] = {
     "WEBHOOK_TIMEOUT_SECONDS": "the code's default is the production value",
     "WEBHOOK_INVOCATION_BUDGET_SECONDS": "the code's default fits the function's timeout",
     "ANALYTICS_TABLE": "derived from RESOURCE_PREFIX, as the template names the table",
+    "COLLECTION_REMINDERS_BEFORE_SECONDS": "the code's default (a day before expiry)",
+    "FRONTEND_ORIGIN": "local fallback of APP_BASE_URL",
+    # Issue 17, not wired yet: the environment's 4 KB budget (its test) has no room for two
+    # more parameter references. Until then the cloud sends no customer email and links are
+    # relative (`/collect/<token>`), which the customer page and integrators still resolve.
+    "APP_BASE_URL": "not wired in the cloud yet (environment budget)",
+    "EMAIL_SENDER": "not wired in the cloud yet (environment budget): no customer emails",
 }

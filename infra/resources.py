@@ -310,7 +310,8 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                 "CorsConfiguration": {
                     "CorsRules": [
                         {
-                            "AllowedMethods": ["GET", "HEAD"],
+                            # POST: the customer page uploads pages straight to S3.
+                            "AllowedMethods": ["GET", "HEAD", "POST"],
                             "AllowedOrigins": frontend_origins,
                             "AllowedHeaders": ["*"],
                             "MaxAge": 3600,

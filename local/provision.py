@@ -33,6 +33,7 @@ class LocalProvisioner:
         return {
             "USER_POOL_ID": self.outputs["UserPoolId"],
             "USER_POOL_CLIENT_ID": self.outputs["UserPoolClientId"],
+            "EMAIL_SENDER": LOCAL_EMAIL_SENDER,
         }
 
     # -- intrinsic functions -------------------------------------------------
@@ -255,7 +256,12 @@ def _creation_order(resources: dict[str, Any]) -> list[str]:
     return order
 
 
+LOCAL_EMAIL_SENDER = "no-reply@kyc.local"
+
+
 def provision(resources: dict[str, Any], region: str, *, streams: bool = True) -> LocalProvisioner:
     provisioner = LocalProvisioner(region, streams=streams)
     provisioner.apply(resources)
+    # Customer emails (issue 17): SES sends only from a verified identity, in moto as in AWS.
+    boto3.client("ses", region_name=region).verify_email_identity(EmailAddress=LOCAL_EMAIL_SENDER)
     return provisioner

@@ -31,6 +31,8 @@ RETRY_VISIBILITY_SECONDS = 2
 STREAM_IDLE_SECONDS = 0.1
 STREAM_MAX_ATTEMPTS = 5
 STREAM_RETRY_SECONDS = 0.5  # times the attempt number
+# How often the collection timers (reminders, link expiry) run; the cloud runs them on a schedule.
+COLLECTION_TIMER_SECONDS = 5.0
 
 
 # Chalice's default function timeout, which the deploy keeps for the consumers (infra/cloud.py);
@@ -64,6 +66,8 @@ class Pump:
             self._spawn(f"sqs:{consumer.function}", lambda c=consumer: self._poll_queue(c))
         for table, function in STREAM_CONSUMERS.items():
             self._spawn(f"stream:{function}", lambda t=table, f=function: self._poll_stream(t, f))
+        if "collection_timers" in self._app.handler_map:
+            self._spawn("timer:collection_timers", self._collection_timers)
 
     def stop(self) -> None:
         self._stop.set()
@@ -84,6 +88,13 @@ class Pump:
         thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    # -- scheduled ------------------------------------------------------------
+    def _collection_timers(self) -> None:
+        """Plays the schedule of the collection timers: an invocation every few seconds."""
+        while not self._stop.wait(COLLECTION_TIMER_SECONDS):
+            # Not counted in `invocations` (that is activity; a clock tick is not).
+            invoke(self._app, "collection_timers", {"source": "local.pump"})
 
     # -- SQS ------------------------------------------------------------------
     def _poll_queue(self, consumer: Any) -> None:

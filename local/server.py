@@ -109,6 +109,8 @@ class BackOfficeWSGI:
                 ("Content-Type", content_type),
                 ("Cache-Control", cache),
                 ("X-Content-Type-Options", "nosniff"),
+                # A collection link's token is in the page's URL: never send it on.
+                ("Referrer-Policy", "no-referrer"),
             ],
         )
         return [target.read_bytes()]

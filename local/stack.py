@@ -222,6 +222,7 @@ def banner(stack: RunningStack) -> str:
 {keys}
   Reviewer accounts (password {REVIEWER_PASSWORD})
 {reviewers}
+  Customer emails (collection links, messages) are printed below as they are sent.
   Webhooks of the demo tenant's runs (config.subscriptions) are signed with
     {run_secret}
   Try it:
@@ -236,11 +237,17 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     stack = start()
     print(banner(stack), flush=True)
+    from local.mailbox import MailboxPrinter
+
+    # Customer emails (moto's SES) are printed here: the local stand-in for their inbox.
+    mailbox = MailboxPrinter(os.environ["AWS_ENDPOINT_URL"])
+    mailbox.start()
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     print("stopping...", flush=True)
+    mailbox.stop()
     stack.stop()
     print(f"saved to {stack.data}", flush=True)
 

@@ -18,6 +18,10 @@ class CollectionGrant:
     tenant_id: str
     case_id: str
     expires_at: datetime
+    # The round the link was minted for and that round's link generation then: "new link"
+    # moves the generation on, which revokes every older link (checked against the case).
+    round_number: int = 0
+    generation: int = 0
 
 
 class CollectionTokenStore(Protocol):

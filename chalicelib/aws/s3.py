@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from chalicelib.caches import register
 
@@ -45,3 +46,33 @@ class S3DocumentStorage:
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
         )
         return url
+
+    def presigned_post(self, key: str, *, max_bytes: int, expires_in: int) -> dict[str, Any]:
+        """A browser upload of one object at `key`, at most `max_bytes` (enforced by S3 in the
+        cloud; the caller checks the stored bytes again)."""
+        post: dict[str, Any] = s3_client().generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"x-amz-server-side-encryption": "AES256"},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                {"x-amz-server-side-encryption": "AES256"},
+            ],
+            ExpiresIn=expires_in,
+        )
+        return post
+
+    def object_size(self, key: str) -> int | None:
+        try:
+            head = s3_client().head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    def read_head(self, key: str, length: int) -> bytes:
+        response = s3_client().get_object(
+            Bucket=self._bucket, Key=key, Range=f"bytes=0-{length - 1}"
+        )
+        return cast(bytes, response["Body"].read())

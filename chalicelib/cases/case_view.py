@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from chalicelib.auth.permissions import (
     CASES_ASSIGN_OTHERS,
     CASES_CLAIM,
+    MESSAGES_WRITE,
     NOTES_WRITE,
     OVERRIDE_CRITERIA,
     has_permission,
     may_change_case,
 )
 from chalicelib.cases.inbox import InboxRow
+from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
 from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
 from chalicelib.models.backoffice import (
@@ -24,6 +26,7 @@ from chalicelib.models.backoffice import (
     CasePermissions,
     CaseRow,
     CaseView,
+    CollectionRoundView,
     DecisionAvailability,
     DocumentDecisionView,
     DocumentPageView,
@@ -128,6 +131,22 @@ def build_case_view(
         pending_approval=_pending_approval(case, definition, name_of),
         permissions=_permissions(case, definition, reviewer, can_change),
         timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
+        collection_rounds=[
+            CollectionRoundView(
+                number=r.number,
+                requested=[item.model_dump(mode="json") for item in r.requested],
+                message=r.message,
+                sent_at=r.sent_at,
+                sent_by=PersonRef(id=r.sent_by.id, name=r.sent_by.name or "")
+                if r.sent_by
+                else None,
+                expires_at=r.expires_at,
+                completed_at=r.completed_at,
+                completed_by=r.completed_by,
+                link_expired=r.is_open and LINK_EXPIRED_FLAG in case.flags,
+            )
+            for r in case.collection_rounds
+        ],
     )
 
 
@@ -189,6 +208,7 @@ def _permissions(
         and (assign_others or case.assignee_id == reviewer.id),
         can_assign_others=active and assign_others,
         can_add_note=has_permission(reviewer, NOTES_WRITE),
+        can_write_messages=has_permission(reviewer, MESSAGES_WRITE),
         can_override_criteria=can_change
         and case.pending_approval is None
         and has_permission(reviewer, OVERRIDE_CRITERIA),

@@ -37,6 +37,7 @@ class InboxQuery:
     workflow_definition_id: str | None = None
     entity_type: str | None = None
     search: str | None = None
+    flag: str | None = None
     # Only cases flagged as awaiting a second approval (a sparse index of their own).
     awaiting_second_approval: bool = False
     limit: int = 25
@@ -57,6 +58,7 @@ class InboxQuery:
                 or row.workflow_definition_id == self.workflow_definition_id
             )
             and (self.entity_type is None or row.entity_type == self.entity_type)
+            and (self.flag is None or self.flag in row.flags)
         )
 
     def sort_key(self, row: InboxRow) -> str:
@@ -172,6 +174,7 @@ def inbox_query(
     search: str | None,
     limit: int,
     due_before: str | None = None,
+    flag: str | None = None,
     awaiting_second_approval: bool = False,
 ) -> InboxQuery:
     """The query behind the inbox's parameters; `me` always means the signed-in reviewer."""
@@ -196,6 +199,7 @@ def inbox_query(
         workflow_definition_id=workflow_definition_id,
         entity_type=entity_type,
         search=search,
+        flag=flag,
         awaiting_second_approval=awaiting_second_approval,
         limit=limit,
         due_before=due_before,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.cases.store import ActiveCaseExists, CaseStore
+from chalicelib.collection.rounds import close_open_round
 from chalicelib.decisions.service import RESUBMITTED, decision_resets, definition_of
 from chalicelib.decisions.transitions import apply_event
 from chalicelib.documents.content_types import sniff_content_type
@@ -213,7 +214,7 @@ def _update_case(
             actor=actor,
             at=now,
             request_id=request_id,
-            extra={"documentsReplaced": replaced},
+            extra=_resubmission_details(updated, replaced, now),
         )
         records += moved
     return store.update_case(
@@ -223,6 +224,15 @@ def _update_case(
         new_page_storage=new_storage,
         previous=case,
     )
+
+
+def _resubmission_details(case: Case, replaced: list[str], at: str) -> dict[str, Any]:
+    """Close the open collection round (in place): the integrator answered it with a re-run."""
+    number = close_open_round(case, at=at, by="integrator")
+    details: dict[str, Any] = {"documentsReplaced": replaced}
+    if number is not None:
+        details["collectionRound"] = number
+    return details
 
 
 def _store_documents(

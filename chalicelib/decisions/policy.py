@@ -67,15 +67,14 @@ def check_approval(
 
 def auto_resolution(case: Case, definition: WorkflowDefinition) -> str | None:
     """The case decision that deciding every document implies, where the definition says so:
-    any re-upload request -> revision, else any rejection -> reject, else approve."""
+    any rejection -> reject, else approve. A document marked for re-upload waits for the
+    reviewer to send the collection round, so nothing follows while one is marked."""
     documents = case.documents
     if not definition.policy.auto_resolve_when_all_documents_decided or not documents:
         return None
     statuses = [doc.status for doc in documents]
-    if "pending" in statuses:
+    if "pending" in statuses or "revision" in statuses:
         return None
-    if "revision" in statuses:
-        return "revision"
     return "reject" if "rejected" in statuses else "approve"
 
 

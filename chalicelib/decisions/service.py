@@ -21,6 +21,12 @@ from chalicelib.auth.permissions import require_active, require_may_change_case
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_after_commit
+from chalicelib.collection.rounds import (
+    RESUBMITTED_FLAG,
+    NewDocumentType,
+    close_open_round,
+    open_round,
+)
 from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import (
     approval_blockers,
@@ -94,17 +100,26 @@ def decide_case(
     expected_version: int,
     request_id: str | None = None,
     override_justification: str | None = None,
+    new_types: list[NewDocumentType] | None = None,
 ) -> Case:
     """Decide the case. An approval must pass the acceptance criteria (`check_approval`); an
     override (`override_justification`) is recorded on the state change, audited on its own
-    and flags the case. Where the definition's `approvalPolicy` asks for four eyes, the decision
-    is recorded as pending (nothing moves); while one is pending, the same decision by a checker
-    confirms it (`_confirm_pending`)."""
+    and flags the case. `revision` sends the customer one request: it opens the next
+    collection round with every document marked for re-upload plus `new_types` (the approval
+    policy covers approvals and rejections only, so a revision is never pending). Where the
+    definition's `approvalPolicy` asks for four eyes, the decision is recorded as pending
+    (nothing moves); while one is pending, the same decision by a checker confirms it
+    (`_confirm_pending`) and any other answers 409 `approval_pending`."""
     require_valid_reason(decision, reason, comment)
     if override_justification is not None and decision != "approve":
         raise InvalidRequest(
             "only an approval can override the acceptance criteria",
             details=[{"path": "overrideCriteria", "message": "only with `approve`"}],
+        )
+    if new_types and decision != "revision":
+        raise InvalidRequest(
+            "only a revision can ask for new documents",
+            details=[{"path": "requestDocuments", "message": "only with `revision`"}],
         )
     case = queries.get_case(store, reviewer.tenant_id, case_id)
     if case.pending_approval is not None and case.status == "active":
@@ -157,8 +172,20 @@ def decide_case(
         stored = store.update_case(updated, expected_version=expected_version, audit=records)
         metrics.add_metric(name="PendingApprovals", unit="Count", value=1)
         return stored
+    working = case.model_copy(deep=True)
+    _clear_resubmitted(working)
+    extra = None
+    if decision == "revision":
+        round_ = open_round(
+            working, reviewer, reason=reason, comment=comment, new_types=new_types or [], at=now
+        )
+        extra = {
+            "collectionRound": round_.number,
+            "requestedDocuments": [item.model_dump(mode="json") for item in round_.requested],
+            "collectionExpiresAt": round_.expires_at,
+        }
     updated, records = apply_event(
-        case,
+        working,
         definition,
         event,
         actor=actor,
@@ -167,6 +194,7 @@ def decide_case(
         decision=decision,
         reason=reason,
         comment=comment,
+        extra=extra,
     )
     if override is not None:
         records += _record_override(updated, records, override, actor, now, request_id)
@@ -234,6 +262,7 @@ def _confirm_pending(
         request_id=request_id,
         details={"checker": {"id": checker.id, "name": checker.name}, "comment": comment},
     )
+    _clear_resubmitted(updated)
     updated, moved = apply_event(
         updated,
         definition,
@@ -296,9 +325,10 @@ def decide_document(
     expected_version: int,
     request_id: str | None = None,
 ) -> Case:
-    """Decide one document. A re-upload request also moves the case to its revision state
-    (where the state has a `revision` decision), and where the definition auto-resolves,
-    deciding the last document decides the case, in the same write."""
+    """Decide one document. A re-upload request (`revision`) only marks the document: the case
+    stays where it is until the reviewer sends the round (`decide_case` with `revision`). Where
+    the definition auto-resolves, deciding the last document decides the case, in the same
+    write."""
     require_valid_reason(decision, reason, comment)
     case = _case_to_change(store, reviewer, case_id, expected_version)
     definition = definition_of(case)
@@ -316,6 +346,7 @@ def decide_document(
     actor = reviewer_actor(reviewer)
     updated = case.model_copy(deep=True)
     updated.updated_at = now
+    _clear_resubmitted(updated)
     new = document_decision(decision, reason, comment, reviewer, now)
     updated.document_record(document_id).decision = new
     records = [
@@ -323,7 +354,7 @@ def decide_document(
             case, doc, doc.status, new.status, actor, now, request_id, reason, comment
         ),
     ]
-    follow = "revision" if decision == "revision" else auto_resolution(updated, definition)
+    follow = auto_resolution(updated, definition)
     event = decision_event(definition, updated.state, follow) if follow else None
     # The same checks as a reviewer's approve: short of them, the case stays in review and the
     # case view says why (`decision_options`).
@@ -414,6 +445,7 @@ def send_integrator_event(
         updated = case.model_copy(deep=True)
         updated.updated_at = now
         records: list[AuditRecord] = []
+        extra: dict[str, Any] = {"payload": payload} if payload else {}
         if updated.pending_approval is not None:
             # The case moves on: the approval was about the state it leaves.
             records += four_eyes.clear_pending(
@@ -426,6 +458,9 @@ def send_integrator_event(
             )
         if name == RESUBMITTED:
             records += reset_for_resubmission(updated, None, actor, now, request_id)
+            number = close_open_round(updated, at=now, by="integrator")
+            if number is not None:
+                extra["collectionRound"] = number
         updated, more = apply_event(
             updated,
             definition,
@@ -433,7 +468,7 @@ def send_integrator_event(
             actor=actor,
             at=now,
             request_id=request_id,
-            extra={"payload": payload} if payload else None,
+            extra=extra or None,
         )
         try:
             stored = store.update_case(updated, expected_version=case.version, audit=records + more)
@@ -472,6 +507,12 @@ def _record_override(
             },
         )
     ]
+
+
+def _clear_resubmitted(case: Case) -> None:
+    """A reviewer acted on the customer's answer: it is no longer news in the inbox."""
+    if RESUBMITTED_FLAG in case.flags:
+        case.flags.remove(RESUBMITTED_FLAG)
 
 
 def reset_for_resubmission(

@@ -22,6 +22,7 @@ from chalicelib.auth.collection_tokens import (
 )
 from chalicelib.auth.permissions import (
     CASES_READ,
+    MESSAGES_WRITE,
     ROLES_MANAGE,
     USERS_MANAGE,
     WEBHOOKS_MANAGE,
@@ -38,7 +39,12 @@ from chalicelib.auth.vendor_signatures import (
     verify_callback,
 )
 from chalicelib.config import get_settings
-from chalicelib.dependencies import reviewer_directory, tenant_directory, token_verifier
+from chalicelib.dependencies import (
+    collection_store,
+    reviewer_directory,
+    tenant_directory,
+    token_verifier,
+)
 from chalicelib.errors import NotFound
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.tenants.api_keys import authenticate_integrator, bearer_token
@@ -124,8 +130,10 @@ class ReviewerToken(AuthKind[Reviewer]):
 
 
 class CollectionToken(AuthKind[CollectionGrant]):
-    """The customer's collection link token, good for one case. A route with a `{case_id}`
-    path parameter answers 404 for any other case, as for another tenant's ids."""
+    """The customer's collection link token, good for one case: the `{token}` path parameter of
+    `/api/v1/collect/{token}/...` (the link's own path), else `Authorization: Bearer <token>`.
+    A route with a `{case_id}` path parameter answers 404 for any other case, as for another
+    tenant's ids."""
 
     kind = "customer"
     argument = "grant"
@@ -133,8 +141,9 @@ class CollectionToken(AuthKind[CollectionGrant]):
     scheme = {
         "type": "http",
         "scheme": "bearer",
-        "description": "The token of the customer's collection link: `Authorization: Bearer "
-        "<token>`. Good for one case until the link expires.",
+        "description": "The token of the customer's collection link: the `{token}` path "
+        "parameter of `/api/v1/collect/{token}/...` (the link's own path), or `Authorization: "
+        "Bearer <token>`. Good for one case until the link expires or is renewed.",
     }
 
     def __init__(
@@ -146,7 +155,7 @@ class CollectionToken(AuthKind[CollectionGrant]):
         self.clock = clock
 
     def authenticate(self, request: Request, path: Mapping[str, str]) -> CollectionGrant:
-        token = bearer_token(request.headers.get("authorization"))
+        token = path.get("token") or bearer_token(request.headers.get("authorization"))
         grant = authenticate_collection_token(token, self.store(), self.clock())
         if "case_id" in path and path["case_id"] != grant.case_id:
             raise NotFound("no such case")
@@ -205,3 +214,5 @@ USER_MANAGER = ReviewerToken(USERS_MANAGE, argument="admin")
 ROLE_MANAGER = ReviewerToken(ROLES_MANAGE, argument="admin")
 # The admin trail: whoever manages users or roles.
 ACCESS_MANAGER = ReviewerToken(USERS_MANAGE, ROLES_MANAGE, argument="admin")
+MESSAGE_WRITER = ReviewerToken(MESSAGES_WRITE)
+CUSTOMER = CollectionToken(collection_store)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.collection import service as collection_service
+from chalicelib.collection.rounds import NewDocumentType
 from chalicelib.decisions import service
 from chalicelib.decisions.reasons import reason_codes
-from chalicelib.dependencies import case_store, workflow_engine
+from chalicelib.dependencies import case_store, collection, workflow_engine
 from chalicelib.handlers.auth_kinds import REVIEWER
 from chalicelib.handlers.case_views import case_view_response
+from chalicelib.handlers.collect_api import decision_result
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
 from chalicelib.models.backoffice import CaseView
+from chalicelib.models.collection import CaseDecisionResult
 from chalicelib.models.decisions import (
     CaseDecisionRequest,
     DecisionRequest,
@@ -30,15 +34,37 @@ decisions_api = Blueprint(__name__)
     "POST",
     "/cases/{case_id}/decision",
     auth=REVIEWER,
-    summary="Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's "
-    "decision is pending until a checker sends the same decision to confirm it)",
+    summary="Decide the case: approve, reject or ask for re-uploads (one collection round); under "
+    "four-eyes, the maker's decision is pending until a checker sends the same decision",
     tag="decisions",
     body=CaseDecisionRequest,
-    response=CaseView,
+    response=CaseDecisionResult,
     errors=(403, 409),
+    description="`revision` sends the customer one request: every document marked for "
+    "re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.",
 )
-def decide_case_route(reviewer: Reviewer, case_id: str, body: CaseDecisionRequest) -> CaseView:
+def decide_case_route(
+    reviewer: Reviewer, case_id: str, body: CaseDecisionRequest
+) -> CaseDecisionResult:
     request = decisions_api.current_request
+    if body.decision == "revision":
+        case, link = collection_service.send_request(
+            collection(),
+            workflow_engine(),
+            reviewer,
+            case_id,
+            reason=body.reason,
+            comment=body.comment,
+            expected_version=body.expected_version,
+            new_types=[
+                NewDocumentType(
+                    type=t.type, category=t.category, reason=t.reason, message=t.message
+                )
+                for t in body.request_documents or []
+            ],
+            request_id=request_id(request),
+        )
+        return decision_result(case, reviewer, link)
     case = service.decide_case(
         case_store(),
         workflow_engine(),
@@ -52,8 +78,11 @@ def decide_case_route(reviewer: Reviewer, case_id: str, body: CaseDecisionReques
         override_justification=(
             body.override_criteria.justification if body.override_criteria else None
         ),
+        new_types=[
+            NewDocumentType(type=t.type, category=t.category) for t in body.request_documents or []
+        ],
     )
-    return case_view_response(case, reviewer)
+    return decision_result(case, reviewer, None)
 
 
 @operation(

@@ -25,6 +25,11 @@ class InboxParams(ApiModel):
     workflow_definition_id: str | None = Field(default=None, max_length=64)
     entity_type: Literal["individual", "business"] | None = None
     q: str | None = Field(default=None, min_length=1, max_length=80)
+    flag: str | None = Field(
+        default=None,
+        max_length=64,
+        description="only cases with this flag, e.g. `resubmitted`, `collection_link_expired`",
+    )
     sort: Literal["createdAt", "updatedAt", "dueAt"] = Field(
         default="createdAt",
         description="`dueAt`: open cases with an SLA deadline, by deadline (a sparse index)",
@@ -51,6 +56,7 @@ class InboxParams(ApiModel):
             workflow_definition_id=self.workflow_definition_id,
             entity_type=self.entity_type,
             search=self.q,
+            flag=self.flag,
             awaiting_second_approval=self.awaiting_second_approval,
             limit=self.limit,
             due_before=utc_now() if self.sla == "breached" else None,
@@ -180,6 +186,9 @@ class CasePermissions(ApiModel):
     can_unassign: bool
     can_assign_others: bool
     can_add_note: bool
+    can_write_messages: bool = Field(
+        default=False, description="may write messages the customer sees"
+    )
     can_override_criteria: bool = Field(
         default=False, description="may approve past unmet enforced acceptance criteria"
     )
@@ -210,6 +219,20 @@ class AuditEntry(ApiModel):
 
 class AuditList(ApiModel):
     data: list[AuditEntry]
+
+
+class CollectionRoundView(ApiModel):
+    """One round of asking the customer for documents (never its links' URLs)."""
+
+    number: int
+    requested: list[dict[str, Any]]
+    message: str | None
+    sent_at: str
+    sent_by: PersonRef | None
+    expires_at: str | None
+    completed_at: str | None
+    completed_by: str | None
+    link_expired: bool
 
 
 class CaseView(ApiModel):
@@ -250,6 +273,9 @@ class CaseView(ApiModel):
     )
     permissions: CasePermissions
     timeline: list[AuditEntry]
+    collection_rounds: list[CollectionRoundView] = Field(
+        default_factory=list, description="the rounds of re-upload requests, oldest first"
+    )
 
 
 class AssigneeRequest(ApiModel):

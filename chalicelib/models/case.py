@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 
 CaseStatus = Literal["active", "completed", "failed"]
 DecisionStatus = Literal["pending", "approved", "rejected", "revision"]
-ActorType = Literal["integrator", "reviewer", "system"]
+ActorType = Literal["integrator", "reviewer", "system", "customer"]
 PageStorageStatus = Literal["stored", "pending", "failed"]
 
 
@@ -223,15 +223,44 @@ class PendingApproval(Record):
     state: str | None = None
 
 
+class RequestedDocument(Record):
+    """One item of a collection round: a document to re-upload (`document_id`), or a document
+    type the case does not have yet (`document_id` None)."""
+
+    document_id: str | None = None
+    type: str
+    category: str
+    reason: str | None = None
+    message: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How the customer's answer names this item."""
+        return self.document_id or f"new:{self.category}:{self.type}"
+
+
 class CollectionRound(Record):
-    """One round of asking the customer to re-upload documents."""
+    """One round of asking the customer to re-upload documents (numbered 1, 2, ... per case).
+
+    `link_generation` is the generation of the round's valid links: "new link" bumps it, which
+    revokes every link minted before (a link carries the generation it was minted for)."""
 
     round_id: str
+    number: int = 1
     document_ids: list[str] = Field(default_factory=list)
+    requested: list[RequestedDocument] = Field(default_factory=list)
     message: str | None = None
+    reason: str | None = None
     sent_at: str
+    sent_by: DecidedBy | None = None
     expires_at: str | None = None
+    link_generation: int = 1
     completed_at: str | None = None
+    completed_by: Literal["customer", "integrator"] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
 
 
 class SlaTimer(Record):
@@ -316,6 +345,12 @@ class Case(Record):
     @property
     def facts(self) -> CaseFacts:
         return CaseFacts(self)
+
+    @property
+    def open_round(self) -> CollectionRound | None:
+        """The collection round waiting on the customer, if any (only the newest can be open)."""
+        latest = self.collection_rounds[-1] if self.collection_rounds else None
+        return latest if latest is not None and latest.is_open else None
 
     @property
     def documents(self) -> list[CaseDocument]:
@@ -559,4 +594,16 @@ class NoteRecord(Record):
     text: str
     author_id: str
     author_name: str
+    created_at: str
+
+
+class MessageRecord(Record):
+    """A customer-visible message on a case (a note, in contrast, never leaves the back
+    office); plain text, never edited or deleted."""
+
+    message_id: str
+    tenant_id: str
+    case_id: str
+    text: str
+    author: Actor
     created_at: str

@@ -61,9 +61,23 @@ class CriteriaOverride(ApiModel):
     )
 
 
+class DocumentTypeRequest(ApiModel):
+    """A document type the case does not have yet, asked of the customer in a revision."""
+
+    type: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    category: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    reason: ReasonCode | None = None
+    message: str | None = Field(
+        default=None, max_length=MAX_COMMENT_LENGTH, description="shown to the customer"
+    )
+
+
+MAX_REQUESTED_TYPES = 10
+
+
 class CaseDecisionRequest(DecisionRequest):
     """`POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
-    (with `approve` only)."""
+    (with `approve` only) and the document types the case lacks (with `revision` only)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -76,6 +90,13 @@ class CaseDecisionRequest(DecisionRequest):
                     },
                     "then": {"properties": {"decision": {"const": "approve"}}},
                 },
+                {
+                    "if": {
+                        "required": ["requestDocuments"],
+                        "properties": {"requestDocuments": {"type": "array", "minItems": 1}},
+                    },
+                    "then": {"properties": {"decision": {"const": "revision"}}},
+                },
             ]
         }
     )
@@ -84,6 +105,12 @@ class CaseDecisionRequest(DecisionRequest):
         default=None,
         description="approve although enforced acceptance criteria are unmet or unknown; needs "
         "the permission `cases.override_criteria`; audited and flagged (`criteria_overridden`)",
+    )
+    request_documents: list[DocumentTypeRequest] | None = Field(
+        default=None,
+        max_length=MAX_REQUESTED_TYPES,
+        description="with `revision` only: document types the case lacks, asked of the customer "
+        "in the same collection round as the documents marked for re-upload",
     )
 
 

@@ -87,6 +87,17 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType("case.note_added", "a reviewer added a note", webhook="case.note_added"),
         EventType(
+            "case.message_added",
+            "a reviewer or the customer wrote a customer-visible message (not its text)",
+        ),
+        EventType(
+            "collection.link_created",
+            "a collection link was issued for the open round (never its URL or token)",
+        ),
+        EventType(
+            "collection.submitted", "the customer submitted new pages for a collection round"
+        ),
+        EventType(
             "case.criteria_overridden",
             "an approval went past the case's unmet acceptance criteria",
             rules=(Rule.METRICS,),

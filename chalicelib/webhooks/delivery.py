@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.errors import Conflict, NotFound, ServiceUnavailable
 from chalicelib.ids import stable_id, utc_now
@@ -87,6 +87,9 @@ class WebhookDispatcher:
     # Monotonic deadline of the current invocation: an attempt that might not finish before it is
     # queued instead (a Lambda must not be cut off mid-batch).
     deadline: float | None = None
+    # Mints a collection link for the revision webhook of the tenant's own receivers (the
+    # tenant's subscriptions and a run's own): (case, round number) -> {url, expiresAt} or None.
+    collection_link: Callable[[Case | None, Any], dict[str, str] | None] | None = None
     _now_iso: Callable[[], str] = field(default=utc_now, repr=False)
 
     # -- fan-out ------------------------------------------------------------------------------
@@ -98,13 +101,38 @@ class WebhookDispatcher:
         targets = targets_for(
             event.type, kind, self.store.list_subscriptions(event.tenant_id), self.default, case
         )
-        payload = serialize(build_body(event, case))
+        body = build_body(event, case)
+        payload = serialize(body)
         records = []
         for target in targets:
-            record = self._open_delivery(event, kind, target, payload)
+            record = self._open_delivery(
+                event, kind, target, self._payload_for(event, body, target, case, payload)
+            )
             if record is not None:
                 records.append(self._attempt(record, 1))
         return records
+
+    def _payload_for(
+        self,
+        event: DomainEvent,
+        body: dict[str, Any],
+        target: Target,
+        case: Case | None,
+        payload: str,
+    ) -> str:
+        """The body for one target: a revision's webhook to the tenant's own receivers carries
+        a collection link of its own; the operator's default subscription never gets one."""
+        if (
+            self.collection_link is None
+            or target.kind == "default"
+            or event.data.get("decision") != "revision"
+            or "collectionRound" not in event.data
+        ):
+            return payload
+        link = self.collection_link(case, event.data["collectionRound"])
+        if link is None:
+            return payload
+        return serialize({**body, "data": {**body["data"], "collectionLink": link}})
 
     def _open_delivery(
         self, event: DomainEvent, kind: str, target: Target, payload: str

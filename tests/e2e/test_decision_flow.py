@@ -66,12 +66,21 @@ def test_decisions_and_the_reupload_loop(
         },
         certificate_id,
     )
-    assert (decided["state"], decided["status"]) == ("revision", "active")
+    # The mark waits in review; the reviewer sends the request (one round) as the case decision.
+    assert (decided["state"], decided["status"]) == ("manual_review", "active")
     revision = decided["documents"][1]["decision"]
     assert (revision["reason"], revision["comment"]) == (
         "blurry_or_unreadable",
         "the registration number cannot be read",
     )
+    decided = decide(
+        {
+            "decision": "revision",
+            "reason": "blurry_or_unreadable",
+            "expectedVersion": decided["version"],
+        }
+    )
+    assert (decided["state"], decided["status"]) == ("revision", "active")
 
     # The integrator re-runs the same workflow for the same entity with the new certificate.
     rerun = copy.deepcopy(seed_request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -213,11 +214,20 @@ def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
     page.screenshot(path=str(SCREENSHOTS / "case-view.png"))
     assert no_horizontal_scroll(page)
     page.get_by_role("button", name="Request re-upload").click()
+    # The mark waits in review until the reviewer sends the whole request as one round.
+    expect(certificate_tab).to_contain_text("Revision")
+    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_attribute(
+        "data-state", "manual_review"
+    )
+    page.get_by_test_id("case-revision").click()
+    page.get_by_label("Reason").select_option("blurry_or_unreadable")
+    page.get_by_role("button", name="Send back for re-upload").click()
 
-    # A re-upload request sends the case back to the customer (revision), and the app moves on
-    # to the next case in the inbox.
+    # The request sends the case back to the customer (revision); the reviewer stays on the
+    # case, with the round and its link (shown only now) at hand.
     expect(page.get_by_test_id("toast").last).to_contain_text("McClure Inc: case moved to Revision")
-    expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_count(0)
+    expect(page.get_by_test_id("collection-link")).to_have_value(re.compile(r"/collect/"))
+    expect(page.get_by_test_id("collection-panel")).to_contain_text("Round 1")
 
     page.goto(f"/cases/{case_id}")
     expect(page.locator(f'article[data-case-id="{case_id}"]')).to_have_attribute(

@@ -49,7 +49,7 @@ ROLES = f"{BACKOFFICE}/roles"
 USERS = f"{BACKOFFICE}/users"
 NEW_PASSWORD = "N3w-passw0rd!matrix"
 
-Family = Literal["integrator", "reviewer", "public"]
+Family = Literal["integrator", "reviewer", "public", "customer"]
 ACCOUNTS = {
     "admin": "admin@demo.test",
     "assignee": "alice@demo.test",
@@ -149,7 +149,15 @@ class World:
             case_id=view["id"],
             document_id=view["documents"][0]["id"],
         )
-        assert c.json(decided, 200)["state"] == "revision"
+        marked = c.json(decided, 200)
+        sent = c.call(
+            "POST",
+            CASE + "/decision",
+            auth=self.token("assignee"),
+            body={**body, "expectedVersion": marked["version"]},
+            case_id=view["id"],
+        )
+        assert c.json(sent, 200)["state"] == "revision"
         return view
 
     # -- tenant administration ---------------------------------------------------------------
@@ -295,6 +303,12 @@ def public(status: int, prepare: Prepare = nothing) -> Expect:
     return Expect("public", {"any": status}, prepare)
 
 
+def customer(prepare: Prepare) -> Expect:
+    """The customer's routes take only a collection link's token, which no caller here holds:
+    every caller is refused (the token routes' own tests are in test_collection_api.py)."""
+    return Expect("customer", {}, prepare)
+
+
 # -- how each route is called ----------------------------------------------------------------
 def shared_case(world: World, actor: str, fresh: bool) -> Call:
     return Call(_id(world.case(fresh=False)))
@@ -314,6 +328,32 @@ def assignee_call(world: World, actor: str, fresh: bool) -> Call:
     view = world.case(fresh)
     me = None if actor == "assignee" else world.ids.get(actor, world.ids["admin"])
     return Call(_id(view), body={"assigneeId": me, "expectedVersion": view["version"]})
+
+
+def revision_case(world: World, fresh: bool) -> dict[str, Any]:
+    """A case with an open collection round (fresh) or the shared case, as it is now."""
+    if not fresh:
+        return world.case(fresh=False)
+    c = world.contract
+    view = world.case_in_revision()
+    return c.json(c.call("GET", CASE, auth=world.token("admin"), **_id(view)), 200)  # type: ignore[no-any-return]
+
+
+def renew_link_call(world: World, actor: str, fresh: bool) -> Call:
+    view = revision_case(world, fresh)
+    return Call(_id(view), body={"expectedVersion": view["version"]})
+
+
+def integrator_link_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(_id(revision_case(world, fresh)), body={})
+
+
+def message_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call(_id(world.case(fresh=False)), body={"text": f"a message by {actor}"})
+
+
+def forged_link(world: World, actor: str, fresh: bool) -> Call:
+    return Call({"token": "not-a-collection-token"}, body={})
 
 
 def note_call(world: World, actor: str, fresh: bool) -> Call:
@@ -448,6 +488,20 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ("GET", f"{EXTERNAL}/workflows/{{case_id}}"): integrator(200, 404, shared_case),
     ("GET", f"{EXTERNAL}/workflows/{{case_id}}/context"): integrator(200, 404, shared_case),
     ("POST", f"{EXTERNAL}/workflows/{{case_id}}/event"): integrator(200, 404, event_call),
+    ("POST", f"{EXTERNAL}/workflows/{{case_id}}/collection-link"): integrator(
+        201, 404, integrator_link_call
+    ),
+    # The customer: a collection link's token only.
+    ("GET", "/api/v1/collect/{token}"): customer(forged_link),
+    ("POST", "/api/v1/collect/{token}/uploads"): customer(forged_link),
+    ("POST", "/api/v1/collect/{token}/submit"): customer(forged_link),
+    ("GET", "/api/v1/collect/{token}/messages"): customer(forged_link),
+    ("POST", "/api/v1/collect/{token}/messages"): customer(forged_link),
+    # Collection rounds and messages: renewing a link changes the case's review (its assignee
+    # or an admin); messages are written by anyone holding messages.write.
+    ("POST", f"{CASE}/collection-link"): reviewer(200, 200, 403, 403, 404, renew_link_call),
+    ("GET", f"{CASE}/messages"): reviewer(200, 200, 200, 200, 404, shared_case),
+    ("POST", f"{CASE}/messages"): reviewer(201, 201, 201, 403, 404, message_call),
     ("GET", f"{EXTERNAL}/workflow-definitions"): integrator(200, 200),
     # Sign-in is public; `me` needs an ID token of any role.
     ("POST", "/api/v1/auth/login"): public(200, login_call),

@@ -108,10 +108,24 @@ def test_reupload_loop_end_to_end(
     )
     assert second.status_code == 200, second.body
     body = second.json_body
-    assert (body["state"], body["status"]) == ("revision", "active")
+    # The mark alone moves nothing: the reviewer sends the whole request as one round.
+    assert (body["state"], body["status"]) == ("manual_review", "active")
     assert body["documents"][1]["decision"]["status"] == "revision"
     assert body["documents"][1]["decision"]["reason"] == "blurry_or_unreadable"
     assert body["caseDecisions"]["approve"]["allowed"] is False
+    sent = decide(
+        api,
+        admin,
+        case_id,
+        {
+            "decision": "revision",
+            "reason": "blurry_or_unreadable",
+            "expectedVersion": body["version"],
+            "requestDocuments": [{"type": "utility_bill", "category": "proof_of_address"}],
+        },
+    )
+    assert sent.status_code == 200, sent.body
+    assert (sent.json_body["state"], sent.json_body["status"]) == ("revision", "active")
 
     # The integrator re-runs the same workflow for the same entity with a new certificate.
     rerun = copy.deepcopy(seed_request)
@@ -151,6 +165,9 @@ def test_reupload_loop_end_to_end(
     audit = [a.action for a in case_store().list_audit("demo", case_id)]
     assert audit.count("case.state_changed") == 3
     assert audit.count("case.completed") == 1
+    (round_,) = case_store().get_case("demo", case_id).collection_rounds
+    assert (round_.number, round_.completed_by) == (1, "integrator")
+    assert [r.type for r in round_.requested][-1] == "utility_bill"
     assert audit.count("document.decision_changed") == 4  # approve, revision, reset, approve
 
 

@@ -283,3 +283,37 @@ def test_rejections_auto_resolution_and_integrator_events(
     done = decide(api, carol["token"], rejected, body)
     assert done.status_code == 200, done.body
     assert (done.json_body["state"], done.json_body["status"]) == ("rejected", "completed")
+
+
+def test_a_revision_is_not_under_four_eyes_but_waits_for_a_pending_approval(
+    api: Api, people: dict[str, dict[str, Any]]
+) -> None:
+    """The approval policy covers approvals and rejections: a revision (the customer's
+    collection request) goes out at once; while an approval is pending it is refused."""
+    alice = people["alice"]
+    case_id = ingest(api, kyb_request(companyName="Revision Ltd"))
+    claim(api, alice, case_id)
+    view = view_of(api, alice["token"], case_id)
+    assert view["caseDecisions"]["revision"]["needsSecondApproval"] is False
+    body: dict[str, Any] = {
+        "decision": "revision",
+        "reason": "missing_pages",
+        "comment": "A utility bill, please.",
+        "expectedVersion": view["version"],
+        "requestDocuments": [{"type": "utility_bill", "category": "proof_of_address"}],
+    }
+    sent = decide(api, alice["token"], case_id, body)
+    assert sent.status_code == 200, sent.body
+    assert sent.json_body["state"] == "revision"
+    assert sent.json_body["pendingApproval"] is None
+    assert "/collect/" in sent.json_body["collectionLink"]["url"]
+    (round_,) = sent.json_body["collectionRounds"]
+    assert [r["type"] for r in round_["requested"]] == ["utility_bill"]
+
+    pending = pending_kyb(api, people, kyb_request(companyName="Pending Revision Ltd"))
+    body["expectedVersion"] = case_store().get_case("demo", pending).version
+    refused = decide(api, alice["token"], pending, body)
+    assert refused.status_code == 409, refused.body
+    assert refused.json_body["error"]["code"] == "approval_pending"
+    after = case_store().get_case("demo", pending)
+    assert after.collection_rounds == [] and after.state == "manual_review"

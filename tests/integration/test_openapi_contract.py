@@ -340,7 +340,66 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         ),
         200,
     )
-    assert decided["state"] == "revision"
+    assert decided["state"] == "manual_review"  # marked; the round is sent as one request
+    sent = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=alice,
+            body={
+                "decision": "revision",
+                "reason": "blurry_or_unreadable",
+                "expectedVersion": decided["version"],
+                "requestDocuments": [{"type": "utility_bill", "category": "proof_of_address"}],
+            },
+            case_id=case_id,
+        ),
+        200,
+    )
+    assert sent["state"] == "revision" and sent["collectionLink"]["url"]
+    renewed = c.json(
+        c.call(
+            "POST",
+            CASE + "/collection-link",
+            auth=alice,
+            body={"expectedVersion": sent["version"]},
+            case_id=case_id,
+        ),
+        200,
+    )
+    minted = c.json(
+        c.call(
+            "POST",
+            WORKFLOW + "/collection-link",
+            auth="secret",
+            body={"expiresInSeconds": 3600},
+            case_id=case_id,
+        ),
+        201,
+    )
+    token = renewed["collectionLink"]["url"].rsplit("/", 1)[-1]
+    assert minted["url"] != renewed["collectionLink"]["url"]
+    collect = c.json(c.call("GET", "/api/v1/collect/{token}", token=token), 200)
+    assert collect["status"] == "open"
+    c.json(
+        c.call(
+            "POST",
+            "/api/v1/collect/{token}/uploads",
+            body={"documentKey": collect["requested"][0]["key"]},
+            token=token,
+        ),
+        201,
+    )
+    c.json(
+        c.call("POST", "/api/v1/collect/{token}/messages", body={"text": "hello"}, token=token),
+        201,
+    )
+    c.json(c.call("GET", "/api/v1/collect/{token}/messages", token=token), 200)
+    c.json(
+        c.call("POST", CASE + "/messages", auth=alice, body={"text": "thanks"}, case_id=case_id),
+        201,
+    )
+    c.json(c.call("GET", CASE + "/messages", auth=alice, case_id=case_id), 200)
     resubmitted = c.json(
         c.call(
             "POST",
@@ -495,6 +554,32 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
     c.json(c.call("GET", CASE + "/audit", auth=alice, case_id=case_id), 200)
     c.json(c.call("GET", WORKFLOW, auth="secret", case_id=case_id), 200)
+
+    # The customer answers a round on a second case (a request with only a message here).
+    second = ingest(c, "contract-collect")["workflowRuntimeId"]
+    asked = c.json(
+        c.call(
+            "POST",
+            CASE + "/decision",
+            auth=admin,
+            body={
+                "decision": "revision",
+                "reason": "other",
+                "comment": "call us",
+                "expectedVersion": 1,
+            },
+            case_id=second,
+        ),
+        200,
+    )
+    second_token = asked["collectionLink"]["url"].rsplit("/", 1)[-1]
+    answered = c.json(
+        c.call(
+            "POST", "/api/v1/collect/{token}/submit", body={"documents": {}}, token=second_token
+        ),
+        200,
+    )
+    assert answered["status"] == "received"
 
     reached = {(method, path) for method, path, status in c.seen if 200 <= status < 300}
     missing = sorted({(m, p) for p in app.routes for m in app.routes[p]} - reached)

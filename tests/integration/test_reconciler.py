@@ -50,7 +50,9 @@ def test_a_lost_execution_is_restarted_and_follows_the_transitions_committed_mea
     certificate_id = case.documents[1].id
     admin = login(api, "admin@demo.test")["idToken"]
     body = {"decision": "revision", "reason": "blurry_or_unreadable", "expectedVersion": 1}
-    revised = decide(api, admin, case_id, body, certificate_id)
+    marked = decide(api, admin, case_id, body, certificate_id)
+    assert marked.status_code == 200, marked.body
+    revised = decide(api, admin, case_id, {**body, "expectedVersion": 2})
     assert revised.status_code == 200, revised.body
     assert revised.json_body["state"] == "revision"
 

@@ -10,6 +10,7 @@ from chalicelib.auth.permissions import with_permissions
 from chalicelib.cases.ingestion import run_workflow
 from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken, park_task_token, sync_execution
+from chalicelib.collection.rounds import NewDocumentType
 from chalicelib.decisions import service
 from chalicelib.decisions.policy import decision_options
 from chalicelib.decisions.reasons import (
@@ -408,42 +409,99 @@ class TestDocumentDecisions:
             )
         assert raised.value.details["blockingDocuments"] == ["doc_cert"]
 
-    def test_reupload_request_moves_the_case_to_revision_in_one_write(
+    def test_reupload_marks_wait_until_the_reviewer_sends_one_round(
         self, store: InMemoryCaseStore, execution: FakeExecution
     ) -> None:
         case = make_case(store)
         park(store, execution, case.case_id)
-        service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_license",
-            decision="approve",
-            expected_version=1,
-        )
-        decided = service.decide_document(
-            store,
-            execution,
-            ADMIN,
-            case.case_id,
-            "doc_cert",
-            decision="revision",
-            reason="blurry_or_unreadable",
-            expected_version=2,
-        )
-        assert (decided.state, decided.version) == ("revision", 3)
+        marked = case.version
+        for document_id, reason in (
+            ("doc_license", "expired"),
+            ("doc_cert", "blurry_or_unreadable"),
+        ):
+            decided = service.decide_document(
+                store,
+                execution,
+                ADMIN,
+                case.case_id,
+                document_id,
+                decision="revision",
+                reason=reason,
+                comment=f"please resend {document_id}",
+                expected_version=marked,
+            )
+            marked = decided.version
+            # A mark moves nothing: the case stays in review, the execution where it was.
+            assert decided.state == "manual_review" and not decided.collection_rounds
         documents = decided.facts.ballerine_context()["documents"]
-        assert documents[1]["decision"]["revisionReason"] == "Blurry or unreadable"
-        assert actions(store, case.case_id)[-2:] == [
-            "document.decision_changed",
-            "case.state_changed",
+        assert documents[1]["decision"]["revisionReason"] == (
+            "Blurry or unreadable: please resend doc_cert"
+        )
+        assert execution.entered == ["manual_review"]
+        sent = service.decide_case(
+            store,
+            execution,
+            ADMIN,
+            case.case_id,
+            decision="revision",
+            reason="missing_pages",
+            comment="two documents",
+            expected_version=marked,
+            new_types=[NewDocumentType(type="utility_bill", category="proof_of_address")],
+        )
+        assert sent.state == "revision"
+        (round_,) = sent.collection_rounds
+        assert round_.number == 1 and round_.is_open
+        assert [(r.document_id, r.type, r.reason) for r in round_.requested] == [
+            ("doc_license", documents[0]["type"], "expired"),
+            ("doc_cert", documents[1]["type"], "blurry_or_unreadable"),
+            (None, "utility_bill", None),
         ]
         changed = store.list_audit("demo", case.case_id)[-1]
-        assert changed.details["decision"] == "revision"
-        assert changed.details["reason"] == "blurry_or_unreadable"
-        assert changed.details["documentId"] == "doc_cert"
+        assert changed.action == "case.state_changed"
+        assert changed.details["collectionRound"] == 1
         assert execution.entered == ["manual_review", "revision"]
+
+    def test_asking_for_a_type_the_case_has_is_refused(
+        self, store: InMemoryCaseStore, execution: FakeExecution
+    ) -> None:
+        case = make_case(store)
+        doc = case.documents[0]
+        with pytest.raises(InvalidRequest) as raised:
+            service.decide_case(
+                store,
+                execution,
+                ADMIN,
+                case.case_id,
+                decision="revision",
+                reason="missing_pages",
+                expected_version=1,
+                new_types=[NewDocumentType(type=doc.type, category=doc.category)],
+            )
+        assert raised.value.details[0]["path"] == "requestDocuments[0]"
+
+    def test_resubmitted_event_closes_the_open_round(
+        self, store: InMemoryCaseStore, execution: FakeExecution
+    ) -> None:
+        case = make_case(store)
+        park(store, execution, case.case_id)
+        sent = service.decide_case(
+            store,
+            execution,
+            ADMIN,
+            case.case_id,
+            decision="revision",
+            reason="expired",
+            expected_version=1,
+        )
+        back = service.send_integrator_event(
+            store, execution, tenant_id="demo", case_id=case.case_id, name="resubmitted"
+        )
+        assert back.state == "manual_review" and sent.open_round is not None
+        assert back.open_round is None
+        assert back.collection_rounds[0].completed_by == "integrator"
+        changed = store.list_audit("demo", case.case_id)[-1]
+        assert changed.details["collectionRound"] == 1
 
 
 class TestAutoResolve:
@@ -541,6 +599,15 @@ class TestReuploadLoopAndTheExecution:
             reason="missing_pages",
             expected_version=1,
         )
+        service.decide_case(
+            store,
+            execution,
+            ADMIN,
+            case.case_id,
+            decision="revision",
+            reason="missing_pages",
+            expected_version=2,
+        )
         with pytest.raises(InvalidRequest):
             service.send_integrator_event(
                 store, execution, tenant_id="demo", case_id=case.case_id, name="approve"
@@ -570,7 +637,7 @@ class TestReuploadLoopAndTheExecution:
         assert execution.entered == ["manual_review", "revision", "manual_review"]
         park(store, execution, case.case_id)
         service.decide_case(
-            store, execution, ADMIN, case.case_id, decision="approve", expected_version=3
+            store, execution, ADMIN, case.case_id, decision="approve", expected_version=4
         )
         assert execution.entered == [
             "manual_review",

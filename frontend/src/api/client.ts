@@ -138,6 +138,13 @@ export const api = {
     request<Answer<"listNotes">>(`${BO}/cases/${enc(id)}/notes`, { signal }),
   addNote: (id: string, body: Body<"addNote">) =>
     request<Answer<"addNote">>(`${BO}/cases/${enc(id)}/notes`, { method: "POST", body }),
+  listMessages: (id: string, signal?: AbortSignal) =>
+    request<Answer<"listMessages">>(`${BO}/cases/${enc(id)}/messages`, { signal }),
+  addMessage: (id: string, body: Body<"addMessage">) =>
+    request<Answer<"addMessage">>(`${BO}/cases/${enc(id)}/messages`, { method: "POST", body }),
+  // "New link": revokes the open round's links; the answer carries the fresh one.
+  renewLink: (id: string, body: Body<"renewLink">) =>
+    request<Answer<"renewLink">>(`${BO}/cases/${enc(id)}/collection-link`, { method: "POST", body }),
   listAudit: (id: string, signal?: AbortSignal) =>
     request<Answer<"listAudit">>(`${BO}/cases/${enc(id)}/audit`, { signal }),
   /** Who a case can be assigned to: the active users who may decide. */

@@ -74,13 +74,26 @@ export interface paths {
     /** The case's audit trail, oldest first */
     get: operations["listAudit"];
   };
+  "/api/v1/backoffice/cases/{case_id}/collection-link": {
+    /** New link: revoke the open round's links and issue a fresh one (emailed too) */
+    post: operations["renewLink"];
+  };
   "/api/v1/backoffice/cases/{case_id}/decision": {
-    /** Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's decision is pending until a checker sends the same decision to confirm it) */
+    /**
+     * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
+     * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
+     */
     post: operations["decideCase"];
   };
   "/api/v1/backoffice/cases/{case_id}/documents/{document_id}/decision": {
     /** Decide one document of the case */
     post: operations["decideDocument"];
+  };
+  "/api/v1/backoffice/cases/{case_id}/messages": {
+    /** The case's customer-visible messages, oldest first (not the internal notes) */
+    get: operations["listMessages"];
+    /** Write to the customer (plain text; emailed to the customer) */
+    post: operations["addMessage"];
   };
   "/api/v1/backoffice/cases/{case_id}/notes": {
     /** The case's notes, oldest first */
@@ -173,6 +186,27 @@ export interface paths {
     /** The workflow definitions (for the inbox's workflow filter) */
     get: operations["listWorkflowDefinitionsForReviewers"];
   };
+  "/api/v1/collect/{token}": {
+    /** What the customer is asked for (the collection link's page) */
+    get: operations["collect"];
+  };
+  "/api/v1/collect/{token}/messages": {
+    /** The case's messages the customer sees */
+    get: operations["customerMessages"];
+    /** Write to the reviewers (while the request is open) */
+    post: operations["customerMessage"];
+  };
+  "/api/v1/collect/{token}/submit": {
+    /**
+     * Submit the uploaded pages: the case goes back to review
+     * @description 413: a page over 10 MB; 422: a page that is not an image or PDF (by its bytes); 409: the request was answered already.
+     */
+    post: operations["submit"];
+  };
+  "/api/v1/collect/{token}/uploads": {
+    /** A presigned POST for one page of a requested document, straight to S3 */
+    post: operations["createUpload"];
+  };
   "/api/v1/external/workflow-definitions": {
     /** The bundled workflow definitions */
     get: operations["listWorkflowDefinitions"];
@@ -188,6 +222,13 @@ export interface paths {
   "/api/v1/external/workflows/{case_id}": {
     /** One case with its documents and their decisions */
     get: operations["getWorkflow"];
+  };
+  "/api/v1/external/workflows/{case_id}/collection-link": {
+    /**
+     * A collection link of the case's open round, for the integrator's customer
+     * @description 409 when the case has no open collection request (it is not in revision).
+     */
+    post: operations["integratorLink"];
   };
   "/api/v1/external/workflows/{case_id}/context": {
     /** The case's whole context as kept (unknown fields preserved) */
@@ -425,7 +466,7 @@ export interface components {
     /**
      * CaseDecisionRequest
      * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
-     * (with `approve` only).
+     * (with `approve` only) and the document types the case lacks (with `revision` only).
      */
     CaseDecisionRequest: WithRequired<{
       /**
@@ -454,7 +495,110 @@ export interface components {
        * @default null
        */
       overrideCriteria?: components["schemas"]["CriteriaOverride"] | null;
+      /**
+       * Requestdocuments
+       * @description with `revision` only: document types the case lacks, asked of the customer in the same collection round as the documents marked for re-upload
+       * @default null
+       */
+      requestDocuments?: components["schemas"]["DocumentTypeRequest"][] | null;
     }, "decision" | "expectedVersion">;
+    /**
+     * CaseDecisionResult
+     * @description The case after a decision; after `revision`, also the link of the new collection round
+     * (the same one the customer is emailed).
+     */
+    CaseDecisionResult: {
+      /** Id */
+      id: string;
+      /** Version */
+      version: number;
+      /** State */
+      state: string;
+      /** Status */
+      status: string;
+      /** Tags */
+      tags: string[];
+      workflow: components["schemas"]["WorkflowRef"];
+      entity: components["schemas"]["EntityView"];
+      /** Ubos */
+      ubos: {
+          [key: string]: unknown;
+        }[];
+      /** Directors */
+      directors: {
+          [key: string]: unknown;
+        }[];
+      /** Documents */
+      documents: components["schemas"]["DocumentView"][];
+      /** Customdata */
+      customData: {
+        [key: string]: unknown;
+      };
+      /**
+       * Thirdpartydata
+       * @description check results the integrator supplied in its context (`pluginsOutput`, `thirdPartyData`): the integrator's data, not checks the back office ran
+       */
+      thirdPartyData: {
+        [key: string]: unknown;
+      };
+      /**
+       * Thirdpartydatasource
+       * @description who supplied `thirdPartyData`: always the integrator
+       * @default integrator
+       * @constant
+       */
+      thirdPartyDataSource?: "integrator";
+      assignee: components["schemas"]["PersonRef"] | null;
+      /** Flags */
+      flags: string[];
+      /** Createdat */
+      createdAt: string;
+      /** Updatedat */
+      updatedAt: string;
+      /**
+       * Resolvedat
+       * @default null
+       */
+      resolvedAt?: string | null;
+      /**
+       * Dueat
+       * @description the SLA deadline of the case's state
+       * @default null
+       */
+      dueAt?: string | null;
+      /**
+       * Slastatus
+       * @description none: the state has no SLA (or the case is closed)
+       * @default null
+       */
+      slaStatus?: ("on_track" | "at_risk" | "breached") | null;
+      /** Allowedevents */
+      allowedEvents: string[];
+      /** Casedecisions */
+      caseDecisions: {
+        [key: string]: components["schemas"]["DecisionAvailability"];
+      };
+      /**
+       * Acceptancecriteria
+       * @description the workflow definition's acceptance criteria, judged over the case now
+       */
+      acceptanceCriteria: components["schemas"]["AcceptanceCriterionView"][];
+      /**
+       * @description four-eyes: the maker's decision awaiting a second approval
+       * @default null
+       */
+      pendingApproval?: components["schemas"]["PendingApprovalView"] | null;
+      permissions: components["schemas"]["CasePermissions"];
+      /** Timeline */
+      timeline: components["schemas"]["AuditEntry"][];
+      /**
+       * Collectionrounds
+       * @description the rounds of re-upload requests, oldest first
+       */
+      collectionRounds?: components["schemas"]["CollectionRoundView"][];
+      /** @default null */
+      collectionLink?: components["schemas"]["CollectionLinkView"] | null;
+    };
     /** CaseList */
     CaseList: {
       /** Data */
@@ -477,6 +621,12 @@ export interface components {
       canAssignOthers: boolean;
       /** Canaddnote */
       canAddNote: boolean;
+      /**
+       * Canwritemessages
+       * @description may write messages the customer sees
+       * @default false
+       */
+      canWriteMessages?: boolean;
       /**
        * Canoverridecriteria
        * @description may approve past unmet enforced acceptance criteria
@@ -623,6 +773,71 @@ export interface components {
       permissions: components["schemas"]["CasePermissions"];
       /** Timeline */
       timeline: components["schemas"]["AuditEntry"][];
+      /**
+       * Collectionrounds
+       * @description the rounds of re-upload requests, oldest first
+       */
+      collectionRounds?: components["schemas"]["CollectionRoundView"][];
+    };
+    /**
+     * CollectView
+     * @description What the customer's page shows.
+     */
+    CollectView: {
+      /** Entityname */
+      entityName: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "open" | "received";
+      /** Round */
+      round: number;
+      /** Message */
+      message: string | null;
+      /** Expiresat */
+      expiresAt: string | null;
+      /** Requested */
+      requested: components["schemas"]["RequestedDocumentView"][];
+      /** Maxpagebytes */
+      maxPageBytes: number;
+      /** Messages */
+      messages: components["schemas"]["MessageView"][];
+    };
+    /**
+     * CollectionLinkView
+     * @description A collection link's URL: shown once, to whoever asked for it; never stored.
+     */
+    CollectionLinkView: {
+      /** Url */
+      url: string;
+      /** Expiresat */
+      expiresAt: string;
+    };
+    /**
+     * CollectionRoundView
+     * @description One round of asking the customer for documents (never its links' URLs).
+     */
+    CollectionRoundView: {
+      /** Number */
+      number: number;
+      /** Requested */
+      requested: {
+          [key: string]: unknown;
+        }[];
+      /** Message */
+      message: string | null;
+      /** Sentat */
+      sentAt: string;
+      sentBy: components["schemas"]["PersonRef"] | null;
+      /** Expiresat */
+      expiresAt: string | null;
+      /** Completedat */
+      completedAt: string | null;
+      /** Completedby */
+      completedBy: string | null;
+      /** Linkexpired */
+      linkExpired: boolean;
     };
     /** Counts */
     Counts: {
@@ -976,6 +1191,27 @@ export interface components {
       /** Pages */
       pages: components["schemas"]["PageView"][];
     };
+    /**
+     * DocumentTypeRequest
+     * @description A document type the case does not have yet, asked of the customer in a revision.
+     */
+    DocumentTypeRequest: {
+      /** Type */
+      type: string;
+      /** Category */
+      category: string;
+      /**
+       * Reason
+       * @default null
+       */
+      reason?: ("blurry_or_unreadable" | "expired" | "altered_or_fake" | "wrong_document_type" | "data_mismatch" | "missing_pages" | "other") | null;
+      /**
+       * Message
+       * @description shown to the customer
+       * @default null
+       */
+      message?: string | null;
+    };
     /** DocumentView */
     DocumentView: {
       /** Id */
@@ -1124,6 +1360,15 @@ export interface components {
         [key: string]: unknown;
       } | null;
     };
+    /** IntegratorLinkRequest */
+    IntegratorLinkRequest: {
+      /**
+       * Expiresinseconds
+       * @description how long the link works, in seconds (default 7 days)
+       * @default 604800
+       */
+      expiresInSeconds?: number;
+    };
     /** InviteRequest */
     InviteRequest: {
       /** Email */
@@ -1149,6 +1394,32 @@ export interface components {
       email: string;
       /** Password */
       password: string;
+    };
+    /** MessageList */
+    MessageList: {
+      /** Data */
+      data: components["schemas"]["MessageView"][];
+    };
+    /** MessageRequest */
+    MessageRequest: {
+      /** Text */
+      text: string;
+    };
+    /** MessageView */
+    MessageView: {
+      /** Id */
+      id: string;
+      /** Text */
+      text: string;
+      /**
+       * Authortype
+       * @enum {string}
+       */
+      authorType: "reviewer" | "customer";
+      /** Authorname */
+      authorName: string | null;
+      /** Createdat */
+      createdAt: string;
     };
     /**
      * NewPasswordRequest
@@ -1401,6 +1672,36 @@ export interface components {
     RefreshRequest: {
       /** Refreshtoken */
       refreshToken: string;
+    };
+    /** RenewLinkRequest */
+    RenewLinkRequest: {
+      /** Expectedversion */
+      expectedVersion: number;
+    };
+    /** RequestedDocumentView */
+    RequestedDocumentView: {
+      /**
+       * Key
+       * @description names this item in uploads and the submission
+       */
+      key: string;
+      /** Documentid */
+      documentId: string | null;
+      /** Type */
+      type: string;
+      /** Category */
+      category: string;
+      /** Label */
+      label: string;
+      /** Reason */
+      reason: string | null;
+      /**
+       * Reasontext
+       * @description the reason in plain language
+       */
+      reasonText: string;
+      /** Message */
+      message: string | null;
     };
     /**
      * ReturnApprovalRequest
@@ -1687,6 +1988,16 @@ export interface components {
        */
       escalateTo?: string | null;
     };
+    /** SubmitRequest */
+    SubmitRequest: {
+      /**
+       * Documents
+       * @description per requested document (its `key`), the upload ids of its pages in order
+       */
+      documents: {
+        [key: string]: string[];
+      };
+    };
     /** SubscriptionList */
     SubscriptionList: {
       /** Data */
@@ -1796,6 +2107,22 @@ export interface components {
        * @description shown once: store it now
        */
       secret: string;
+    };
+    /** UploadRequest */
+    UploadRequest: {
+      /** Documentkey */
+      documentKey: string;
+    };
+    /** UploadTicket */
+    UploadTicket: {
+      /** Uploadid */
+      uploadId: string;
+      /** Url */
+      url: string;
+      /** Fields */
+      fields: {
+        [key: string]: string;
+      };
     };
     /** UserList */
     UserList: {
@@ -2278,6 +2605,8 @@ export interface operations {
         workflowDefinitionId?: string;
         entityType?: "individual" | "business";
         q?: string;
+        /** @description only cases with this flag, e.g. `resubmitted`, `collection_link_expired` */
+        flag?: string;
         /** @description `dueAt`: open cases with an SLA deadline, by deadline (a sparse index) */
         sort?: "createdAt" | "updatedAt" | "dueAt";
         order?: "asc" | "desc";
@@ -2374,7 +2703,39 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** Decide the case: approve, reject or ask for a revision (under four-eyes, the maker's decision is pending until a checker sends the same decision to confirm it) */
+  /** New link: revoke the open round's links and issue a fresh one (emailed too) */
+  renewLink: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RenewLinkRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CaseDecisionResult"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Decide the case: approve, reject or ask for re-uploads (one collection round); under four-eyes, the maker's decision is pending until a checker sends the same decision
+   * @description `revision` sends the customer one request: every document marked for re-upload plus `requestDocuments`; the answer carries the round's `collectionLink`.
+   */
   decideCase: {
     parameters: {
       path: {
@@ -2390,7 +2751,7 @@ export interface operations {
       /** @description OK */
       200: {
         content: {
-          "application/json": components["schemas"]["CaseView"];
+          "application/json": components["schemas"]["CaseDecisionResult"];
         };
       };
       400: components["responses"]["BadRequest"];
@@ -2428,6 +2789,55 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The case's customer-visible messages, oldest first (not the internal notes) */
+  listMessages: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["MessageList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Write to the customer (plain text; emailed to the customer) */
+  addMessage: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["MessageRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["MessageView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
@@ -2963,6 +3373,134 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
+  /** What the customer is asked for (the collection link's page) */
+  collect: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CollectView"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The case's messages the customer sees */
+  customerMessages: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["MessageList"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Write to the reviewers (while the request is open) */
+  customerMessage: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["MessageRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["MessageView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Submit the uploaded pages: the case goes back to review
+   * @description 413: a page over 10 MB; 422: a page that is not an image or PDF (by its bytes); 409: the request was answered already.
+   */
+  submit: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["SubmitRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CollectView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      422: components["responses"]["Unprocessable"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** A presigned POST for one page of a requested document, straight to S3 */
+  createUpload: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UploadRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["UploadTicket"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
   /** The bundled workflow definitions */
   listWorkflowDefinitions: {
     responses: {
@@ -3045,6 +3583,37 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * A collection link of the case's open round, for the integrator's customer
+   * @description 409 when the case has no open collection request (it is not in revision).
+   */
+  integratorLink: {
+    parameters: {
+      path: {
+        case_id: string;
+      };
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["IntegratorLinkRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["CollectionLinkView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

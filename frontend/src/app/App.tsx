@@ -7,6 +7,9 @@ import { SignedIn } from "./SignedIn";
 
 // Every screen but the inbox is loaded on demand: the first download stays small.
 const LoginPage = lazy(() => import("../features/auth/LoginPage"));
+// The customer's page (a collection link): no reviewer session at all.
+const CollectPage = lazy(() => import("../features/collect/CollectPage"));
+const COLLECT_PATH = /^\/collect\/([^/]+)\/?$/;
 
 const loading = (
   <p className="loading" role="status">
@@ -15,6 +18,18 @@ const loading = (
 );
 
 export function App() {
+  const collect = COLLECT_PATH.exec(window.location.pathname);
+  if (collect) {
+    return (
+      <Suspense fallback={loading}>
+        <CollectPage token={decodeURIComponent(collect[1])} />
+      </Suspense>
+    );
+  }
+  return <BackOffice />;
+}
+
+function BackOffice() {
   const [session, setSession] = useState<SessionData | null>(getSession);
   useEffect(
     () =>

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { CaseView, DecisionKind, ReasonCode, ReasonCodeValue } from "../../api/types";
-import { DECISION_LABELS, sentence } from "../../shared/format";
+import { humanize, sentence } from "../../shared/format";
 import { ReasonForm } from "./ReasonForm";
 
 interface Props {
@@ -8,15 +8,36 @@ interface Props {
   blocker: string | null;
   busy: boolean;
   reasonCodes: ReasonCode[];
-  onDecide: (decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) => void;
+  onDecide: (
+    decision: DecisionKind,
+    reason?: ReasonCodeValue,
+    comment?: string,
+    overrideJustification?: string,
+    requestDocuments?: RequestedType[],
+  ) => void;
 }
 
 const KINDS: DecisionKind[] = ["approve", "reject", "revision"];
+
+export interface RequestedType {
+  type: string;
+  category: string;
+}
+
+function markedList(view: CaseView): string {
+  const marked = view.documents.filter((doc) => doc.decision.status === "revision");
+  return marked.length === 0
+    ? "no document is marked for re-upload, so only your message"
+    : marked.map((doc) => humanize(doc.type)).join(", ");
+}
 
 export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: Props) {
   const [mode, setMode] = useState<"reject" | "revision" | null>(null);
   const [overriding, setOverriding] = useState(false);
   const [justification, setJustification] = useState("");
+  // A document type the case does not have yet, asked for in the same request.
+  const [newType, setNewType] = useState("");
+  const [newCategory, setNewCategory] = useState("");
   const blockingCriteria = (view.acceptanceCriteria ?? []).filter((c) => c.enforced && c.status !== "met");
   // Offered only when the criteria are all that stands in the way of approving.
   const approveOption = view.caseDecisions?.approve;
@@ -52,7 +73,7 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
                 data-testid={`case-${kind}`}
                 onClick={() => (kind === "approve" ? onDecide("approve") : setMode(mode === kind ? null : kind))}
               >
-                {kind === "approve" ? "Approve case" : kind === "reject" ? "Reject case…" : `${DECISION_LABELS.revision} (case)…`}
+                {kind === "approve" ? "Approve case" : kind === "reject" ? "Reject case…" : "Ask for re-uploads…"}
                 {view.caseDecisions?.[kind]?.needsSecondApproval && !reason && (
                   <span className="second-approval-note"> (needs a second approval)</span>
                 )}
@@ -115,14 +136,52 @@ export function CaseDecisionBar({ view, blocker, busy, reasonCodes, onDecide }: 
         <ReasonForm
           key={mode}
           idPrefix="case-decision"
-          title={mode === "reject" ? "Reject the case" : "Send the case back to the customer for re-upload"}
+          title={
+            mode === "reject"
+              ? "Reject the case"
+              : `Send the customer one request: ${markedList(view)} (emailed with a link; they see your comment)`
+          }
           confirmLabel={mode === "reject" ? "Confirm case rejection" : "Send back for re-upload"}
           reasonCodes={reasonCodes}
           busy={busy}
           onCancel={() => setMode(null)}
+          extra={
+            mode === "revision" && (
+              <fieldset className="reason-fields new-document">
+                <legend>Also ask for a document the case does not have (optional)</legend>
+                <div>
+                  <label htmlFor="new-document-type">Document type</label>
+                  <input
+                    id="new-document-type"
+                    type="text"
+                    maxLength={64}
+                    placeholder="e.g. utility_bill"
+                    value={newType}
+                    onChange={(e) => setNewType(e.target.value)}
+                  />
+                </div>
+                <div>
+                  <label htmlFor="new-document-category">Category</label>
+                  <input
+                    id="new-document-category"
+                    type="text"
+                    maxLength={64}
+                    placeholder="e.g. proof_of_address"
+                    value={newCategory}
+                    onChange={(e) => setNewCategory(e.target.value)}
+                  />
+                </div>
+              </fieldset>
+            )
+          }
           onSubmit={(reason, comment) => {
             setMode(null);
-            onDecide(mode, reason, comment || undefined);
+            const type = newType.trim();
+            const requested =
+              mode === "revision" && type ? [{ type, category: newCategory.trim() || "other" }] : undefined;
+            onDecide(mode, reason, comment || undefined, undefined, requested);
+            setNewType("");
+            setNewCategory("");
           }}
         />
       )}

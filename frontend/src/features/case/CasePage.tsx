@@ -1,20 +1,31 @@
 import { useEffect, useState } from "react";
 import { api, ApiError } from "../../api/client";
-import type { CaseDocument, CaseView, DecisionKind, PersonRef, ReasonCodeValue, User } from "../../api/types";
+import type { Answer } from "../../api/types";
+import type {
+  CaseDocument,
+  CaseView,
+  CollectionLink,
+  DecisionKind,
+  PersonRef,
+  ReasonCodeValue,
+  User,
+} from "../../api/types";
 import { humanize } from "../../shared/format";
 import { notify } from "../../shared/toast";
 import { DataBlock } from "../../shared/ui/DataBlock";
 import { useShortcuts } from "../../shared/useShortcuts";
 import { AcceptanceCriteria } from "./AcceptanceCriteria";
 import { AuditTimeline } from "./AuditTimeline";
-import { CaseDecisionBar } from "./CaseDecisionBar";
+import { CaseDecisionBar, type RequestedType } from "./CaseDecisionBar";
 import { CaseHeader } from "./CaseHeader";
+import { CollectionPanel } from "./CollectionPanel";
 import { decisionBlocker, documentDecisionBlocker } from "./decisionRules";
 import { DocumentDecisionPanel } from "./DocumentDecisionPanel";
 import { DocumentDetails } from "./DocumentDetails";
 import { DocumentTabs } from "./DocumentTabs";
 import { DocumentViewer } from "./DocumentViewer";
 import { EntityPanel } from "./EntityPanel";
+import { MessagesPanel } from "./MessagesPanel";
 import { NotesPanel } from "./NotesPanel";
 import { PendingApproval } from "./PendingApproval";
 import { StaleBanner } from "./StaleBanner";
@@ -77,6 +88,8 @@ function CaseScreen(props: Props & { view: CaseView }) {
   const [pageIndex, setPageIndex] = useState(0);
   const [docMode, setDocMode] = useState<"reject" | "revision" | null>(null);
   const [lastReload, setLastReload] = useState(() => Date.now());
+  // The open round's link, when this reviewer just created it (the API shows it only once).
+  const [link, setLink] = useState<CollectionLink | null>(null);
   const reasonCodes = useReasonCodes();
 
   useEffect(() => {
@@ -127,7 +140,13 @@ function CaseScreen(props: Props & { view: CaseView }) {
     if (next !== undefined && next !== docIndex) selectDocument(next);
   }
 
-  async function decideCase(decision: DecisionKind, reason?: ReasonCodeValue, comment?: string, overrideJustification?: string) {
+  async function decideCase(
+    decision: DecisionKind,
+    reason?: ReasonCodeValue,
+    comment?: string,
+    overrideJustification?: string,
+    requestDocuments?: RequestedType[],
+  ) {
     const after = await change(
       `case-${decision}`,
       (current) => current,
@@ -138,16 +157,37 @@ function CaseScreen(props: Props & { view: CaseView }) {
           comment,
           expectedVersion: current.version,
           ...(overrideJustification ? { overrideCriteria: { justification: overrideJustification } } : {}),
+          ...(requestDocuments ? { requestDocuments } : {}),
         }),
     );
     if (!after) return;
     if (after.pendingApproval) {
+      // Under four-eyes nothing moved yet (and no request went to the customer).
       notify(`${after.entity.name}: recorded; waiting for a second approval.`, "success");
     } else {
       notify(`${after.entity.name}: case moved to ${humanize(after.state)}.`, "success");
+      const sent = (after as Answer<"decideCase">).collectionLink;
+      if (decision === "revision" && sent) {
+        // The request went to the customer: stay, with its link at hand.
+        setLink(sent);
+        return;
+      }
     }
     // After a decision, on to the next case in the inbox.
     if (!props.onNext()) props.onBackToInbox();
+  }
+
+  async function renewLink() {
+    const after = await change(
+      "renew-link",
+      (current) => current,
+      (current) => api.renewLink(current.id, { expectedVersion: current.version }),
+    );
+    const fresh = (after as Answer<"renewLink"> | null)?.collectionLink;
+    if (fresh) {
+      setLink(fresh);
+      notify("A new link was sent to the customer; the old one no longer works.", "success");
+    }
   }
 
   async function returnApproval(comment: string) {
@@ -225,7 +265,9 @@ function CaseScreen(props: Props & { view: CaseView }) {
               blocker={caseBlocker}
               busy={busy !== null}
               reasonCodes={reasonCodes}
-              onDecide={(decision, reason, comment, justification) => void decideCase(decision, reason, comment, justification)}
+              onDecide={(decision, reason, comment, justification, requested) =>
+                void decideCase(decision, reason, comment, justification, requested)
+              }
             />
           )}
           <PendingApproval
@@ -245,6 +287,14 @@ function CaseScreen(props: Props & { view: CaseView }) {
           <EntityPanel view={view} />
           <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
           <DataBlock title="Custom data" data={view.customData} />
+          <CollectionPanel
+            view={view}
+            link={link}
+            canRenew={caseBlocker === null}
+            busy={busy !== null}
+            onRenew={() => void renewLink()}
+          />
+          <MessagesPanel caseId={view.id} canWrite={view.permissions.canWriteMessages === true} />
           <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />
           <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
         </div>
@@ -263,7 +313,9 @@ function CaseScreen(props: Props & { view: CaseView }) {
                     <DocumentDecisionPanel
                       document={currentDoc}
                       blocker={docBlocker}
-                      busy={busy?.startsWith("document-") ?? false}
+                      // Any change in flight (a claim too): one change at a time, and the
+                      // buttons say so rather than drop a click.
+                      busy={busy !== null}
                       mode={docMode}
                       reasonCodes={reasonCodes}
                       onModeChange={setDocMode}

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { ReasonCode, ReasonCodeValue } from "../../api/types";
 
 interface Props {
@@ -9,10 +9,12 @@ interface Props {
   busy: boolean;
   onSubmit: (reason: ReasonCodeValue, comment: string) => void;
   onCancel: () => void;
+  /** More fields of this decision, shown under the reason and comment. */
+  extra?: ReactNode;
 }
 
 /** Reason picker + comment for reject / re-upload; "other" needs a comment. */
-export function ReasonForm({ idPrefix, title, confirmLabel, reasonCodes, busy, onSubmit, onCancel }: Props) {
+export function ReasonForm({ idPrefix, title, confirmLabel, reasonCodes, busy, onSubmit, onCancel, extra }: Props) {
   const [reason, setReason] = useState<ReasonCodeValue | "">("");
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -71,6 +73,7 @@ export function ReasonForm({ idPrefix, title, confirmLabel, reasonCodes, busy, o
           />
         </div>
       </div>
+      {extra}
       {error && (
         <p className="error" role="alert">
           {error}

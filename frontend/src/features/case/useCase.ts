@@ -17,6 +17,7 @@ export const caseKeys = {
   view: (id: string) => ["cases", "detail", id] as const,
   latest: (id: string) => ["cases", "detail", id, "latest"] as const,
   notes: (id: string) => ["cases", "detail", id, "notes"] as const,
+  messages: (id: string) => ["cases", "detail", id, "messages"] as const,
   audit: (id: string, version: number) => ["cases", "detail", id, "audit", version] as const,
   /** Every version's audit trail of the case (a prefix of `audit`). */
   audits: (id: string) => ["cases", "detail", id, "audit"] as const,
@@ -108,7 +109,8 @@ export function useCaseChange(caseId: string) {
     call: (current: CaseView) => Promise<CaseView>,
   ): Promise<CaseView | null> {
     const current = client.getQueryData<CaseView>(key);
-    if (!current || mutation.isPending) return null;
+    // One change at a time (the live count: this render's `isPending` may be out of date).
+    if (!current || client.isMutating({ mutationKey: key }) > 0) return null;
     try {
       return await mutation.mutateAsync({ label, optimistic, call: () => call(current) });
     } catch {

@@ -71,6 +71,11 @@ export function InboxFilters({ query, onChange, extraWorkflows }: Props) {
         <option value="">Any SLA</option>
         <option value="breached">Breached</option>
       </Select>
+      <Select label="Flag" id="f-flag" value={query.flag ?? ""} onChange={(v) => set("flag", v)}>
+        <option value="">Any flag</option>
+        <option value="resubmitted">Resubmitted by the customer</option>
+        <option value="collection_link_expired">Upload link expired</option>
+      </Select>
       <Select
         label="Approval"
         id="f-approval"

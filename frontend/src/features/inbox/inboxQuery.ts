@@ -17,6 +17,7 @@ const KEYS = [
   "assignee",
   "workflowDefinitionId",
   "entityType",
+  "flag",
   "awaitingSecondApproval",
   "sort",
   "order",
