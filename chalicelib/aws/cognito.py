@@ -125,8 +125,16 @@ class CognitoUserPool:
                 **extra,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "UsernameExistsException":
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "UsernameExistsException":
                 raise Conflict(f"{email} has an account already") from exc
+            if code == "InvalidParameterException":
+                # The pool's own checks of the address (found by fuzzing: `0@0` was a 500).
+                message = exc.response.get("Error", {}).get("Message") or "refused by the pool"
+                raise InvalidRequest(
+                    "the user pool refused this email address",
+                    details=[{"path": "email", "message": message}],
+                ) from exc
             raise
         attributes = response["User"]["Attributes"]
         return cast(str, next(a["Value"] for a in attributes if a["Name"] == "sub"))

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from chalicelib.models.base import ApiModel
 
 MAX_RANGE_DAYS = 400
 
 
+def _iso_date(value: object) -> object:
+    # Pydantic would also read `0` or `20260101` as dates; the document says YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class AnalyticsParams(ApiModel):
-    from_: dt.date | None = Field(
+    from_: IsoDate | None = Field(
         default=None, alias="from", description="First local date (default: 29 days before `to`)"
     )
-    to: dt.date | None = Field(default=None, description="Last local date (default: today)")
+    to: IsoDate | None = Field(default=None, description="Last local date (default: today)")
     workflow: str | None = Field(
         default=None, max_length=64, description="A workflow definition id"
     )

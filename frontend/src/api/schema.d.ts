@@ -1790,7 +1790,7 @@ export interface components {
        */
       description?: string;
       /** Permissions */
-      permissions: string[];
+      permissions: ("cases.read" | "cases.read_unmasked" | "cases.claim" | "cases.decide" | "cases.approve_second" | "cases.assign_others" | "cases.override_criteria" | "notes.write" | "messages.write" | "webhooks.manage" | "users.manage" | "roles.manage" | "analytics.read" | "settings.manage" | "layouts.manage" | "definitions.manage" | "views.share")[];
     };
     /** RoleList */
     RoleList: {
@@ -1807,7 +1807,7 @@ export interface components {
        */
       description?: string;
       /** Permissions */
-      permissions: string[];
+      permissions: ("cases.read" | "cases.read_unmasked" | "cases.claim" | "cases.decide" | "cases.approve_second" | "cases.assign_others" | "cases.override_criteria" | "notes.write" | "messages.write" | "webhooks.manage" | "users.manage" | "roles.manage" | "analytics.read" | "settings.manage" | "layouts.manage" | "definitions.manage" | "views.share")[];
       /** Expectedversion */
       expectedVersion: number;
     };

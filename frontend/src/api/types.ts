@@ -47,6 +47,8 @@ export type ReasonCodeValue = NonNullable<DecisionRequest["reason"]>;
 export type InboxQuery = Query<"listCases">;
 export type RoleView = Schemas["RoleView"];
 export type PermissionView = Schemas["PermissionView"];
+/** A permission of the catalogue (the checkboxes offer only these). */
+export type PermissionName = Schemas["RoleCreateRequest"]["permissions"][number];
 export type AdminAuditEntry = Schemas["AdminAuditEntry"];
 /** The error envelope, as any answer of the API that is not a success carries it. */
 export type ApiErrorBody = JsonOf<operations["getCase"]["responses"][404]>;

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../../api/client";
-import type { RoleView, User } from "../../api/types";
+import type { PermissionName, RoleView, User } from "../../api/types";
 import { errorText } from "./errors";
 import { useAdminChange, usePermissions, useRoles } from "./useAdmin";
 
@@ -104,8 +104,8 @@ function RoleForm({ me, role, onDone }: FormProps) {
   const [chosen, setChosen] = useState<string[]>(role?.permissions ?? []);
   const save = useAdminChange(() =>
     role
-      ? api.updateRole(role.id, { name, description, permissions: chosen, expectedVersion: role.version ?? 1 })
-      : api.createRole({ id, name, description, permissions: chosen }),
+      ? api.updateRole(role.id, { name, description, permissions: chosen as PermissionName[], expectedVersion: role.version ?? 1 })
+      : api.createRole({ id, name, description, permissions: chosen as PermissionName[] }),
   );
 
   function submit(event: FormEvent) {
