@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.dependencies import case_store
 from infra.resources import describe_resources
-from local.environment import PREFIX, REGION, REVIEWER_PASSWORD
+from local.environment import LOCAL_REVIEWERS, PREFIX, REGION, REVIEWER_PASSWORD
 from local.moto_patches import keep_given_cognito_sub
 from local.persistence import (
     DataFolder,
@@ -83,7 +83,7 @@ def test_unpublished_audit_records_are_held_back_and_published_once_after_restor
     restored = restore(snapshot, folder, into, password=REVIEWER_PASSWORD)
     held = {json.loads(e["item"]["recordJson"]["S"])["event_id"] for e in restored.held_back}
     assert held == unpublished
-    assert restored.counts["users"] == 5
+    assert restored.counts["users"] == len(LOCAL_REVIEWERS)
 
     target.enable_streams()
     into.streams = {into.tables["CasesTable"]: target.attrs[("CasesTable", "StreamArn")]}
