@@ -550,6 +550,18 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     trail = c.json(c.call("GET", f"{bo}/admin-audit", auth=admin, query="limit=2"), 200)
     assert trail["nextCursor"]
 
+    # Team analytics and the tenant's SLA settings.
+    span = "from=2026-01-01&to=2026-01-31&timezone=Europe/Berlin"
+    c.json(c.call("GET", f"{bo}/analytics/summary", auth=admin, query=span), 200)
+    c.json(c.call("GET", f"{bo}/analytics/daily", auth=admin, query=span), 200)
+    c.json(c.call("GET", f"{bo}/analytics/reviewers", auth=admin, query=span), 200)
+    export = c.call("GET", f"{bo}/analytics/export.csv", auth=admin, query=span + "&table=daily")
+    assert export.status_code == 200 and export.body.startswith(b"date")
+    sla = c.json(c.call("GET", f"{bo}/settings/sla", auth=admin), 200)
+    sla["workflows"] = {"kyc-manual-review": {"manual_review": 3600.0}}
+    sla = {k: v for k, v in sla.items() if k in ("workflows", "escalateTo")}
+    c.json(c.call("PUT", f"{bo}/settings/sla", auth=admin, body=sla), 200)
+
     # The completed case, seen from both sides, still matches the document.
     c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
     c.json(c.call("GET", CASE + "/audit", auth=alice, case_id=case_id), 200)
