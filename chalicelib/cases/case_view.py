@@ -33,9 +33,12 @@ from chalicelib.models.backoffice import (
     DocumentView,
     EntityRef,
     EntityView,
+    HitResolutionView,
     PageHistoryEntry,
     PendingApprovalView,
     PersonRef,
+    PluginResultView,
+    ScreeningHitView,
     WorkflowRef,
 )
 from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage, SlaTimer
@@ -147,7 +150,47 @@ def build_case_view(
             )
             for r in case.collection_rounds
         ],
+        plugin_results=plugin_results(case),
     )
+
+
+def plugin_results(case: Case) -> list[PluginResultView]:
+    """Each plugin's latest result, its screening hits with the reviewers' judgements."""
+    views = []
+    for result in case.vendor_results.values():
+        hits = []
+        # Only screening hits have the shape of a hit view; other providers' data is shown as is.
+        for hit in result.hits if result.provider == "sanctions" else []:
+            judged = case.hit_resolutions.get(hit["id"])
+            resolution = (
+                HitResolutionView(
+                    status=judged.status,
+                    reason=judged.reason,
+                    by=PersonRef(id=judged.by.id, name=judged.by.name or judged.by.id),
+                    at=judged.at,
+                )
+                if judged
+                else None
+            )
+            hits.append(ScreeningHitView.model_validate({**hit, "resolution": resolution}))
+        data = {k: v for k, v in result.data.items() if k != "hits" or not hits}
+        views.append(
+            PluginResultView(
+                plugin=result.plugin,
+                provider=result.provider,
+                provider_version=result.provider_version,
+                version=result.version,
+                status=result.status,
+                trigger=result.trigger,
+                started_at=result.started_at,
+                finished_at=result.finished_at,
+                input_digest=result.input_digest,
+                data=data,
+                error=result.error,
+                hits=hits,
+            )
+        )
+    return views
 
 
 def case_decisions(

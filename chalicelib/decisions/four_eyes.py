@@ -32,6 +32,7 @@ EVIDENCE_LABELS = {
     "document_records": "document decisions or page history",
     "page_storage": "stored pages",
     "vendor_results": "vendor check results",
+    "hit_resolutions": "judgements of screening hits",
 }
 
 

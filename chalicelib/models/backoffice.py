@@ -180,6 +180,53 @@ class AcceptanceCriterionView(ApiModel):
     explanation: str = Field(description="the case facts the rule read and their values")
 
 
+class HitResolutionView(ApiModel):
+    status: Literal["dismissed", "confirmed"] = Field(
+        description="`dismissed`: a false positive; `confirmed`: the listed person or company"
+    )
+    reason: str
+    by: PersonRef
+    at: str
+
+
+class ScreeningHitView(ApiModel):
+    """One screening hit: a list entry that matched a screened subject."""
+
+    id: str = Field(description="stable for the same list entry and subject across re-runs")
+    score: float = Field(description="0-100 name similarity, less disagreeing facts")
+    list_id: str
+    list_version: str
+    entry_id: str
+    entry_name: str
+    entry_kind: Literal["person", "organization"]
+    matched_name: str
+    matched_fields: list[str] = Field(description="`name`, and `birthDate`/`country` that agree")
+    topics: list[str]
+    subject: dict[str, str] = Field(description="who was screened: `{role, name}`")
+    resolution: HitResolutionView | None = Field(
+        default=None, description="the reviewer's judgement; none: unresolved"
+    )
+
+
+class PluginResultView(ApiModel):
+    """The latest result of one plugin (a vendor check the back office ran)."""
+
+    plugin: str
+    provider: str
+    provider_version: str | None = Field(description="for screening, the lists' versions")
+    version: int = Field(description="this plugin's run number on the case")
+    status: Literal["succeeded", "failed"]
+    trigger: str
+    started_at: str
+    finished_at: str
+    input_digest: str
+    data: dict[str, Any]
+    error: str | None = None
+    hits: list[ScreeningHitView] = Field(
+        default_factory=list, description="screening hits (sanctions provider), best first"
+    )
+
+
 class CasePermissions(ApiModel):
     can_decide: bool
     can_claim: bool
@@ -275,6 +322,10 @@ class CaseView(ApiModel):
     timeline: list[AuditEntry]
     collection_rounds: list[CollectionRoundView] = Field(
         default_factory=list, description="the rounds of re-upload requests, oldest first"
+    )
+    plugin_results: list[PluginResultView] = Field(
+        default_factory=list,
+        description="the latest result of each plugin the back office ran (system-owned)",
     )
 
 

@@ -187,16 +187,51 @@ class CaseDocument(Record):
         return self.decision.status
 
 
-# Room for the records the next capabilities add; each is the system's, never the context's.
-class VendorResult(Record):
-    """The output of a vendor check (plugin) run by the back office itself."""
+PluginRunStatus = Literal["succeeded", "failed"]
+HitResolutionStatus = Literal["dismissed", "confirmed"]
+
+
+class PluginResult(Record):
+    """One run of a plugin (a vendor check of the workflow definition), recorded by the back
+    office itself: never the integrator's `context.pluginsOutput`, which cannot forge one.
+
+    `version` counts the plugin's runs on the case (a re-run records the next); `input_digest`
+    is the sha256 of the mapped input, so a reader knows which facts the result was about."""
 
     plugin: str
-    status: Literal["pending", "succeeded", "failed"]
-    output: dict[str, Any] = Field(default_factory=dict)
+    provider: str
+    # The provider's version, or for screening the versions of the lists it screened against.
+    provider_version: str | None = None
+    version: int = Field(default=1, ge=1)
+    status: PluginRunStatus
+    trigger: str = "ingest"
+    started_at: str
+    finished_at: str
+    input_digest: str
+    data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
-    requested_at: str
-    completed_at: str | None = None
+
+    @property
+    def hits(self) -> list[dict[str, Any]]:
+        """The screening hits of the result (`data.hits`), each with its `id`."""
+        hits = self.data.get("hits")
+        return (
+            [h for h in hits if isinstance(h, dict) and h.get("id")]
+            if isinstance(hits, list)
+            else []
+        )
+
+
+class HitResolution(Record):
+    """A reviewer's judgement of one screening hit: a false positive (`dismissed`) or a true
+    match (`confirmed`). Keyed by the hit's id, which names the list entry and the screened
+    person, so it holds across re-runs that find the same entry again."""
+
+    plugin: str
+    status: HitResolutionStatus
+    reason: str
+    by: DecidedBy
+    at: str
 
 
 # The flag a case carries while an approval is pending (the inbox filters on it).
@@ -279,7 +314,7 @@ class Case(Record):
     # Fields the DynamoDB store keeps as JSON text rather than maps: free-form integrator
     # data whose numbers must survive exactly (a DynamoDB map would turn them into Decimal).
     JSON_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"context", "config", "document_records", "vendor_results"}
+        {"context", "config", "document_records", "vendor_results", "hit_resolutions"}
     )
     # What is not evidence a reviewer judges: how the case moves (state, assignment, versions,
     # the execution's bookkeeping, timers, requests to the customer) and the four-eyes record
@@ -337,7 +372,10 @@ class Case(Record):
     # The system's own records, written with the case (versioned). Document ids key them.
     records_version: int = RECORDS_VERSION
     document_records: dict[str, DocumentRecord] = Field(default_factory=dict)
-    vendor_results: dict[str, VendorResult] = Field(default_factory=dict)
+    # The latest result of each plugin (by plugin name), and the reviewers' judgements of
+    # screening hits (by hit id; see `HitResolution`).
+    vendor_results: dict[str, PluginResult] = Field(default_factory=dict)
+    hit_resolutions: dict[str, HitResolution] = Field(default_factory=dict)
     pending_approval: PendingApproval | None = None
     collection_rounds: list[CollectionRound] = Field(default_factory=list)
     sla_timer: SlaTimer | None = None
@@ -518,13 +556,33 @@ class CaseFacts:
                     for doc in self.documents
                 ],
                 "customData": self.case.context.get("customData"),
-                "vendorResults": {
-                    name: {"status": result.status, "output": result.output}
-                    for name, result in self.case.vendor_results.items()
-                },
+                "vendorResults": self.vendor_results,
                 "integratorResults": self.integrator_results,
             }
         )
+
+    @property
+    def vendor_results(self) -> dict[str, dict[str, Any]]:
+        """Each plugin's latest result as rules read it. A result with screening hits also
+        counts them by the reviewers' judgement: `unresolvedHits` (not judged yet),
+        `confirmedHits`, `dismissedHits`; absent when the run failed, so a rule reading them
+        is `unknown`, never `met`."""
+        results: dict[str, dict[str, Any]] = {}
+        for name, result in self.case.vendor_results.items():
+            view: dict[str, Any] = {
+                "status": result.status,
+                "provider": result.provider,
+                "version": result.version,
+                "data": result.data,
+            }
+            if result.status == "succeeded" and "hits" in result.data:
+                judged = [self.case.hit_resolutions.get(hit["id"]) for hit in result.hits]
+                view["hits"] = len(judged)
+                view["unresolvedHits"] = sum(1 for j in judged if j is None)
+                view["confirmedHits"] = sum(1 for j in judged if j and j.status == "confirmed")
+                view["dismissedHits"] = sum(1 for j in judged if j and j.status == "dismissed")
+            results[name] = view
+        return results
 
     def ballerine_context(self) -> dict[str, Any]:
         """The context as Ballerine shows it: the integrator's, with each document's decision

@@ -128,6 +128,16 @@ EVENT_TYPES: dict[str, EventType] = {
             "the pending approval was void: the evidence changed, or the case moved on",
             rules=(Rule.METRICS,),
         ),
+        EventType(
+            "workflow.context.changed",
+            "a plugin (vendor check) recorded a new result on the case",
+            webhook="workflow.context.changed",
+        ),
+        EventType(
+            "case.failed",
+            "a plugin with onError fail failed after its retries: the case is failed",
+            webhook="workflow.failed",
+        ),
         EventType("case.flagged", "the system raised a flag on the case"),
         EventType("case.unflagged", "the system cleared a flag of the case"),
         EventType("workflow.waiting", "the case's execution parked its task token"),

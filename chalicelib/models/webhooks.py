@@ -17,6 +17,8 @@ WebhookType = Literal[
     "case.assigned",
     "case.note_added",
     "case.sla_breached",
+    "workflow.context.changed",
+    "workflow.failed",
 ]
 SubscriptionKind = Literal["tenant", "default", "run"]
 SubscriptionStatus = Literal["active", "disabled"]

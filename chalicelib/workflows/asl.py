@@ -5,6 +5,11 @@ Every waiting state becomes a `.waitForTaskToken` task that sends its token to t
 with SendTaskSuccess. Final states become Succeed states with the same name, so the execution's
 history reads in the chart's words.
 
+Each plugin of the definition becomes a `.waitForTaskToken` task that sends its token to the
+plugin queue (the plugin worker runs the provider and sends the token back), with `Retry` for
+its retries and a `Catch` that tells the worker the plugin failed for good (`onError`): ingest
+plugins run before the initial state, a state's plugins each time the case enters it.
+
 The execution starts at a resume entry: with no `resumeAt` in its input it goes to the chart's
 initial state; with `resumeAt` naming a waiting state it starts waiting there. The reconciler
 uses it to give a case whose execution was lost (or ended early) a new one in the case's state.
@@ -14,9 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.workflows.definition import WorkflowDefinition
+from chalicelib.workflows.definition import PluginSpec, WorkflowDefinition
 
 SEND_AND_WAIT = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+SEND = "arn:aws:states:::sqs:sendMessage"
+# Beyond the vendor call's own timeout: the worker's queueing and the write of the result.
+PLUGIN_TIMEOUT_SLACK_SECONDS = 30
+PLUGIN_RETRY_INTERVAL_SECONDS = 2
+PLUGIN_RETRY_BACKOFF = 2.0
+PLUGIN_FAILED_STATE = "PluginFailed"
 
 
 # Ends in `__on` like the chart's own Choice states (readers of the history skip those); chart
@@ -45,8 +56,102 @@ def resume_entry(definition: WorkflowDefinition) -> dict[str, Any]:
     }
 
 
-def compile_to_asl(definition: WorkflowDefinition, task_queue_url: str) -> dict[str, Any]:
+def plugin_state_name(plugin: str, state: str | None) -> str:
+    """`sanctions__plugin` (on ingest) or `manual_review__sanctions__plugin` (entering a state)."""
+    return f"{state}__{plugin}__plugin" if state else f"{plugin}__plugin"
+
+
+def plugin_states(
+    definition: WorkflowDefinition,
+    plugins: list[PluginSpec],
+    *,
+    state: str | None,
+    then: str,
+    plugin_queue_url: str,
+) -> tuple[str, dict[str, Any]]:
+    """The states running `plugins` one after the other, then going to `then`: the name of
+    the first (`then` itself without plugins) and the states."""
+    states: dict[str, Any] = {}
+    entry = then
+    for plugin in reversed(plugins):
+        name = plugin_state_name(plugin.name, state)
+        failed = f"{name}__failed"
+        message = {
+            "caseId.$": "$.caseId",
+            "tenantId.$": "$.tenantId",
+            "plugin": plugin.name,
+            "definitionKey": definition.key,
+            "trigger": "state" if state else "ingest",
+        }
+        task: dict[str, Any] = {
+            "Type": "Task",
+            "Comment": f"plugin {plugin.name} ({plugin.provider}), run by the plugin worker",
+            "Resource": SEND_AND_WAIT,
+            "Parameters": {
+                "QueueUrl": plugin_queue_url,
+                "MessageBody": {**message, "kind": "run", "taskToken.$": "$$.Task.Token"},
+            },
+            "TimeoutSeconds": plugin.timeout_seconds + PLUGIN_TIMEOUT_SLACK_SECONDS,
+            "ResultPath": None,
+            "Catch": [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.pluginError", "Next": failed}
+            ],
+            "Next": entry,
+        }
+        if plugin.retries:
+            task["Retry"] = [
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "IntervalSeconds": PLUGIN_RETRY_INTERVAL_SECONDS,
+                    "MaxAttempts": plugin.retries,
+                    "BackoffRate": PLUGIN_RETRY_BACKOFF,
+                }
+            ]
+        states[name] = task
+        states[failed] = {
+            "Type": "Task",
+            "Comment": f"plugin {plugin.name} failed after its retries: onError {plugin.on_error}",
+            "Resource": SEND,
+            "Parameters": {
+                "QueueUrl": plugin_queue_url,
+                "MessageBody": {**message, "kind": "failed", "error.$": "$.pluginError"},
+            },
+            "ResultPath": None,
+            "Next": PLUGIN_FAILED_STATE if plugin.on_error == "fail" else entry,
+        }
+        entry = name
+    return entry, states
+
+
+def compile_to_asl(
+    definition: WorkflowDefinition, task_queue_url: str, plugin_queue_url: str = ""
+) -> dict[str, Any]:
     states: dict[str, Any] = {RESUME_STATE: resume_entry(definition)}
+    entries: dict[str, str] = {}
+    for name in definition.waiting_states:
+        entries[name], more = plugin_states(
+            definition,
+            definition.plugins_entering(name),
+            state=name,
+            then=name,
+            plugin_queue_url=plugin_queue_url,
+        )
+        states.update(more)
+    start, more = plugin_states(
+        definition,
+        definition.plugins_on_ingest(),
+        state=None,
+        then=entries.get(definition.initial_state, definition.initial_state),
+        plugin_queue_url=plugin_queue_url,
+    )
+    states.update(more)
+    states[RESUME_STATE]["Choices"][0]["Next"] = start
+    if definition.plugins:
+        states[PLUGIN_FAILED_STATE] = {
+            "Type": "Fail",
+            "Error": "PluginFailed",
+            "Cause": "a plugin with onError fail failed after its retries: the case is failed",
+        }
     for name, spec in definition.states.items():
         if spec.type == "final":
             states[name] = {"Type": "Succeed", "Comment": f"final state {name}"}
@@ -71,7 +176,11 @@ def compile_to_asl(definition: WorkflowDefinition, task_queue_url: str) -> dict[
         states[choice_state_name(name)] = {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.lastEvent.event", "StringEquals": event, "Next": target}
+                {
+                    "Variable": "$.lastEvent.event",
+                    "StringEquals": event,
+                    "Next": entries.get(target, target),
+                }
                 for event, target in spec.on.items()
             ],
             "Default": "UnknownEvent",

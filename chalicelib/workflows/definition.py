@@ -95,6 +95,67 @@ class ApprovalPolicy(_Strict):
         return self
 
 
+PluginProvider = Literal["http", "sanctions", "registry"]
+OnError = Literal["continue", "flag", "fail"]
+
+
+class StateTrigger(_Strict):
+    """Run when the case enters `state` (each time it does)."""
+
+    state: str
+
+
+class HttpRequestSpec(_Strict):
+    """The `http` provider's call: `url` and header values are templates whose `{name}`
+    placeholders take the plugin's mapped input (URL-encoded in the URL) and
+    `{secret:NAME}` a field of the tenant's vendor secret (Secrets Manager, never logged)."""
+
+    method: Literal["GET", "POST"] = "POST"
+    url: str = Field(pattern=r"^https?://")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class PluginSpec(_Strict):
+    """A vendor check of the definition, run as a Step Functions step by the plugin worker
+    (docs/workflow-definitions.md#plugins). `input` maps names to JMESPath expressions over the
+    case facts; `output` maps names to JMESPath expressions over the provider's answer (empty:
+    the answer as it is)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    provider: PluginProvider
+    when: Literal["ingest"] | StateTrigger = "ingest"
+    input: dict[str, str] = Field(default_factory=dict)
+    output: dict[str, str] = Field(default_factory=dict)
+    timeout_seconds: int = Field(default=30, ge=1, le=900, alias="timeoutSeconds")
+    retries: int = Field(default=2, ge=0, le=10)
+    on_error: OnError = Field(default="flag", alias="onError")
+    request: HttpRequestSpec | None = None
+    # Provider settings: `sanctions` {lists, threshold}, `registry` {}.
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> PluginSpec:
+        import jmespath  # lazily: only loading a definition compiles the expressions
+        from jmespath.exceptions import JMESPathError
+
+        problems: list[str] = []
+        for part, mapping in (("input", self.input), ("output", self.output)):
+            for key, expression in mapping.items():
+                try:
+                    jmespath.compile(expression)
+                except JMESPathError as exc:
+                    problems.append(f"{part}.{key}: not a JMESPath expression ({exc})")
+        if (self.provider == "http") != (self.request is not None):
+            problems.append("`request` is required for the http provider and only for it")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def trigger_state(self) -> str | None:
+        return self.when.state if isinstance(self.when, StateTrigger) else None
+
+
 class WorkflowDefinition(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: int = Field(ge=1)
@@ -113,6 +174,7 @@ class WorkflowDefinition(_Strict):
     # customer) never count against the team.
     sla: dict[str, SlaSpec] = Field(default_factory=dict)
     approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy, alias="approvalPolicy")
+    plugins: tuple[PluginSpec, ...] = ()
 
     @model_validator(mode="after")
     def _check_chart(self) -> WorkflowDefinition:
@@ -140,6 +202,15 @@ class WorkflowDefinition(_Strict):
         ids = [criterion.id for criterion in self.acceptance_criteria]
         for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"acceptance criterion `{duplicate}` is declared twice")
+        names = [plugin.name for plugin in self.plugins]
+        for duplicate in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"plugin `{duplicate}` is declared twice")
+        for plugin in self.plugins:
+            trigger = plugin.trigger_state
+            if trigger is not None and trigger not in self.waiting_states:
+                problems.append(
+                    f"plugin `{plugin.name}` runs on entering `{trigger}`: no waiting state"
+                )
         if self.initial_state in self.states:
             unreachable = set(self.states) - self._reachable()
             if unreachable:
@@ -177,6 +248,15 @@ class WorkflowDefinition(_Strict):
 
     def is_final(self, state: str) -> bool:
         return self.states[state].type == "final"
+
+    def plugin(self, name: str) -> PluginSpec | None:
+        return next((p for p in self.plugins if p.name == name), None)
+
+    def plugins_on_ingest(self) -> list[PluginSpec]:
+        return [p for p in self.plugins if p.when == "ingest"]
+
+    def plugins_entering(self, state: str) -> list[PluginSpec]:
+        return [p for p in self.plugins if p.trigger_state == state]
 
     @property
     def waiting_states(self) -> list[str]:

@@ -21,12 +21,13 @@ from chalicelib.models.case import (
     DecidedBy,
     DocumentDecision,
     DocumentRecord,
+    HitResolution,
     NoteRecord,
     PageSet,
     PageStorage,
     PendingApproval,
+    PluginResult,
     SlaTimer,
-    VendorResult,
     WorkflowTransition,
 )
 
@@ -192,8 +193,23 @@ class TestTheCasesOwnRecords:
                 )
             },
             vendor_results={
-                "kyc": VendorResult(
-                    plugin="kyc", status="succeeded", output={"score": 0.25}, requested_at=now
+                "kyc": PluginResult(
+                    plugin="kyc",
+                    provider="http",
+                    status="succeeded",
+                    data={"score": 0.25, "hits": [{"id": "h1"}]},
+                    started_at=now,
+                    finished_at=now,
+                    input_digest="d",
+                )
+            },
+            hit_resolutions={
+                "h1": HitResolution(
+                    plugin="kyc",
+                    status="dismissed",
+                    reason="another person",
+                    by=DecidedBy(id="u1", name="Ann"),
+                    at=now,
                 )
             },
             collection_rounds=[CollectionRound(round_id="r1", document_ids=["doc_1"], sent_at=now)],

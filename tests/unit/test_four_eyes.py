@@ -23,7 +23,7 @@ from chalicelib.models.case import (
     Case,
     DocumentDecision,
     PageStorage,
-    VendorResult,
+    PluginResult,
     evidence_digest,
 )
 from chalicelib.models.reviewers import Reviewer
@@ -176,8 +176,13 @@ class TestEvidenceDigest:
         storage.page_storage["p1"] = PageStorage(status="stored", key="k", updated_at=now)
         changes["page storage"] = storage
         vendor = case.model_copy(deep=True)
-        vendor.vendor_results["kyc"] = VendorResult(
-            plugin="kyc", status="succeeded", requested_at=now
+        vendor.vendor_results["kyc"] = PluginResult(
+            plugin="kyc",
+            provider="http",
+            status="succeeded",
+            started_at=now,
+            finished_at=now,
+            input_digest="d",
         )
         changes["vendor results"] = vendor
         digest = evidence_digest(case)

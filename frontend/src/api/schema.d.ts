@@ -596,6 +596,11 @@ export interface components {
        * @description the rounds of re-upload requests, oldest first
        */
       collectionRounds?: components["schemas"]["CollectionRoundView"][];
+      /**
+       * Pluginresults
+       * @description the latest result of each plugin the back office ran (system-owned)
+       */
+      pluginResults?: components["schemas"]["PluginResultView"][];
       /** @default null */
       collectionLink?: components["schemas"]["CollectionLinkView"] | null;
     };
@@ -778,6 +783,11 @@ export interface components {
        * @description the rounds of re-upload requests, oldest first
        */
       collectionRounds?: components["schemas"]["CollectionRoundView"][];
+      /**
+       * Pluginresults
+       * @description the latest result of each plugin the back office ran (system-owned)
+       */
+      pluginResults?: components["schemas"]["PluginResultView"][];
     };
     /**
      * CollectView
@@ -883,7 +893,7 @@ export interface components {
        */
       url: string;
       /** Events */
-      events?: ("workflow.state.changed" | "workflow.completed" | "workflow.context.document.changed" | "case.assigned" | "case.note_added" | "case.sla_breached")[];
+      events?: ("workflow.state.changed" | "workflow.completed" | "workflow.context.document.changed" | "case.assigned" | "case.note_added" | "case.sla_breached" | "workflow.context.changed" | "workflow.failed")[];
       /**
        * Description
        * @default null
@@ -1345,6 +1355,20 @@ export interface components {
       /** Count */
       count: number;
     };
+    /** HitResolutionView */
+    HitResolutionView: {
+      /**
+       * Status
+       * @description `dismissed`: a false positive; `confirmed`: the listed person or company
+       * @enum {string}
+       */
+      status: "dismissed" | "confirmed";
+      /** Reason */
+      reason: string;
+      by: components["schemas"]["PersonRef"];
+      /** At */
+      at: string;
+    };
     /**
      * IntegratorEventRequest
      * @description `POST /external/workflows/{id}/event`.
@@ -1624,6 +1648,53 @@ export interface components {
       /** Name */
       name: string;
     };
+    /**
+     * PluginResultView
+     * @description The latest result of one plugin (a vendor check the back office ran).
+     */
+    PluginResultView: {
+      /** Plugin */
+      plugin: string;
+      /** Provider */
+      provider: string;
+      /**
+       * Providerversion
+       * @description for screening, the lists' versions
+       */
+      providerVersion: string | null;
+      /**
+       * Version
+       * @description this plugin's run number on the case
+       */
+      version: number;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "succeeded" | "failed";
+      /** Trigger */
+      trigger: string;
+      /** Startedat */
+      startedAt: string;
+      /** Finishedat */
+      finishedAt: string;
+      /** Inputdigest */
+      inputDigest: string;
+      /** Data */
+      data: {
+        [key: string]: unknown;
+      };
+      /**
+       * Error
+       * @default null
+       */
+      error?: string | null;
+      /**
+       * Hits
+       * @description screening hits (sanctions provider), best first
+       */
+      hits?: components["schemas"]["ScreeningHitView"][];
+    };
     /** RangeEcho */
     RangeEcho: {
       /**
@@ -1897,6 +1968,56 @@ export interface components {
        * @description false when the run updated the entity's active case
        */
       created: boolean;
+    };
+    /**
+     * ScreeningHitView
+     * @description One screening hit: a list entry that matched a screened subject.
+     */
+    ScreeningHitView: {
+      /**
+       * Id
+       * @description stable for the same list entry and subject across re-runs
+       */
+      id: string;
+      /**
+       * Score
+       * @description 0-100 name similarity, less disagreeing facts
+       */
+      score: number;
+      /** Listid */
+      listId: string;
+      /** Listversion */
+      listVersion: string;
+      /** Entryid */
+      entryId: string;
+      /** Entryname */
+      entryName: string;
+      /**
+       * Entrykind
+       * @enum {string}
+       */
+      entryKind: "person" | "organization";
+      /** Matchedname */
+      matchedName: string;
+      /**
+       * Matchedfields
+       * @description `name`, and `birthDate`/`country` that agree
+       */
+      matchedFields: string[];
+      /** Topics */
+      topics: string[];
+      /**
+       * Subject
+       * @description who was screened: `{role, name}`
+       */
+      subject: {
+        [key: string]: string;
+      };
+      /**
+       * @description the reviewer's judgement; none: unresolved
+       * @default null
+       */
+      resolution?: components["schemas"]["HitResolutionView"] | null;
     };
     /** SessionTokens */
     SessionTokens: {

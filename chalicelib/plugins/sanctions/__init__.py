@@ -1,0 +1,1 @@
+"""The `sanctions` provider: screening against sanctions and PEP lists (docs/plugins.md)."""
