@@ -23,6 +23,7 @@ from chalicelib.handlers.http import error_envelope_middleware
 from chalicelib.handlers.metrics_consumer import metrics_consumer
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
+from chalicelib.handlers.plugin_worker import plugin_worker
 from chalicelib.handlers.settings_api import settings_api
 from chalicelib.handlers.sla_timers import sla_timers
 from chalicelib.handlers.webhook_delivery import webhook_delivery
@@ -41,6 +42,7 @@ app.register_blueprint(decisions_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(openapi_api, url_prefix="/api/v1")
 app.register_blueprint(outbox_publisher)
 app.register_blueprint(workflow_tasks)
+app.register_blueprint(plugin_worker)
 app.register_blueprint(document_fetch)
 app.register_blueprint(webhooks_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(admin_api, url_prefix="/api/v1/backoffice")

@@ -9,12 +9,12 @@ import sys
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
-from bench import analytics, cold_start, frontend, inbox, ingest, webhooks
+from bench import analytics, cold_start, frontend, inbox, ingest, screening, webhooks
 
 
 def main() -> int:
     within_budget = True
-    for benchmark in (cold_start, ingest, inbox, frontend, webhooks, analytics):
+    for benchmark in (cold_start, ingest, inbox, frontend, webhooks, analytics, screening):
         report, ok = benchmark.run()
         print(report, flush=True)
         within_budget &= ok

@@ -26,6 +26,8 @@ class Settings:
     # URL (cloud: DOCUMENT_FETCH_QUEUE_URL) or name (local): where unfinished work is handed back.
     document_fetch_queue: str
     event_bus: str
+    # The plugin worker's queue (cloud: PLUGIN_QUEUE_URL; local: its name): reviewers' re-runs.
+    plugin_queue: str
     state_machine_arn_prefix: str
     allow_loopback_fetch: bool
     user_pool_id: str
@@ -74,6 +76,7 @@ def get_settings() -> Settings:
         documents_bucket=env.get("DOCUMENTS_BUCKET", f"{prefix}-documents"),
         document_fetch_queue=env.get("DOCUMENT_FETCH_QUEUE_URL") or f"{prefix}-document-fetch",
         event_bus=env.get("EVENT_BUS", f"{prefix}-events"),
+        plugin_queue=env.get("PLUGIN_QUEUE_URL") or f"{prefix}-plugin",
         state_machine_arn_prefix=env.get(
             "STATE_MACHINE_ARN_PREFIX",
             f"arn:aws:states:{env.get('AWS_DEFAULT_REGION', 'us-east-1')}:123456789012:"

@@ -15,7 +15,7 @@ from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
-from chalicelib.aws.secrets import secret_or_env
+from chalicelib.aws.secrets import secret_or_env, tenant_vendor_secrets
 from chalicelib.aws.ses import SesMailer
 from chalicelib.aws.sla_queue import SqsTimerQueue
 from chalicelib.aws.stepfunctions import StepFunctionsWorkflowEngine
@@ -29,6 +29,10 @@ from chalicelib.config import (
     get_settings,
     get_webhook_settings,
 )
+from chalicelib.plugins.http_vendor import HttpProvider
+from chalicelib.plugins.providers import Provider
+from chalicelib.plugins.registry import RegistryProvider, SampleRegistry
+from chalicelib.plugins.sanctions.provider import ListSource, SanctionsProvider
 from chalicelib.webhooks.delivery import WebhookDispatcher
 from chalicelib.webhooks.sender import HttpWebhookSender
 from chalicelib.webhooks.subscriptions import DefaultSubscription
@@ -151,3 +155,32 @@ def sla_settings() -> DynamoSlaSettingsStore:
 
 def sla_timer_queue() -> SqsTimerQueue:
     return SqsTimerQueue(f"{get_settings().resource_prefix}-sla")
+
+
+def plugin_queue() -> SqsWorkQueue:
+    return SqsWorkQueue(get_settings().plugin_queue)
+
+
+@register
+@functools.cache
+def _sanctions_lists(bucket: str) -> ListSource:
+    return ListSource(S3DocumentStorage(bucket).get_object)
+
+
+def plugin_providers() -> dict[str, Provider]:
+    """The providers a plugin can name (docs/plugins.md)."""
+    settings = get_settings()
+    return {
+        "sanctions": SanctionsProvider(_sanctions_lists(settings.documents_bucket).index),
+        "registry": RegistryProvider(_sample_registry()),
+        "http": HttpProvider(
+            lambda tenant: tenant_vendor_secrets(settings.resource_prefix, tenant),
+            allow_local=settings.allow_loopback_fetch,
+        ),
+    }
+
+
+@register
+@functools.cache
+def _sample_registry() -> SampleRegistry:
+    return SampleRegistry()

@@ -25,6 +25,8 @@ CONSUMER_TIMEOUT_SECONDS = 60
 # How long each queue hides a message its consumer received: at least the consumer's timeout.
 WORKFLOW_QUEUE_VISIBILITY_SECONDS = 60
 DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS = 120
+# Longer than a plugin's longest vendor call (its `timeoutSeconds`, at most 900) plus the write.
+PLUGIN_QUEUE_VISIBILITY_SECONDS = 960
 # The webhook consumer starts no attempt after its invocation budget, and one attempt lasts at
 # most the attempt timeout: together they fit in the consumer's timeout, itself in this.
 WEBHOOK_QUEUE_VISIBILITY_SECONDS = 120

@@ -222,6 +222,8 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             # Redeliveries are queued; the deliveries view reports the DLQ's depth.
             queue("WebhookQueue", ("sqs:SendMessage",)),
             queue("WebhookQueueDLQ", ("sqs:GetQueueAttributes",)),
+            # Reviewers' plugin re-runs go to the plugin worker.
+            queue("PluginQueue", ("sqs:SendMessage",)),
             # Reviewer decisions move the case's execution on at once (DESIGN.md, invariant 2).
             SEND_TASK_TOKENS,
             # Customer emails: collection links and reviewers' messages (issue 17).
@@ -252,6 +254,23 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
         # Both park or read the token on the case, then send it on (and flag the case if not).
         "workflow_task_tokens": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],
         "workflow_sync": [table("CasesTable", case_store_rw), contexts_rw, SEND_TASK_TOKENS],
+        # Runs plugins: reads the sanctions lists (documents bucket), the tenant's vendor
+        # secret, records results on the case and sends the plugin step's token back.
+        "plugin_worker": [
+            table("CasesTable", case_store_rw),
+            contexts_rw,
+            SEND_TASK_TOKENS,
+            Grant(
+                "ReadTenantVendorSecrets",
+                ("secretsmanager:GetSecretValue",),
+                (
+                    sub(
+                        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+                        "secret:${ResourcePrefix}/vendors/*"
+                    ),
+                ),
+            ),
+        ],
         "document_fetch": [
             table("CasesTable", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
             # Pages are put, large contexts read (the case is rewritten with its page storage).

@@ -16,6 +16,7 @@ from chalicelib.limits import (
     DEAD_LETTER_RETENTION_SECONDS,
     DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS,
     METRICS_QUEUE_VISIBILITY_SECONDS,
+    PLUGIN_QUEUE_VISIBILITY_SECONDS,
     QUEUE_MAX_RECEIVES,
     SLA_QUEUE_VISIBILITY_SECONDS,
     WEBHOOK_QUEUE_VISIBILITY_SECONDS,
@@ -26,6 +27,7 @@ from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.registry import bundled_definitions
 
 TASK_QUEUE_PLACEHOLDER = "${TaskQueueUrl}"
+PLUGIN_QUEUE_PLACEHOLDER = "${PluginQueueUrl}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class QueueConsumer:
 QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
     QueueConsumer("WorkflowStarterQueue", "workflow_starter"),
     QueueConsumer("WorkflowTaskQueue", "workflow_task_tokens"),
+    # Runs the plugins (vendor checks) of the executions' plugin steps and reviewers' re-runs.
+    QueueConsumer("PluginQueue", "plugin_worker", batch_size=1),
     QueueConsumer("DocumentFetchQueue", "document_fetch", batch_size=5),
     # Moves each case's execution on after a committed transition, retrying until it moves.
     QueueConsumer("WorkflowSyncQueue", "workflow_sync"),
@@ -343,7 +347,10 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                                 {
                                     "Effect": "Allow",
                                     "Action": "sqs:SendMessage",
-                                    "Resource": {"Fn::GetAtt": ["WorkflowTaskQueue", "Arn"]},
+                                    "Resource": [
+                                        {"Fn::GetAtt": ["WorkflowTaskQueue", "Arn"]},
+                                        {"Fn::GetAtt": ["PluginQueue", "Arn"]},
+                                    ],
                                 }
                             ],
                         },
@@ -386,6 +393,7 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
     workflow_visibility = WORKFLOW_QUEUE_VISIBILITY_SECONDS
     resources.update(_queue_pair("WorkflowTaskQueue", prefix, workflow_visibility))
     resources.update(_queue_pair("WorkflowStarterQueue", prefix, workflow_visibility))
+    resources.update(_queue_pair("PluginQueue", prefix, PLUGIN_QUEUE_VISIBILITY_SECONDS))
     resources.update(
         _queue_pair("DocumentFetchQueue", prefix, DOCUMENT_FETCH_QUEUE_VISIBILITY_SECONDS)
     )
@@ -419,7 +427,11 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
     resources.update(_analytics_resources(prefix))
     resources.update(_stream_failure_queues(prefix))
     for definition in bundled_definitions():
-        asl = compile_to_asl(definition, task_queue_url=TASK_QUEUE_PLACEHOLDER)
+        asl = compile_to_asl(
+            definition,
+            task_queue_url=TASK_QUEUE_PLACEHOLDER,
+            plugin_queue_url=PLUGIN_QUEUE_PLACEHOLDER,
+        )
         logical_id = "StateMachine" + "".join(
             part.title() for part in definition.state_machine_name.split("-")
         )
@@ -432,7 +444,10 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
                 "DefinitionString": {
                     "Fn::Sub": [
                         json.dumps(asl, separators=(",", ":")),
-                        {"TaskQueueUrl": {"Ref": "WorkflowTaskQueue"}},
+                        {
+                            "TaskQueueUrl": {"Ref": "WorkflowTaskQueue"},
+                            "PluginQueueUrl": {"Ref": "PluginQueue"},
+                        },
                     ]
                 },
             },

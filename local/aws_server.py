@@ -19,6 +19,7 @@ def main() -> None:
 
     from local.moto_patches import (
         cheap_transaction_backups,
+        fresh_task_token_per_retry,
         keep_given_cognito_sub,
         serialise_dynamodb,
     )
@@ -26,6 +27,7 @@ def main() -> None:
     cheap_transaction_backups()  # first: the lock below then covers its backups too
     serialise_dynamodb()
     keep_given_cognito_sub()
+    fresh_task_token_per_retry()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

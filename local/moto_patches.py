@@ -162,3 +162,40 @@ def cheap_transaction_backups() -> None:
 
     models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
     _transactions_patched = True
+
+
+_task_token_patched = False
+
+
+def fresh_task_token_per_retry() -> None:
+    """Give each retry of a `.waitForTaskToken` task a new task token, as AWS does.
+
+    moto makes the token (and its callback endpoint) once per state and reuses both on every
+    `Retry` attempt; the endpoint keeps the first attempt's outcome, so after one
+    `SendTaskFailure` every retry fails at once, without waiting for its worker, while the
+    workers still get their messages (a plugin step then reaches its `Catch` although a later
+    attempt succeeds). With this patch each retry registers a new token first."""
+    global _task_token_patched
+    if _task_token_patched:
+        return
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback_module,
+    )
+
+    task_class = callback_module.StateTaskServiceCallback
+    wait_for_token = callback_module.ResourceCondition.WaitForTaskToken
+    original = task_class._evaluate_with_timeout
+
+    def evaluate(self: Any, env: Any) -> None:
+        context = env.states.context_object
+        retrying = context.context_object_data.get("State", {}).get("RetryCount", 0) > 0
+        if (
+            retrying
+            and self._is_integration_pattern()
+            and wait_for_token in self._supported_integration_patterns
+        ):
+            env.callback_pool_manager.add(context.update_task_token())
+        original(self, env)
+
+    task_class._evaluate_with_timeout = evaluate
+    _task_token_patched = True

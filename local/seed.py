@@ -12,7 +12,12 @@ import httpx
 from chalicelib.auth.accounts import register_reviewer
 from chalicelib.aws.dynamodb import DynamoTenantDirectory
 from chalicelib.config import get_settings
-from chalicelib.dependencies import reviewer_directory, user_pool, webhook_store
+from chalicelib.dependencies import (
+    document_storage,
+    reviewer_directory,
+    user_pool,
+    webhook_store,
+)
 from chalicelib.ids import utc_now
 from chalicelib.tenants.api_keys import hash_api_key
 from chalicelib.webhooks.tenant_secret import tenant_signing_secret
@@ -28,6 +33,18 @@ def seed_tenants() -> None:
             hash_api_key(api_key, settings.api_key_pepper), tenant_id, "local default", utc_now()
         )
         tenant_signing_secret(webhook_store(), tenant_id)  # created with the tenant
+    seed_sanctions_lists()
+
+
+def seed_sanctions_lists() -> None:
+    """Put the bundled sample sanctions lists where the screening reads them (the documents
+    bucket, `sanctions-lists/`): idempotent, so a restored stack gets them too."""
+    from chalicelib.plugins.sanctions.provider import sample_objects
+
+    storage = document_storage()
+    for key, content in sample_objects().items():
+        kind = "application/json" if key.endswith(".json") else "text/csv"
+        storage.put_object(key, content, kind)
 
 
 def seed_reviewers() -> None:

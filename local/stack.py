@@ -126,7 +126,13 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         from local.faults import install_fault
         from local.provision import provision
         from local.pump import Pump
-        from local.seed import seed_demo_cases, seed_demo_history, seed_reviewers, seed_tenants
+        from local.seed import (
+            seed_demo_cases,
+            seed_demo_history,
+            seed_reviewers,
+            seed_sanctions_lists,
+            seed_tenants,
+        )
         from local.server import BackOfficeWSGI, serve
 
         resources = describe_resources(PREFIX, frontend_origins=[f"http://localhost:{http_port}"])
@@ -148,6 +154,7 @@ def start(*, seed_demo: bool = True) -> RunningStack:
         if snapshot is not None:
             restored = restore(snapshot, folder, stored, password=REVIEWER_PASSWORD)
             provisioner.enable_streams()
+            seed_sanctions_lists()
         else:
             seed_tenants()
             seed_reviewers()

@@ -9,6 +9,7 @@ functions are recycled, or at once after a deploy.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,3 +36,20 @@ def secret_or_env(env: Mapping[str, str], name: str, default: str) -> str:
     if secret_id:
         return secret_string(secret_id)
     return env.get(name, default)
+
+
+@register
+@functools.cache
+def tenant_vendor_secrets(prefix: str, tenant_id: str) -> dict[str, str]:
+    """The tenant's vendor credentials (`<prefix>/vendors/<tenant>`, a JSON object of strings),
+    for the http plugins' `{secret:NAME}` headers; none if the tenant has no such secret."""
+    from botocore.exceptions import ClientError
+
+    try:
+        raw = secret_string(f"{prefix}/vendors/{tenant_id}")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return {}
+        raise
+    value = json.loads(raw)
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}

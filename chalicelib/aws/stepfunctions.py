@@ -70,3 +70,22 @@ class StepFunctionsWorkflowEngine:
             if exc.response.get("Error", {}).get("Code") in STALE_TOKEN_ERRORS:
                 raise StaleTaskToken(str(exc)) from exc
             raise
+
+    def plugin_succeeded(self, task_token: str) -> None:
+        """The plugin step's token back with its result recorded (the case holds the data)."""
+        self._send(sfn_client().send_task_success, taskToken=task_token, output="{}")
+
+    def plugin_failed(self, task_token: str, error: str, cause: str) -> None:
+        """Fail the plugin step's attempt: its `Retry` decides whether another one comes."""
+        self._send(
+            sfn_client().send_task_failure, taskToken=task_token, error=error, cause=cause[:32000]
+        )
+
+    @staticmethod
+    def _send(call: Any, **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in STALE_TOKEN_ERRORS:
+                raise StaleTaskToken(str(exc)) from exc
+            raise

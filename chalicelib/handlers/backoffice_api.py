@@ -11,7 +11,7 @@ from chalicelib.cases.case_view import audit_entry, case_row
 from chalicelib.cases.inbox import list_inbox
 from chalicelib.cases.notes import add_note, list_notes
 from chalicelib.config import get_settings
-from chalicelib.dependencies import case_store, reviewer_directory
+from chalicelib.dependencies import case_store, plugin_queue, reviewer_directory
 from chalicelib.handlers.auth_kinds import REVIEWER
 from chalicelib.handlers.case_views import case_view_response, reviewer_names
 from chalicelib.handlers.external_api import definition_list
@@ -22,15 +22,18 @@ from chalicelib.models.backoffice import (
     AuditList,
     CaseList,
     CaseView,
+    HitResolutionRequest,
     InboxParams,
     NoteList,
     NoteRequest,
     NoteView,
     PersonRef,
+    PluginRunAccepted,
 )
 from chalicelib.models.case import NoteRecord
 from chalicelib.models.responses import WorkflowDefinitionList
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.plugins.actions import request_rerun, resolve_hit
 
 backoffice_api = Blueprint(__name__)
 
@@ -167,3 +170,54 @@ def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
 )
 def list_workflow_definitions_for_reviewers_route() -> WorkflowDefinitionList:
     return definition_list()
+
+
+@operation(
+    backoffice_api,
+    "POST",
+    "/cases/{case_id}/plugins/{plugin}/run",
+    auth=REVIEWER,
+    summary="Run one of the case's plugins (vendor checks) again; a new result version follows",
+    tag="cases",
+    response=PluginRunAccepted,
+    errors=(403, 409),
+    status=202,
+)
+def rerun_plugin_route(reviewer: Reviewer, case_id: str, plugin: str) -> PluginRunAccepted:
+    spec = request_rerun(
+        case_store(),
+        plugin_queue(),
+        reviewer,
+        case_id,
+        plugin,
+        request_id=request_id(backoffice_api.current_request),
+    )
+    return PluginRunAccepted(case_id=case_id, plugin=spec.name)
+
+
+@operation(
+    backoffice_api,
+    "POST",
+    "/cases/{case_id}/plugins/{plugin}/hits/{hit_id}/resolution",
+    auth=REVIEWER,
+    summary="Dismiss a screening hit as a false positive, or confirm it (reason required)",
+    tag="cases",
+    body=HitResolutionRequest,
+    response=CaseView,
+    errors=(403, 409),
+)
+def resolve_hit_route(
+    reviewer: Reviewer, case_id: str, plugin: str, hit_id: str, body: HitResolutionRequest
+) -> CaseView:
+    case = resolve_hit(
+        case_store(),
+        reviewer,
+        case_id,
+        plugin,
+        hit_id,
+        status=body.status,
+        reason=body.reason,
+        expected_version=body.expected_version,
+        request_id=request_id(backoffice_api.current_request),
+    )
+    return case_view_response(case, reviewer)

@@ -227,6 +227,20 @@ class PluginResultView(ApiModel):
     )
 
 
+class HitResolutionRequest(ApiModel):
+    status: Literal["dismissed", "confirmed"] = Field(
+        description="`dismissed`: a false positive; `confirmed`: the listed person or company"
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="why (required, audited)")
+    expected_version: JsonInt = Field(ge=1)
+
+
+class PluginRunAccepted(ApiModel):
+    case_id: str
+    plugin: str
+    status: Literal["queued"] = "queued"
+
+
 class CasePermissions(ApiModel):
     can_decide: bool
     can_claim: bool

@@ -210,6 +210,9 @@ class PluginResult(Record):
     input_digest: str
     data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    # The digest of the Step Functions task token the run answered: a redelivered message for
+    # a run already recorded is not recorded twice.
+    run_key: str | None = None
 
     @property
     def hits(self) -> list[dict[str, Any]]:

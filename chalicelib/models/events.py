@@ -134,6 +134,10 @@ EVENT_TYPES: dict[str, EventType] = {
             webhook="workflow.context.changed",
         ),
         EventType(
+            "case.hit_resolved",
+            "a reviewer dismissed a screening hit as a false positive or confirmed it",
+        ),
+        EventType(
             "case.failed",
             "a plugin with onError fail failed after its retries: the case is failed",
             webhook="workflow.failed",

@@ -5,7 +5,10 @@ writes to the case."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.workflows.definition import PluginSpec
 
 
 class ProviderError(Exception):
@@ -25,4 +28,5 @@ class ProviderAnswer:
 
 
 class Provider(Protocol):
-    def run(self, payload: dict[str, Any], options: dict[str, Any]) -> ProviderAnswer: ...
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        """Answer for the plugin's mapped input within `spec.timeout_seconds`."""

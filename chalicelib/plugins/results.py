@@ -32,6 +32,7 @@ class PluginRun:
     provider_version: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    run_key: str | None = None
 
 
 def record_result(
@@ -46,7 +47,8 @@ def record_result(
     request_id: str | None = None,
 ) -> PluginResult | None:
     """Write `run` as the plugin's next result version (None: the case is gone). A failed run
-    also flags the case (`onError: flag`) or fails it (`onError: fail`) in the same write."""
+    of the workflow also flags the case (`onError: flag`) or fails it (`onError: fail`) in the
+    same write; a reviewer's failed re-run is only recorded (the reviewer sees it)."""
     for _ in range(MAX_WRITE_ATTEMPTS):
         case = store.get_case(tenant_id, case_id)
         if case is None:
@@ -86,6 +88,7 @@ def apply_result(
         input_digest=run.input_digest,
         data=run.data,
         error=run.error,
+        run_key=run.run_key,
     )
     updated = case.model_copy(deep=True)
     updated.vendor_results[spec.name] = result
@@ -112,7 +115,7 @@ def apply_result(
             },
         )
     ]
-    if run.status == "failed" and case.status == "active":
+    if run.status == "failed" and case.status == "active" and trigger != "rerun":
         audits += _on_error(updated, spec, run, at=now, actor=actor, request_id=request_id)
     return updated, result, audits
 

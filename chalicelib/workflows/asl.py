@@ -22,10 +22,8 @@ from typing import Any
 from chalicelib.workflows.definition import PluginSpec, WorkflowDefinition
 
 SEND_AND_WAIT = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
-SEND = "arn:aws:states:::sqs:sendMessage"
 # Beyond the vendor call's own timeout: the worker's queueing and the write of the result.
 PLUGIN_TIMEOUT_SLACK_SECONDS = 30
-PLUGIN_RETRY_INTERVAL_SECONDS = 2
 PLUGIN_RETRY_BACKOFF = 2.0
 PLUGIN_FAILED_STATE = "PluginFailed"
 
@@ -102,20 +100,29 @@ def plugin_states(
             task["Retry"] = [
                 {
                     "ErrorEquals": ["States.ALL"],
-                    "IntervalSeconds": PLUGIN_RETRY_INTERVAL_SECONDS,
+                    "IntervalSeconds": plugin.retry_interval_seconds,
                     "MaxAttempts": plugin.retries,
                     "BackoffRate": PLUGIN_RETRY_BACKOFF,
                 }
             ]
         states[name] = task
+        # Waits for the worker to record the failure (and flag the case), so the case is
+        # flagged before the execution waits for review.
         states[failed] = {
             "Type": "Task",
             "Comment": f"plugin {plugin.name} failed after its retries: onError {plugin.on_error}",
-            "Resource": SEND,
+            "Resource": SEND_AND_WAIT,
             "Parameters": {
                 "QueueUrl": plugin_queue_url,
-                "MessageBody": {**message, "kind": "failed", "error.$": "$.pluginError"},
+                "MessageBody": {
+                    **message,
+                    "kind": "failed",
+                    "error.$": "$.pluginError",
+                    "taskToken.$": "$$.Task.Token",
+                },
             },
+            "TimeoutSeconds": PLUGIN_TIMEOUT_SLACK_SECONDS * 10,
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 3}],
             "ResultPath": None,
             "Next": PLUGIN_FAILED_STATE if plugin.on_error == "fail" else entry,
         }

@@ -128,6 +128,8 @@ class PluginSpec(_Strict):
     output: dict[str, str] = Field(default_factory=dict)
     timeout_seconds: int = Field(default=30, ge=1, le=900, alias="timeoutSeconds")
     retries: int = Field(default=2, ge=0, le=10)
+    # The wait before the first retry; each next one waits twice as long.
+    retry_interval_seconds: int = Field(default=2, ge=1, le=300, alias="retryIntervalSeconds")
     on_error: OnError = Field(default="flag", alias="onError")
     request: HttpRequestSpec | None = None
     # Provider settings: `sanctions` {lists, threshold}, `registry` {}.

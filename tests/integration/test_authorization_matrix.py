@@ -356,6 +356,17 @@ def forged_link(world: World, actor: str, fresh: bool) -> Call:
     return Call({"token": "not-a-collection-token"}, body={})
 
 
+def plugin_call(world: World, actor: str, fresh: bool) -> Call:
+    # The bundled definitions declare no plugin yet: whoever may change the case learns so (404).
+    return Call({**_id(world.case(fresh=False)), "plugin": "sanctions"}, body={})
+
+
+def hit_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.case(fresh=False)
+    body = {"status": "dismissed", "reason": "another person", "expectedVersion": view["version"]}
+    return Call({**_id(view), "plugin": "sanctions", "hit_id": "hit_0"}, body=body)
+
+
 def note_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(_id(world.case(fresh=False)), body={"text": f"a note by {actor}"})
 
@@ -521,6 +532,11 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # Notes are open to every writer of the tenant (`permissions.canAddNote`), not only the
     # assignee: a note changes no decision.
     ("POST", f"{CASE}/notes"): reviewer(201, 201, 201, 403, 404, note_call),
+    # Plugins: re-running one and judging a screening hit change the case's review.
+    ("POST", f"{CASE}/plugins/{{plugin}}/run"): reviewer(404, 404, 403, 403, 404, plugin_call),
+    ("POST", f"{CASE}/plugins/{{plugin}}/hits/{{hit_id}}/resolution"): reviewer(
+        404, 404, 403, 403, 404, hit_call
+    ),
     ("GET", f"{CASE}/audit"): reviewer(**READ_CASE, prepare=shared_case),
     # The assignee picker: any reader of the tenant.
     ("GET", f"{BACKOFFICE}/assignees"): reviewer(**READ_TENANT),

@@ -153,7 +153,7 @@ def test_the_output_mapping_keeps_what_it_names() -> None:
 def screen(store: InMemoryCaseStore, case: Any, provider: SanctionsProvider) -> Any:
     spec = PluginSpec.model_validate(SANCTIONS)
     payload = map_input(spec, case)
-    answer = provider.run(payload, spec.options)
+    answer = provider.screen(payload, spec.options)
     now = utc_now()
     run = PluginRun(
         status="succeeded",
@@ -261,7 +261,7 @@ def test_a_failed_run_does_what_on_error_says(
 
 
 def test_the_compiler_runs_ingest_plugins_before_the_initial_state_with_retry_and_catch() -> None:
-    from chalicelib.workflows.asl import RESUME_STATE, SEND, SEND_AND_WAIT, compile_to_asl
+    from chalicelib.workflows.asl import RESUME_STATE, SEND_AND_WAIT, compile_to_asl
 
     chart = definition(
         {**SANCTIONS, "retries": 3, "timeoutSeconds": 10},
@@ -294,7 +294,8 @@ def test_the_compiler_runs_ingest_plugins_before_the_initial_state_with_retry_an
     ]
     assert sanctions["Next"] == "registry__plugin"
     failed = states["sanctions__plugin__failed"]
-    assert (failed["Resource"], failed["Next"]) == (SEND, "registry__plugin")
+    assert (failed["Resource"], failed["Next"]) == (SEND_AND_WAIT, "registry__plugin")
+    assert failed["Parameters"]["MessageBody"]["kind"] == "failed"
     assert failed["Parameters"]["MessageBody"]["error.$"] == "$.pluginError"
     registry = states["registry__plugin"]
     assert "Retry" not in registry

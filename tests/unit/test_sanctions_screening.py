@@ -153,7 +153,7 @@ def test_name_score_needs_every_screened_word() -> None:
 
 def test_the_provider_screens_each_subject_and_names_list_versions(index: ScreeningIndex) -> None:
     provider = SanctionsProvider(lambda: index)
-    answer = provider.run(
+    answer = provider.screen(
         {
             "subjects": [
                 {"role": "entity", "kind": "organization", "name": "Northwind Trading GmbH"},
@@ -173,10 +173,10 @@ def test_the_provider_screens_each_subject_and_names_list_versions(index: Screen
         {"role": "ubo", "name": "Ramzan Kadyrov"},
     ]
     assert answer.version and "opensanctions-sample@" in answer.version
-    again = provider.run({"subjects": [{"role": "ubo", "name": "Ramzan Kadyrov"}]}, {})
+    again = provider.screen({"subjects": [{"role": "ubo", "name": "Ramzan Kadyrov"}]}, {})
     assert again.data["hits"][0]["id"] == hit["id"]  # stable across runs: judgements hold
     with pytest.raises(ProviderInputError):
-        provider.run({"subjects": [{"name": "x", "kind": "vessel"}]}, {})
+        provider.screen({"subjects": [{"name": "x", "kind": "vessel"}]}, {})
 
 
 def test_the_list_source_reads_s3_once_per_manifest_and_fails_as_a_provider() -> None:

@@ -19,6 +19,7 @@ from chalicelib.plugins.sanctions.lists import (
     load_ofac_sdn,
 )
 from chalicelib.plugins.sanctions.matching import DEFAULT_THRESHOLD, ScreeningIndex, Subject
+from chalicelib.workflows.definition import PluginSpec
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 LISTS_PREFIX = "sanctions-lists/"
@@ -125,7 +126,10 @@ class SanctionsProvider:
     def __init__(self, index: Callable[[], ScreeningIndex]) -> None:
         self._index = index
 
-    def run(self, payload: dict[str, Any], options: dict[str, Any]) -> ProviderAnswer:
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        return self.screen(payload, spec.options)
+
+    def screen(self, payload: dict[str, Any], options: dict[str, Any]) -> ProviderAnswer:
         raw = [s for s in payload.get("subjects") or [] if isinstance(s, dict) and s.get("name")]
         try:
             subjects = [SubjectInput.model_validate(s) for s in raw[:MAX_SUBJECTS]]

@@ -105,6 +105,14 @@ export interface paths {
     /** Four-eyes: return the pending approval to its maker with a comment */
     post: operations["returnApproval"];
   };
+  "/api/v1/backoffice/cases/{case_id}/plugins/{plugin}/hits/{hit_id}/resolution": {
+    /** Dismiss a screening hit as a false positive, or confirm it (reason required) */
+    post: operations["resolveHit"];
+  };
+  "/api/v1/backoffice/cases/{case_id}/plugins/{plugin}/run": {
+    /** Run one of the case's plugins (vendor checks) again; a new result version follows */
+    post: operations["rerunPlugin"];
+  };
   "/api/v1/backoffice/permissions": {
     /** The permission catalogue (what a role can be made of) */
     get: operations["listPermissions"];
@@ -1355,6 +1363,22 @@ export interface components {
       /** Count */
       count: number;
     };
+    /** HitResolutionRequest */
+    HitResolutionRequest: {
+      /**
+       * Status
+       * @description `dismissed`: a false positive; `confirmed`: the listed person or company
+       * @enum {string}
+       */
+      status: "dismissed" | "confirmed";
+      /**
+       * Reason
+       * @description why (required, audited)
+       */
+      reason: string;
+      /** Expectedversion */
+      expectedVersion: number;
+    };
     /** HitResolutionView */
     HitResolutionView: {
       /**
@@ -1694,6 +1718,19 @@ export interface components {
        * @description screening hits (sanctions provider), best first
        */
       hits?: components["schemas"]["ScreeningHitView"][];
+    };
+    /** PluginRunAccepted */
+    PluginRunAccepted: {
+      /** Caseid */
+      caseId: string;
+      /** Plugin */
+      plugin: string;
+      /**
+       * Status
+       * @default queued
+       * @constant
+       */
+      status?: "queued";
     };
     /** RangeEcho */
     RangeEcho: {
@@ -3038,6 +3075,60 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Dismiss a screening hit as a false positive, or confirm it (reason required) */
+  resolveHit: {
+    parameters: {
+      path: {
+        case_id: string;
+        plugin: string;
+        hit_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["HitResolutionRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CaseView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Run one of the case's plugins (vendor checks) again; a new result version follows */
+  rerunPlugin: {
+    parameters: {
+      path: {
+        case_id: string;
+        plugin: string;
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["PluginRunAccepted"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

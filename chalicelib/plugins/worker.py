@@ -1,0 +1,170 @@
+"""The plugin worker: runs a plugin's provider for a case and records the result.
+
+Messages come from the plugin queue: `run` from the execution's plugin step (with its task
+token: the token goes back as success once the result is recorded, or as a failure so the
+step's `Retry` decides on another attempt), `failed` from the step's `Catch` once the retries
+are spent (the failure is recorded and `onError` applied), and `rerun` from a reviewer (outside
+the execution). Attempts that fail are not recorded: only the outcome of the step is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from chalicelib.cases.store import CaseStore
+from chalicelib.cases.workflow_runtime import StaleTaskToken
+from chalicelib.ids import utc_now
+from chalicelib.models.case import Actor, Case
+from chalicelib.observability import logger, metrics
+from chalicelib.plugins.mapping import input_digest, map_input, map_output
+from chalicelib.plugins.providers import Provider, ProviderError, ProviderInputError
+from chalicelib.plugins.results import PLUGIN_WORKER, PluginRun, Trigger, record_result
+from chalicelib.workflows.definition import PluginSpec
+from chalicelib.workflows.registry import get_definition
+
+MAX_ERROR_LENGTH = 500
+
+
+class PluginTasks(Protocol):
+    def plugin_succeeded(self, task_token: str) -> None: ...
+
+    def plugin_failed(self, task_token: str, error: str, cause: str) -> None: ...
+
+
+def handle_message(
+    body: dict[str, Any],
+    *,
+    store: CaseStore,
+    providers: Mapping[str, Provider],
+    tasks: PluginTasks,
+) -> None:
+    kind = body.get("kind", "run")
+    tenant_id, case_id, plugin = body["tenantId"], body["caseId"], body["plugin"]
+    token = body.get("taskToken")
+    case = store.get_case(tenant_id, case_id)
+    spec = (
+        get_definition(case.workflow_definition_id, case.workflow_definition_version).plugin(plugin)
+        if case is not None
+        else None
+    )
+    if case is None or spec is None:
+        logger.warning("plugin message for no case or plugin", extra={"case_id": case_id})
+        if token:
+            _answer_failure(tasks, token, "PluginUnknown", f"no case or plugin `{plugin}`")
+        return
+    trigger: Trigger = body.get("trigger", "ingest")
+    if kind == "failed":
+        error = body.get("error") or {}
+        now = utc_now()
+        message = f"{error.get('Error', 'Error')}: {error.get('Cause', '')}".strip(": ")
+        run = PluginRun(
+            status="failed",
+            started_at=now,
+            finished_at=now,
+            input_digest=input_digest(map_input(spec, case)),
+            error=message[:MAX_ERROR_LENGTH],
+        )
+        latest = case.vendor_results.get(spec.name)
+        # A redelivered notice must not record the failure twice.
+        if latest is None or latest.run_key != _run_key(token):
+            record_result(
+                store,
+                tenant_id=tenant_id,
+                case_id=case_id,
+                spec=spec,
+                run=PluginRun(**{**run.__dict__, "run_key": _run_key(token)}),
+                trigger=trigger,
+            )
+            metrics.add_metric(name="PluginFailed", unit="Count", value=1)
+        if token:
+            _answer_success(tasks, str(token))
+        return
+    if kind == "rerun":
+        actor = Actor.model_validate(body["actor"])
+        run = execute(spec, case, providers)
+        record_result(
+            store,
+            tenant_id=tenant_id,
+            case_id=case_id,
+            spec=spec,
+            run=run,
+            trigger="rerun",
+            actor=actor,
+            request_id=body.get("requestId"),
+        )
+        return
+    run_key = _run_key(token)
+    latest = case.vendor_results.get(spec.name)
+    if latest is None or latest.run_key != run_key:
+        run = execute(spec, case, providers)
+        if run.status == "failed":
+            metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
+            _answer_failure(tasks, str(token), "PluginAttemptFailed", run.error or "")
+            return
+        record_result(
+            store,
+            tenant_id=tenant_id,
+            case_id=case_id,
+            spec=spec,
+            run=PluginRun(**{**run.__dict__, "run_key": run_key}),
+            trigger=trigger,
+        )
+    _answer_success(tasks, str(token))
+
+
+def execute(spec: PluginSpec, case: Case, providers: Mapping[str, Provider]) -> PluginRun:
+    """Run the provider over the mapped input: a succeeded run, or a failed one naming why."""
+    started = utc_now()
+    payload = map_input(spec, case)
+    digest = input_digest(payload)
+    try:
+        answer = providers[spec.provider].run(payload, spec, tenant_id=case.tenant_id)
+        data = map_output(spec, answer.data)
+    except ProviderInputError as exc:
+        return _failed(started, digest, f"input: {exc}")
+    except ProviderError as exc:
+        return _failed(started, digest, str(exc))
+    except Exception as exc:  # a provider's defect must not leave the step waiting
+        logger.exception("plugin provider failed", extra={"plugin": spec.name})
+        return _failed(started, digest, f"{type(exc).__name__}")
+    return PluginRun(
+        status="succeeded",
+        started_at=started,
+        finished_at=utc_now(),
+        input_digest=digest,
+        provider_version=answer.version,
+        data=data,
+    )
+
+
+def _failed(started: str, digest: str, error: str) -> PluginRun:
+    return PluginRun(
+        status="failed",
+        started_at=started,
+        finished_at=utc_now(),
+        input_digest=digest,
+        error=error[:MAX_ERROR_LENGTH],
+    )
+
+
+def _run_key(token: Any) -> str | None:
+    return hashlib.sha256(str(token).encode()).hexdigest()[:32] if token else None
+
+
+def _answer_success(tasks: PluginTasks, token: str) -> None:
+    try:
+        tasks.plugin_succeeded(token)
+    except StaleTaskToken:
+        logger.info("plugin task token already answered")
+
+
+def _answer_failure(tasks: PluginTasks, token: str, error: str, cause: str) -> None:
+    try:
+        tasks.plugin_failed(token, error, cause[:MAX_ERROR_LENGTH])
+    except StaleTaskToken:
+        logger.info("plugin task token already answered")
+
+
+__all__ = ["PLUGIN_WORKER", "PluginTasks", "execute", "handle_message"]

@@ -1,0 +1,210 @@
+"""The plugin worker without AWS: a step's attempts answer its task token (failures are not
+recorded), a redelivered message records nothing twice, a Catch notice records the failure;
+and the registry and http providers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from chalicelib.cases.store import InMemoryCaseStore
+from chalicelib.plugins.http_vendor import HttpProvider
+from chalicelib.plugins.providers import ProviderAnswer, ProviderError, ProviderInputError
+from chalicelib.plugins.registry import RegistryProvider, SampleRegistry
+from chalicelib.plugins.results import PLUGIN_FAILED_FLAG
+from chalicelib.plugins.worker import handle_message
+from chalicelib.workflows import registry
+from chalicelib.workflows.definition import PluginSpec, WorkflowDefinition
+from tests.unit.test_decisions import make_case
+
+
+class Tasks:
+    def __init__(self) -> None:
+        self.answers: list[tuple[str, str]] = []
+
+    def plugin_succeeded(self, task_token: str) -> None:
+        self.answers.append(("success", task_token))
+
+    def plugin_failed(self, task_token: str, error: str, cause: str) -> None:
+        self.answers.append((error, task_token))
+
+
+class Flaky:
+    """Fails `failures` times, then answers."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ProviderError("the vendor answered 503")
+        return ProviderAnswer(data={"risk": "low", "name": payload["name"]}, version="v7")
+
+
+@pytest.fixture
+def chart(monkeypatch: pytest.MonkeyPatch) -> WorkflowDefinition:
+    data = registry.get_definition("risk-score-improvement-dev", 1).model_dump(by_alias=True)
+    data["plugins"] = [
+        {"name": "vendor", "provider": "http", "request": {"url": "https://v.test/x"},
+         "input": {"name": "entity.name"}, "output": {"risk": "risk"}, "onError": "flag"},
+    ]  # fmt: skip
+    chart = WorkflowDefinition.from_json(data)
+    monkeypatch.setattr("chalicelib.plugins.worker.get_definition", lambda *_: chart)
+    return chart
+
+
+def message(case_id: str, kind: str = "run", **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "tenantId": "demo", "caseId": case_id, "plugin": "vendor", **extra}
+
+
+def test_failed_attempts_answer_the_token_and_the_answer_is_recorded_once(
+    chart: WorkflowDefinition,
+) -> None:
+    store, tasks, vendor = InMemoryCaseStore(), Tasks(), Flaky(failures=2)
+    case = make_case(store)
+    body = message(case.case_id, taskToken="t-1")  # moto's retries reuse the token
+    for _ in range(3):
+        handle_message(body, store=store, providers={"http": vendor}, tasks=tasks)
+    assert tasks.answers == [("PluginAttemptFailed", "t-1")] * 2 + [("success", "t-1")]
+    result = store.get_case("demo", case.case_id).vendor_results["vendor"]
+    assert (result.status, result.version, result.data, result.provider_version) == (
+        "succeeded", 1, {"risk": "low"}, "v7"
+    )  # fmt: skip
+    handle_message(body, store=store, providers={"http": vendor}, tasks=tasks)  # redelivered
+    assert vendor.calls == 3 and tasks.answers[-1] == ("success", "t-1")
+    assert store.get_case("demo", case.case_id).vendor_results["vendor"].version == 1
+
+
+def test_a_catch_notice_records_the_failure_once_and_flags(chart: WorkflowDefinition) -> None:
+    store, tasks = InMemoryCaseStore(), Tasks()
+    case = make_case(store)
+    error = {"Error": "PluginAttemptFailed", "Cause": "the vendor answered 503"}
+    body = message(case.case_id, "failed", error=error, taskToken="t-2")
+    for _ in range(2):
+        handle_message(body, store=store, providers={}, tasks=tasks)
+    stored = store.get_case("demo", case.case_id)
+    result = stored.vendor_results["vendor"]
+    assert (result.status, result.version) == ("failed", 1)
+    assert result.error == "PluginAttemptFailed: the vendor answered 503"
+    assert PLUGIN_FAILED_FLAG in stored.flags
+    assert tasks.answers == [("success", "t-2")] * 2
+
+
+def test_a_rerun_records_the_reviewer_and_a_failure_does_not_flag(
+    chart: WorkflowDefinition,
+) -> None:
+    store, tasks = InMemoryCaseStore(), Tasks()
+    case = make_case(store)
+    actor = {"type": "reviewer", "id": "u-1", "name": "Ann"}
+    body = message(case.case_id, "rerun", actor=actor)
+    handle_message(body, store=store, providers={"http": Flaky(failures=1)}, tasks=tasks)
+    stored = store.get_case("demo", case.case_id)
+    assert stored.vendor_results["vendor"].status == "failed" and not stored.flags
+    audit = store.list_audit("demo", case.case_id)[-1]
+    assert (audit.action, audit.actor.id, audit.details["trigger"]) == (
+        "workflow.context.changed", "u-1", "rerun"
+    )  # fmt: skip
+    assert tasks.answers == []
+
+
+def test_the_registry_compares_declared_data_field_by_field() -> None:
+    provider = RegistryProvider(SampleRegistry())
+    spec = PluginSpec.model_validate({"name": "registry", "provider": "registry"})
+    answer = provider.run(
+        {
+            "registrationNumber": "hrb123456",
+            "country": "DE",
+            "name": "Northwind Trading GmbH",
+            "address": "Elsewhere 9, Berlin",
+            "directors": ["Maria Schmidt"],
+        },
+        spec,
+        tenant_id="demo",
+    )
+    rows = {row["field"]: row["match"] for row in answer.data["comparison"]}
+    assert rows == {
+        "registrationNumber": True,
+        "name": True,
+        "country": True,
+        "address": False,
+        "directors": False,  # the registry also lists Jonas Weber
+        "status": True,
+    }
+    assert answer.data["mismatches"] == 2 and answer.version
+    missing = provider.run({"registrationNumber": "HRB 1"}, spec, tenant_id="demo")
+    assert missing.data["found"] is False
+    with pytest.raises(ProviderInputError):
+        provider.run({}, spec, tenant_id="demo")
+
+
+def http_spec(url: str, **headers: str) -> PluginSpec:
+    return PluginSpec.model_validate(
+        {
+            "name": "vendor",
+            "provider": "http",
+            "request": {"method": "POST", "url": url, "headers": headers},
+            "timeoutSeconds": 5,
+        }
+    )
+
+
+def public(host: str, *_: Any, **__: Any) -> list[tuple[Any, ...]]:
+    return [(2, 1, 6, "", ("93.184.215.14", 443))]
+
+
+def test_the_http_provider_fills_templates_with_input_and_tenant_secrets() -> None:
+    seen: list[httpx.Request] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"score": 3}, headers={"x-api-version": "2"})
+
+    provider = HttpProvider(
+        lambda tenant: {"token": f"secret-of-{tenant}"},
+        resolve=public,
+        transport=httpx.MockTransport(vendor),
+    )
+    spec = http_spec(
+        "https://vendor.test/check/{id}?q={name}", Authorization="Bearer {secret:token}"
+    )
+    answer = provider.run({"id": "a/b", "name": "Jane Doe"}, spec, tenant_id="demo")
+    assert answer.data == {"score": 3} and answer.version == "2"
+    (request,) = seen
+    assert request.headers["Host"] == "vendor.test"
+    assert request.url.raw_path == b"/check/a%2Fb?q=Jane%20Doe"
+    assert request.headers["Authorization"] == "Bearer secret-of-demo"
+    assert json.loads(request.content) == {"id": "a/b", "name": "Jane Doe"}
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "error"),
+    [
+        ("https://10.0.0.5/x", 200, ProviderInputError),  # the SSRF guard
+        ("http://vendor.test/x", 200, ProviderInputError),  # https only
+        ("https://vendor.test/x", 503, ProviderError),
+        ("https://vendor.test/x", 404, ProviderInputError),
+    ],
+)
+def test_the_http_provider_refuses_private_addresses_and_fails_on_bad_answers(
+    url: str, status: int, error: type[Exception]
+) -> None:
+    provider = HttpProvider(
+        lambda tenant: {},
+        resolve=lambda host, *_a, **_k: (
+            [(2, 1, 6, "", (host, 443))] if host[0].isdigit() else public(host)
+        ),
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, json={})),
+    )
+    with pytest.raises(error):
+        provider.run({}, http_spec(url), tenant_id="demo")
+
+
+def test_a_secret_never_goes_in_the_url() -> None:
+    provider = HttpProvider(lambda tenant: {"k": "v"}, resolve=public)
+    with pytest.raises(ProviderInputError, match="never in the URL"):
+        provider.run({}, http_spec("https://vendor.test/{secret:k}"), tenant_id="demo")
