@@ -145,6 +145,15 @@ export const api = {
   // "New link": revokes the open round's links; the answer carries the fresh one.
   renewLink: (id: string, body: Body<"renewLink">) =>
     request<Answer<"renewLink">>(`${BO}/cases/${enc(id)}/collection-link`, { method: "POST", body }),
+  // Plugins: a re-run is queued (the result arrives as a new case version); a hit judgement
+  // answers the full CaseView.
+  rerunPlugin: (id: string, plugin: string) =>
+    request<Answer<"rerunPlugin">>(`${BO}/cases/${enc(id)}/plugins/${enc(plugin)}/run`, { method: "POST", body: {} }),
+  resolveHit: (id: string, plugin: string, hitId: string, body: Body<"resolveHit">) =>
+    request<Answer<"resolveHit">>(`${BO}/cases/${enc(id)}/plugins/${enc(plugin)}/hits/${enc(hitId)}/resolution`, {
+      method: "POST",
+      body,
+    }),
   listAudit: (id: string, signal?: AbortSignal) =>
     request<Answer<"listAudit">>(`${BO}/cases/${enc(id)}/audit`, { signal }),
   /** Who a case can be assigned to: the active users who may decide. */

@@ -6,8 +6,10 @@ import type {
   CaseView,
   CollectionLink,
   DecisionKind,
+  HitStatus,
   PersonRef,
   ReasonCodeValue,
+  ScreeningHit,
   User,
 } from "../../api/types";
 import { humanize } from "../../shared/format";
@@ -31,6 +33,7 @@ import { PendingApproval } from "./PendingApproval";
 import { StaleBanner } from "./StaleBanner";
 import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
 import { useReasonCodes } from "./useReasonCodes";
+import { VendorChecks } from "./VendorChecks";
 
 interface Props {
   caseId: string;
@@ -190,6 +193,24 @@ function CaseScreen(props: Props & { view: CaseView }) {
     }
   }
 
+  async function resolveHit(plugin: string, hit: ScreeningHit, status: HitStatus, reason: string) {
+    const after = await change(
+      "resolve-hit",
+      (current) => current,
+      (current) => api.resolveHit(current.id, plugin, hit.id, { status, reason, expectedVersion: current.version }),
+    );
+    if (after) notify(status === "dismissed" ? "Hit dismissed." : "Match confirmed.", "success");
+  }
+
+  async function rerunPlugin(plugin: string) {
+    try {
+      await api.rerunPlugin(view.id, plugin);
+      notify(`${humanize(plugin)} runs again: its result arrives as a new version of the case.`, "success");
+    } catch (error) {
+      notify(error instanceof ApiError ? error.message : "The check could not be started.", "error");
+    }
+  }
+
   async function returnApproval(comment: string) {
     const maker = view.pendingApproval?.maker.name ?? "its maker";
     const after = await change(
@@ -285,6 +306,13 @@ function CaseScreen(props: Props & { view: CaseView }) {
       <div className="case-grid">
         <div className="case-left">
           <EntityPanel view={view} />
+          <VendorChecks
+            results={view.pluginResults ?? []}
+            blocker={readOnly || view.status !== "active" ? "You cannot change this case." : caseBlocker === STALE_BLOCKER ? STALE_BLOCKER : view.permissions.canDecide ? null : "Claim the case to judge its checks."}
+            busy={busy !== null}
+            onResolve={(plugin, hit, status, reason) => void resolveHit(plugin, hit, status, reason)}
+            onRerun={(plugin) => void rerunPlugin(plugin)}
+          />
           <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
           <DataBlock title="Custom data" data={view.customData} />
           <CollectionPanel
