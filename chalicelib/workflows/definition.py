@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chalicelib.auth.permissions import CASES_APPROVE_SECOND, PERMISSIONS
+from chalicelib.models.permissions import CASES_APPROVE_SECOND, PERMISSIONS
 from chalicelib.workflows.criteria import AcceptanceCriterion, rule_problems
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
