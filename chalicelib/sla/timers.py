@@ -215,3 +215,51 @@ def _breach(
     )
     updated = case.model_copy(update={"flags": flags, "assignee_id": assignee, "updated_at": at})
     cases.update_case(updated, expected_version=case.version, audit=audit)
+
+
+def state_entered_at(cases: CaseStore, case: Case) -> str:
+    """When the case last entered its state, from its audit trail (its creation otherwise)."""
+    entries = [
+        record.at
+        for record in cases.list_audit(case.tenant_id, case.case_id)
+        if (record.after or {}).get("state") == case.state
+    ]
+    return max(entries, default=case.created_at)
+
+
+def rearm(
+    cases: CaseStore, settings: SlaSettingsStore, queue: TimerQueue, case_id: str, tenant_id: str,
+    now: datetime,
+) -> Literal["rearmed", "armed", "disarmed", "unchanged"]:  # fmt: skip
+    """After timer messages may have been lost (a restart, a purged queue): an open case keeps
+    its deadline under a new generation and gets a new message (due at once if the deadline
+    has passed; older messages become stale); a case without a timer for its state (its
+    arming or disarming event was lost) is armed from when it entered the state, or
+    disarmed."""
+    for _ in range(MAX_ATTEMPTS):
+        case = cases.get_case(tenant_id, case_id)
+        if case is None or case.status != "active":
+            return "unchanged"
+        current = case.sla_timer
+        if current is not None and current.state == case.state:
+            if current.due_at is None or current.status == "breached":
+                return "unchanged"
+            timer = current.model_copy(update={"generation": current.generation + 1})
+            if cases.set_sla_timer(
+                tenant_id, case_id, timer, expected_generation=current.generation
+            ):
+                delay = (_time(current.due_at) - now).total_seconds()
+                queue.schedule(timer_message(tenant_id, case_id, timer), max(0.0, delay))
+                return "rearmed"
+            continue
+        if current is None and sla_rule(case, settings) is None:
+            return "unchanged"
+        # No timer for this state: its arming (or disarming) event was lost.
+        armed = arm(
+            cases, settings, queue, tenant_id=tenant_id, case_id=case_id, state=case.state,
+            entered_at=state_entered_at(cases, case), now=now,
+        )  # fmt: skip
+        if armed is None:
+            return "unchanged"
+        return "armed" if armed.due_at is not None else "disarmed"
+    raise VersionConflict("the case's SLA timer kept changing")

@@ -10,7 +10,7 @@ from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.models.case import Actor, AuditRecord, Case
 from chalicelib.models.sla import SlaSettings
 from chalicelib.sla.settings import InMemorySlaSettingsStore
-from chalicelib.sla.timers import arm, fire, sla_status
+from chalicelib.sla.timers import arm, fire, rearm, sla_status
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -137,3 +137,27 @@ def test_a_state_without_sla_has_no_status() -> None:
     )
     timer = armed(cases, settings, queue, "revision", T0 + timedelta(minutes=1))
     assert timer.due_at is None and sla_status(timer, T0 + timedelta(days=9)) is None
+
+
+def test_rearm_after_lost_messages_keeps_the_deadline_under_a_new_generation() -> None:
+    cases, settings, queue = setup(seconds=60)
+    armed(cases, settings, queue)
+    lost = queue.scheduled[0][0]["slaTimer"]
+    later = T0 + timedelta(minutes=5)  # past the deadline: due at once
+    assert rearm(cases, settings, queue, "case_1", "demo", later) == "rearmed"
+    timer = cases.get_case("demo", "case_1").sla_timer
+    assert timer.generation == 2 and timer.due_at == iso(T0 + timedelta(seconds=60))
+    message, delay = queue.scheduled[-1]
+    assert delay == 0 and message["slaTimer"]["generation"] == 2
+    assert not fire(cases, settings, queue, lost, later)  # a message from before is stale
+    assert fire(cases, settings, queue, message["slaTimer"], later)
+    assert rearm(cases, settings, queue, "case_1", "demo", later) == "unchanged"  # breached
+
+
+def test_rearm_arms_a_case_whose_arming_event_was_lost_from_its_state_entry() -> None:
+    cases, settings, queue = setup(seconds=3600)
+    assert cases.get_case("demo", "case_1").sla_timer is None
+    assert rearm(cases, settings, queue, "case_1", "demo", T0 + timedelta(minutes=10)) == "armed"
+    timer = cases.get_case("demo", "case_1").sla_timer
+    assert timer.generation == 1 and timer.due_at == iso(T0 + timedelta(hours=1))
+    assert queue.scheduled[-1][1] == 50 * 60
