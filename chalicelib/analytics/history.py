@@ -76,6 +76,10 @@ class _Case:
         )
         self.assignee, self.assigned_at = reviewer, at
 
+    def record(self, action: str, at: datetime, actor: Actor) -> None:
+        """A fact counted as it is for the reviewer who acted (four-eyes, overrides)."""
+        self._emit(action, at, actor, {"caseCreatedAt": _iso(self.created)})
+
     def move(
         self, at: datetime, actor: Actor, event: str, target: str, decision: str | None
     ) -> None:
@@ -126,8 +130,10 @@ def demo_history(
     seed: int = 18,
 ) -> list[DomainEvent]:
     """Resolved cases created over the `days` before `clock()`, reviewed by `reviewers`
-    ((id, name) pairs; the first one reassigns): claims after minutes to hours, decisions mostly
-    approvals, some re-upload rounds and reassignments."""
+    ((id, name) pairs; the first one reassigns and is the second approver): claims after
+    minutes to hours, decisions mostly approvals, some re-upload rounds and reassignments, some
+    approvals confirmed or returned by a second reviewer (four-eyes), a few criteria
+    overridden."""
     rng = random.Random(seed)
     now = clock()
     events: list[DomainEvent] = []
@@ -155,6 +161,16 @@ def demo_history(
                     case.move(at, INTEGRATOR, "resubmitted", "manual_review", None)
                     continue
                 approve = roll < 0.85
+                if 0.8 < roll < 0.85:  # approved despite a failed criterion
+                    case.record("case.criteria_overridden", at, actor)
+                if approve and reviewer_id != reviewers[0][0] and rng.random() < 0.4:
+                    checker = Actor(type="reviewer", id=reviewers[0][0], name=reviewers[0][1])
+                    case.record("case.approval_pending", at, actor)
+                    at += timedelta(minutes=rng.uniform(5, 240))
+                    if rng.random() < 0.2:
+                        case.record("case.approval_returned", at, checker)
+                        continue  # back to the maker, who decides again
+                    case.record("case.approval_confirmed", at, checker)
                 event, target = ("approve", "approved") if approve else ("reject", "rejected")
                 case.move(at, actor, event, target, event)
                 break
