@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.cases.store import InMemoryCaseStore
-from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.case import Actor, AuditRecord, Case, DecidedBy, PendingApproval
 from chalicelib.models.sla import SlaSettings
 from chalicelib.sla.settings import InMemorySlaSettingsStore
 from chalicelib.sla.timers import arm, fire, rearm, sla_status
@@ -161,3 +161,22 @@ def test_rearm_arms_a_case_whose_arming_event_was_lost_from_its_state_entry() ->
     timer = cases.get_case("demo", "case_1").sla_timer
     assert timer.generation == 1 and timer.due_at == iso(T0 + timedelta(hours=1))
     assert queue.scheduled[-1][1] == 50 * 60
+
+
+def test_a_pending_second_approval_stays_pending_and_moves_with_the_escalation() -> None:
+    cases, settings, queue = setup(seconds=60, escalate_to="carol")
+    armed(cases, settings, queue)
+    case = cases.get_case("demo", "case_1")
+    pending = PendingApproval(
+        decision="approve", evidence_digest="sha256:x", maker=DecidedBy(id="alice"),
+        requested_at=iso(T0),
+    )  # fmt: skip
+    cases.update_case(
+        case.model_copy(update={"pending_approval": pending}),
+        expected_version=case.version,
+        audit=[],
+    )
+    assert fire(cases, settings, queue, queue.scheduled[0][0]["slaTimer"], T0 + timedelta(hours=1))
+    escalated = cases.get_case("demo", "case_1")
+    assert escalated.assignee_id == "carol" and escalated.pending_approval == pending
+    assert escalated.state == "manual_review" and escalated.status == "active"
