@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from chalicelib.models.sla import WEEKDAYS, BusinessHours
@@ -19,11 +18,6 @@ from chalicelib.models.sla import WEEKDAYS, BusinessHours
 # A calendar is open at least one day a week; holidays are a finite list, so within this many
 # days every budget (at most 366 days of business time) ends. A guard, not a limit users meet.
 MAX_DAYS_WALKED = 366 * 40
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def _local(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -35,7 +29,7 @@ def _local(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
 
 def open_spans(calendar: BusinessHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     """The calendar's open spans (UTC) from `start` on, the first one cut at `start`."""
-    zone = _zone(calendar.time_zone)
+    zone = ZoneInfo(calendar.time_zone)  # ZoneInfo keeps its own cache of zones
     start = start.astimezone(UTC)
     open_days = {WEEKDAYS.index(day) for day in calendar.days}
     holidays = set(calendar.holidays)
