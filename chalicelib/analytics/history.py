@@ -18,8 +18,10 @@ from chalicelib.analytics.store import Aggregate, InMemoryMetricsStore
 from chalicelib.ids import new_id
 from chalicelib.models.case import Actor, AuditRecord
 from chalicelib.models.events import DomainEvent
+from chalicelib.sla.timers import SYSTEM as SLA_TIMER_ACTOR
 
 INTEGRATOR = Actor(type="integrator", id="demo-history")
+REVIEW_SLA = timedelta(hours=24)  # the bundled definitions' manual review SLA
 WORKFLOWS = ("kyc-manual-review", "kyb-manual-review")
 
 
@@ -77,7 +79,7 @@ class _Case:
         self.assignee, self.assigned_at = reviewer, at
 
     def record(self, action: str, at: datetime, actor: Actor) -> None:
-        """A fact counted as it is for the reviewer who acted (four-eyes, overrides)."""
+        """A fact counted as it is (four-eyes, overrides for the reviewer who acted; breaches)."""
         self._emit(action, at, actor, {"caseCreatedAt": _iso(self.created)})
 
     def move(
@@ -133,7 +135,7 @@ def demo_history(
     ((id, name) pairs; the first one reassigns and is the second approver): claims after
     minutes to hours, decisions mostly approvals, some re-upload rounds and reassignments, some
     approvals confirmed or returned by a second reviewer (four-eyes), a few criteria
-    overridden."""
+    overridden, a few reviews past their 24 h SLA (breached)."""
     rng = random.Random(seed)
     now = clock()
     events: list[DomainEvent] = []
@@ -152,13 +154,20 @@ def demo_history(
                 admin_id, admin_name = reviewers[0]
                 case.assign(at, reviewer_id, Actor(type="reviewer", id=admin_id, name=admin_name))
             actor = Actor(type="reviewer", id=reviewer_id, name=name)
+            entered, breached = created, False  # the review SLA's clock
             while True:
                 at += timedelta(minutes=rng.lognormvariate(4.2, 1.0))
+                if rng.random() < 0.04:  # left waiting over a busy day or two
+                    at += timedelta(hours=rng.uniform(20, 40))
+                if not breached and at - entered > REVIEW_SLA:
+                    case.record("case.sla_breached", entered + REVIEW_SLA, SLA_TIMER_ACTOR)
+                    breached = True
                 roll = rng.random()
                 if roll < 0.2 and case.rounds < 2:
                     case.move(at, actor, "revision", "revision", "revision")
                     at += timedelta(hours=rng.uniform(2, 30))
                     case.move(at, INTEGRATOR, "resubmitted", "manual_review", None)
+                    entered, breached = at, False
                     continue
                 approve = roll < 0.85
                 if 0.8 < roll < 0.85:  # approved despite a failed criterion

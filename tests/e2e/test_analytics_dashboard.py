@@ -36,8 +36,12 @@ def test_dashboard_with_the_demo_history(page: Page) -> None:
     # The first answers read the aggregates from moto, which scans its table for every Query.
     expect(median).not_to_contain_text("\u2013", timeout=30_000)  # the dash of "no value"
     expect(page.get_by_test_id("kpi-open")).to_be_visible()
-    # The demo history has second approvals confirmed and returned, and criteria overridden.
+    # The demo history has second approvals, criteria overridden and SLA breaches.
     assert counts["approvalsConfirmed"] > 0 and counts["criteriaOverridden"] > 0
+    assert counts["slaBreached"] > 0
+    expect(page.get_by_test_id("kpi-sla").locator(".kpi-value")).to_have_text(
+        str(counts["slaBreached"])
+    )
     four_eyes = page.get_by_role("list", name="Four-eyes figures")
     for test_id, key in (
         ("kpi-confirmed", "approvalsConfirmed"),
