@@ -53,6 +53,7 @@ def put_sla_settings(
     settings = SlaSettings(
         workflows=request.workflows,
         escalate_to=request.escalate_to,
+        business_hours=request.business_hours,
         updated_by=admin.id,
         updated_at=utc_now(),
     )

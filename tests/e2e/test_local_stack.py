@@ -60,7 +60,9 @@ def test_demo_cases_are_there_for_each_tenant(http: httpx.Client) -> None:
     business = next(c for c in demo if c["entity"]["name"] == "Northwind Trading GmbH")
     assert all(p["storageStatus"] == "stored" for d in business["documents"] for p in d["pages"])
     acme = http.get("/api/v1/external/workflows", headers={"Authorization": "Bearer acme-secret"})
-    assert {c["entity"]["name"] for c in acme.json()["data"]} == {"Ana Silva"}
+    # Other tests add cases to acme (test_sla_breach.py); demo's are never listed.
+    acme_names = {c["entity"]["name"] for c in acme.json()["data"]}
+    assert "Ana Silva" in acme_names and "Northwind Trading GmbH" not in acme_names
 
 
 def test_bad_input_gets_4xx_and_the_server_keeps_serving(http: httpx.Client) -> None:
