@@ -43,8 +43,10 @@ browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# One pytest worker per core (tests/conftest.py groups what must share a worker).
+TEST_WORKERS ?= auto
 test: setup lint browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: setup
 	$(PY) -m bench
