@@ -141,6 +141,9 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("user.roles_changed", "a user's roles changed"),
         EventType("user.deactivated", "a user was deactivated (their open cases released)"),
         EventType("user.activated", "a deactivated user was reactivated"),
+        EventType("view.created", "a reviewer saved an inbox view (personal or shared)"),
+        EventType("view.updated", "a saved inbox view's name, filters or sharing changed"),
+        EventType("view.deleted", "a saved inbox view was deleted"),
     )
 }
 

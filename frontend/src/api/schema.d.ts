@@ -144,6 +144,18 @@ export interface paths {
     /** Change a user's roles or active flag (deactivating releases their open cases) */
     put: operations["updateUser"];
   };
+  "/api/v1/backoffice/views": {
+    /** The caller's saved inbox views and the tenant's shared ones, with capped counts */
+    get: operations["listViews"];
+    /** Save the inbox's filters and sort as a named view (shared: `views.share`) */
+    post: operations["createView"];
+  };
+  "/api/v1/backoffice/views/{view_id}": {
+    /** Change a saved view (one's own, or a shared one with `views.share`) */
+    put: operations["updateView"];
+    /** Delete a saved view (one's own, or a shared one with `views.share`) */
+    delete: operations["deleteView"];
+  };
   "/api/v1/backoffice/webhooks": {
     /** The tenant's webhook subscriptions (and the default one); secrets never shown */
     get: operations["listSubscriptions"];
@@ -321,7 +333,7 @@ export interface components {
        * Subjecttype
        * @enum {string}
        */
-      subjectType: "user" | "role";
+      subjectType: "user" | "role" | "view" | "layout";
       /** Subjectid */
       subjectId: string;
       /**
@@ -1346,6 +1358,76 @@ export interface components {
       count: number;
     };
     /**
+     * InboxFilters
+     * @description The inbox's filters and sort: the query parameters of `GET .../cases` and what a saved
+     * view keeps (one model, so a view is valid exactly when the inbox would take it).
+     */
+    InboxFilters: {
+      /**
+       * State
+       * @default null
+       */
+      state?: string | null;
+      /**
+       * Status
+       * @default active
+       * @enum {string}
+       */
+      status?: "active" | "completed" | "failed" | "all";
+      /**
+       * Assignee
+       * @description `me`, `unassigned`, `me_or_unassigned`, `any`, or a reviewer id
+       * @default me_or_unassigned
+       */
+      assignee?: string;
+      /**
+       * Workflowdefinitionid
+       * @default null
+       */
+      workflowDefinitionId?: string | null;
+      /**
+       * Entitytype
+       * @default null
+       */
+      entityType?: ("individual" | "business") | null;
+      /**
+       * Q
+       * @default null
+       */
+      q?: string | null;
+      /**
+       * Flag
+       * @description only cases with this flag, e.g. `resubmitted`, `collection_link_expired`
+       * @default null
+       */
+      flag?: string | null;
+      /**
+       * Sort
+       * @description `dueAt`: open cases with an SLA deadline, by deadline (a sparse index)
+       * @default createdAt
+       * @enum {string}
+       */
+      sort?: "createdAt" | "updatedAt" | "dueAt";
+      /**
+       * Order
+       * @default desc
+       * @enum {string}
+       */
+      order?: "asc" | "desc";
+      /**
+       * Sla
+       * @description `breached`: only open cases past their SLA deadline
+       * @default null
+       */
+      sla?: "breached" | null;
+      /**
+       * Awaitingsecondapproval
+       * @description only cases whose approval awaits a second approval
+       * @default false
+       */
+      awaitingSecondApproval?: boolean;
+    };
+    /**
      * IntegratorEventRequest
      * @description `POST /external/workflows/{id}/event`.
      */
@@ -2135,6 +2217,102 @@ export interface components {
       roles: string[];
       /** Active */
       active: boolean;
+      /** Expectedversion */
+      expectedVersion: number;
+    };
+    /** ViewCount */
+    ViewCount: {
+      /**
+       * Value
+       * @description the cases in the view, at most 50
+       */
+      value: number;
+      /**
+       * More
+       * @description there are more than `value` (shown as `50+`)
+       */
+      more: boolean;
+      /**
+       * Label
+       * @description `12`, or `50+` when capped
+       */
+      label: string;
+    };
+    /** ViewList */
+    ViewList: {
+      /** Data */
+      data: components["schemas"]["ViewOut"][];
+      /**
+       * Defaultviewid
+       * @description the shared view the caller's roles open on, if any
+       * @default null
+       */
+      defaultViewId?: string | null;
+    };
+    /** ViewOut */
+    ViewOut: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /** Shared */
+      shared: boolean;
+      owner: components["schemas"]["PersonRef"];
+      filters: components["schemas"]["InboxFilters"];
+      /** Defaultforroles */
+      defaultForRoles: string[];
+      /** Version */
+      version: number;
+      /** Createdat */
+      createdAt: string;
+      /** Updatedat */
+      updatedAt: string;
+      /**
+       * Editable
+       * @description the caller may change or delete it
+       */
+      editable: boolean;
+      /**
+       * @description with `counts=true` only
+       * @default null
+       */
+      count?: components["schemas"]["ViewCount"] | null;
+    };
+    /** ViewRequest */
+    ViewRequest: {
+      /** Name */
+      name: string;
+      /**
+       * Shared
+       * @description shared with the tenant (`views.share`)
+       * @default false
+       */
+      shared?: boolean;
+      /** @description the inbox's filters and sort, as `GET .../cases` takes them; `me` means whoever opens the view */
+      filters?: components["schemas"]["InboxFilters"];
+      /**
+       * Defaultforroles
+       * @description shared views only: the roles whose inbox opens on this view
+       */
+      defaultForRoles?: string[];
+    };
+    /** ViewUpdateRequest */
+    ViewUpdateRequest: {
+      /** Name */
+      name: string;
+      /**
+       * Shared
+       * @description shared with the tenant (`views.share`)
+       * @default false
+       */
+      shared?: boolean;
+      /** @description the inbox's filters and sort, as `GET .../cases` takes them; `me` means whoever opens the view */
+      filters?: components["schemas"]["InboxFilters"];
+      /**
+       * Defaultforroles
+       * @description shared views only: the roles whose inbox opens on this view
+       */
+      defaultForRoles?: string[];
       /** Expectedversion */
       expectedVersion: number;
     };
@@ -3145,6 +3323,103 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The caller's saved inbox views and the tenant's shared ones, with capped counts */
+  listViews: {
+    parameters: {
+      query?: {
+        /** @description count each view's cases (capped at 50) */
+        counts?: boolean;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ViewList"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Save the inbox's filters and sort as a named view (shared: `views.share`) */
+  createView: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ViewRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ViewOut"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Change a saved view (one's own, or a shared one with `views.share`) */
+  updateView: {
+    parameters: {
+      path: {
+        view_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ViewUpdateRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ViewOut"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Delete a saved view (one's own, or a shared one with `views.share`) */
+  deleteView: {
+    parameters: {
+      query: {
+        expectedVersion: number;
+      };
+      path: {
+        view_id: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

@@ -50,6 +50,8 @@ export type PermissionView = Schemas["PermissionView"];
 /** A permission of the catalogue (the checkboxes offer only these). */
 export type PermissionName = Schemas["RoleCreateRequest"]["permissions"][number];
 export type AdminAuditEntry = Schemas["AdminAuditEntry"];
+export type SavedView = Schemas["ViewOut"];
+export type InboxFilterSet = Schemas["InboxFilters"];
 /** The error envelope, as any answer of the API that is not a success carries it. */
 export type ApiErrorBody = JsonOf<operations["getCase"]["responses"][404]>;
 export type AnalyticsQuery = Query<"analyticsSummary">;
