@@ -20,6 +20,7 @@ from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
 from chalicelib.handlers.http import error_envelope_middleware
+from chalicelib.handlers.layouts_api import layouts_api
 from chalicelib.handlers.metrics_consumer import metrics_consumer
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
@@ -55,6 +56,7 @@ app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")
 app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
 app.register_blueprint(collection_timers)
 app.register_blueprint(views_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(layouts_api, url_prefix="/api/v1/backoffice")
 
 
 @app.middleware("all")

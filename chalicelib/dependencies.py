@@ -11,6 +11,7 @@ from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
 from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
+from chalicelib.aws.dynamodb_layouts import DynamoLayoutStore
 from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
 from chalicelib.aws.dynamodb_views import DynamoViewStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
@@ -157,3 +158,7 @@ def sla_timer_queue() -> SqsTimerQueue:
 # -- saved inbox views and case layouts (issue 20) ------------------------------------------------
 def view_store() -> DynamoViewStore:
     return DynamoViewStore(get_settings().cases_table)
+
+
+def layout_store() -> DynamoLayoutStore:
+    return DynamoLayoutStore(get_settings().cases_table)

@@ -9,6 +9,7 @@ from pydantic import Field
 from chalicelib.cases.inbox import InboxQuery, inbox_query
 from chalicelib.ids import utc_now
 from chalicelib.models.base import ApiModel, JsonInt
+from chalicelib.models.layouts import CaseLayout, RequiredDocument
 from chalicelib.models.reviewers import Reviewer
 
 NOTE_MAX_LENGTH = 4000
@@ -281,6 +282,13 @@ class CaseView(ApiModel):
     timeline: list[AuditEntry]
     collection_rounds: list[CollectionRoundView] = Field(
         default_factory=list, description="the rounds of re-upload requests, oldest first"
+    )
+    layout: CaseLayout = Field(
+        description="how to show the case (the tenant's layout for its workflow definition); "
+        "the data above is already shaped by it: hidden fields left out, masked ones masked"
+    )
+    missing_documents: list[RequiredDocument] = Field(
+        default_factory=list, description="the layout's required documents the case lacks"
     )
 
 

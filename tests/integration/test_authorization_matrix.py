@@ -451,6 +451,20 @@ def view_delete_call(world: World, actor: str, fresh: bool) -> Call:
     return Call({"view_id": view["id"]}, query=f"expectedVersion={view['version']}")
 
 
+def layout_call(world: World, actor: str, fresh: bool) -> Call:
+    """A rollback to the bundled layout saved as the caller's tenant's first or next version."""
+    c = world.contract
+    path = f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"
+    params = {"workflow_definition_id": "kyc-manual-review"}
+    current = c.json(c.call("GET", path, auth=world.token(actor_or_admin(actor)), **params), 200)
+    body = {"layout": current["layout"], "expectedVersion": current["version"]}
+    return Call(params, body=body)
+
+
+def actor_or_admin(actor: str) -> str:
+    return actor if actor in ACCOUNTS else "admin"
+
+
 def invite_body(world: World, actor: str, fresh: bool) -> Call:
     email = f"matrix-{next(_entity_ids)}@{'demo' if actor != 'other_tenant' else 'acme'}.test"
     return Call(body={"email": email, "name": "Invitee", "roles": ["viewer"]})
@@ -581,6 +595,14 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ("POST", VIEWS): reviewer(201, 201, 201, 201, 201, view_body),
     ("PUT", f"{VIEWS}/{{view_id}}"): reviewer(200, 403, 403, 403, 404, view_call),
     ("DELETE", f"{VIEWS}/{{view_id}}"): reviewer(204, 403, 403, 403, 404, view_delete_call),
+    # Case layouts: read by any reader, saved with `layouts.manage` (admins), each tenant its own.
+    ("GET", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        **READ_TENANT,
+        prepare=lambda world, actor, fresh: Call({"workflow_definition_id": "kyb-manual-review"}),
+    ),
+    ("PUT", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        200, 403, 403, 403, 200, layout_call
+    ),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),

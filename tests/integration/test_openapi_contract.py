@@ -562,6 +562,19 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     sla = {k: v for k, v in sla.items() if k in ("workflows", "escalateTo")}
     c.json(c.call("PUT", f"{bo}/settings/sla", auth=admin, body=sla), 200)
 
+    # Case layouts: the bundled one, saved as the tenant's first version.
+    layout_path = f"{bo}/layouts/{{workflow_definition_id}}"
+    kyb = c.json(
+        c.call("GET", layout_path, auth=alice, workflow_definition_id="kyb-manual-review"), 200
+    )
+    body = {"layout": kyb["layout"], "expectedVersion": kyb["version"]}
+    c.json(
+        c.call(
+            "PUT", layout_path, auth=admin, body=body, workflow_definition_id="kyb-manual-review"
+        ),
+        200,
+    )
+
     # Saved inbox views.
     view = {"name": "Tour", "shared": True, "filters": {"status": "all", "sort": "updatedAt"}}
     saved = c.json(c.call("POST", f"{bo}/views", auth=admin, body=view), 201)

@@ -105,6 +105,15 @@ export interface paths {
     /** Four-eyes: return the pending approval to its maker with a comment */
     post: operations["returnApproval"];
   };
+  "/api/v1/backoffice/layouts/{workflow_definition_id}": {
+    /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+    get: operations["getLayout"];
+    /**
+     * Save a new version of the tenant's case layout, or roll back to an earlier one
+     * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+     */
+    put: operations["putLayout"];
+  };
   "/api/v1/backoffice/permissions": {
     /** The permission catalogue (what a role can be made of) */
     get: operations["listPermissions"];
@@ -608,8 +617,31 @@ export interface components {
        * @description the rounds of re-upload requests, oldest first
        */
       collectionRounds?: components["schemas"]["CollectionRoundView"][];
+      /** @description how to show the case (the tenant's layout for its workflow definition); the data above is already shaped by it: hidden fields left out, masked ones masked */
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Missingdocuments
+       * @description the layout's required documents the case lacks
+       */
+      missingDocuments?: components["schemas"]["RequiredDocument"][];
       /** @default null */
       collectionLink?: components["schemas"]["CollectionLinkView"] | null;
+    };
+    /** CaseLayout */
+    CaseLayout: {
+      /**
+       * Columns
+       * @default 2
+       * @enum {integer}
+       */
+      columns?: 1 | 2;
+      /** Blocks */
+      blocks: components["schemas"]["LayoutBlock"][];
+      /**
+       * Requireddocuments
+       * @description documents a case needs (by type and category); missing ones are shown so
+       */
+      requiredDocuments?: components["schemas"]["RequiredDocument"][];
     };
     /** CaseList */
     CaseList: {
@@ -790,6 +822,13 @@ export interface components {
        * @description the rounds of re-upload requests, oldest first
        */
       collectionRounds?: components["schemas"]["CollectionRoundView"][];
+      /** @description how to show the case (the tenant's layout for its workflow definition); the data above is already shaped by it: hidden fields left out, masked ones masked */
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Missingdocuments
+       * @description the layout's required documents the case lacks
+       */
+      missingDocuments?: components["schemas"]["RequiredDocument"][];
     };
     /**
      * CollectView
@@ -1470,6 +1509,138 @@ export interface components {
        */
       temporaryPassword?: string | null;
     };
+    /** LayoutBlock */
+    LayoutBlock: {
+      /**
+       * Type
+       * @enum {string}
+       */
+      type: "entity" | "ubos" | "directors" | "documents" | "vendorResults" | "customData" | "acceptanceCriteria" | "notes" | "messages" | "history";
+      /**
+       * Title
+       * @default null
+       */
+      title?: string | null;
+      /**
+       * Column
+       * @description at most the layout's `columns`
+       * @default 1
+       * @enum {integer}
+       */
+      column?: 1 | 2;
+      /**
+       * Fields
+       * @description entity, ubos, directors, vendorResults and customData only; in order
+       */
+      fields?: components["schemas"]["LayoutField"][];
+      /**
+       * Showunlisted
+       * @description also show the data's other fields, generically, after these
+       * @default true
+       */
+      showUnlisted?: boolean;
+    };
+    /** LayoutField */
+    LayoutField: {
+      /** Path */
+      path: string;
+      /**
+       * Label
+       * @description shown instead of the path
+       * @default null
+       */
+      label?: string | null;
+      /**
+       * Format
+       * @description `masked`: sent in clear only to holders of `cases.read_unmasked`
+       * @default text
+       * @enum {string}
+       */
+      format?: "text" | "date" | "money" | "country" | "percentage" | "link" | "masked";
+      /**
+       * Hidden
+       * @description never sent by the API's case view
+       * @default false
+       */
+      hidden?: boolean;
+      /**
+       * Group
+       * @description fields of a group are shown together
+       * @default null
+       */
+      group?: string | null;
+      /**
+       * Currency
+       * @description `money` only: an ISO 4217 code
+       * @default null
+       */
+      currency?: string | null;
+    };
+    /** LayoutRequest */
+    LayoutRequest: {
+      /**
+       * @description the new layout
+       * @default null
+       */
+      layout?: components["schemas"]["CaseLayout"] | null;
+      /**
+       * Rollbackto
+       * @description instead of `layout`: save this earlier version again
+       * @default null
+       */
+      rollbackTo?: number | null;
+      /**
+       * Expectedversion
+       * @description the current version; 0 for the first
+       */
+      expectedVersion: number;
+    };
+    /** LayoutVersionRef */
+    LayoutVersionRef: {
+      /** Version */
+      version: number;
+      /** Author */
+      author: string;
+      /** At */
+      at: string;
+      /**
+       * Rolledbackfrom
+       * @default null
+       */
+      rolledBackFrom?: number | null;
+    };
+    /** LayoutView */
+    LayoutView: {
+      /** Workflowdefinitionid */
+      workflowDefinitionId: string;
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Source
+       * @description `tenant`: saved by the tenant; else the definition's bundled layout, or the generic one
+       * @enum {string}
+       */
+      source: "tenant" | "bundled" | "generic";
+      /**
+       * Version
+       * @description the tenant's current version; 0 while none is saved
+       */
+      version: number;
+      /**
+       * Updatedby
+       * @default null
+       */
+      updatedBy?: string | null;
+      /**
+       * Updatedat
+       * @default null
+       */
+      updatedAt?: string | null;
+      /**
+       * History
+       * @description the saved versions, newest first
+       */
+      history: components["schemas"]["LayoutVersionRef"][];
+    };
     /** LoginRequest */
     LoginRequest: {
       /** Email */
@@ -1784,6 +1955,18 @@ export interface components {
       reasonText: string;
       /** Message */
       message: string | null;
+    };
+    /** RequiredDocument */
+    RequiredDocument: {
+      /** Type */
+      type: string;
+      /** Category */
+      category: string;
+      /**
+       * Label
+       * @default null
+       */
+      label?: string | null;
     };
     /**
      * ReturnApprovalRequest
@@ -3087,6 +3270,59 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["CaseView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+  getLayout: {
+    parameters: {
+      path: {
+        workflow_definition_id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LayoutView"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Save a new version of the tenant's case layout, or roll back to an earlier one
+   * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+   */
+  putLayout: {
+    parameters: {
+      path: {
+        workflow_definition_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["LayoutRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LayoutView"];
         };
       };
       400: components["responses"]["BadRequest"];
