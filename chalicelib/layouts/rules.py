@@ -24,15 +24,15 @@ GENERIC_LAYOUT = CaseLayout.model_validate(
         "columns": 2,
         "blocks": [
             {"type": "entity"},
+            {"type": "acceptanceCriteria"},
             {"type": "ubos"},
             {"type": "directors"},
-            {"type": "vendorResults", "title": "Integrator-supplied data (not checked by us)"},
+            {"type": "vendorResults"},
             {"type": "customData"},
             {"type": "messages"},
             {"type": "notes"},
             {"type": "history"},
             {"type": "documents", "column": 2},
-            {"type": "acceptanceCriteria", "column": 2},
         ],
     }
 )

@@ -31,8 +31,8 @@ def test_layouts_are_validated_versioned_rolled_back_and_per_tenant(as_user: Rev
     bad = copy.deepcopy(bundled["layout"])
     bad["columns"] = 1
     bad["blocks"][1]["fields"][0]["format"] = "html"
-    bad["blocks"][9] = {"type": "entity"}
-    bad["blocks"][5]["fields"] = [{"path": "x"}]
+    bad["blocks"][8] = {"type": "entity"}
+    bad["blocks"][6]["fields"] = [{"path": "x"}]
     body = {"layout": bad, "expectedVersion": 0}
     paths = {
         d["path"] for d in error_of(admin.put(f"{LAYOUTS}/kyb-manual-review", body), 400)["details"]
@@ -43,9 +43,9 @@ def test_layouts_are_validated_versioned_rolled_back_and_per_tenant(as_user: Rev
         d["path"] for d in error_of(admin.put(f"{LAYOUTS}/kyb-manual-review", body), 400)["details"]
     }
     assert paths == {
-        "layout.blocks[8].column",  # documents in column 2 of a one-column layout
-        "layout.blocks[9].type",  # entity twice
-        "layout.blocks[5].fields",  # messages have no fields
+        "layout.blocks[9].column",  # documents in column 2 of a one-column layout
+        "layout.blocks[8].type",  # entity twice
+        "layout.blocks[6].fields",  # messages have no fields
     }
     assert error_of(alice.put(f"{LAYOUTS}/kyb-manual-review", body), 403)["details"] == {
         "permission": "layouts.manage"

@@ -22,7 +22,8 @@ export function EntityPanel({ view, block }: { view: CaseView; block: LayoutBloc
         data={view.entity.data ?? {}}
         fields={block.fields ?? []}
         showUnlisted={block.showUnlisted ?? true}
-        omit={["ubos", "directors"]}
+        // Shown elsewhere: the people in blocks of their own, the company's name above.
+        omit={isBusiness ? ["ubos", "directors", "companyName"] : ["ubos", "directors"]}
       />
     </section>
   );
