@@ -34,7 +34,8 @@ FieldPath = Annotated[
 ]
 Label = Annotated[str, Field(min_length=1, max_length=80)]
 MAX_BLOCKS = 10
-MAX_FIELDS = 100
+# Keeps a layout (and its admin-trail record) well under DynamoDB's 400 KB item limit.
+MAX_FIELDS = 50
 
 
 class LayoutField(ApiModel):
