@@ -82,10 +82,26 @@ export function SavedViews({ query, onQueryChange, user, pristine }: Props) {
   );
 }
 
+// The built-in roles a shared view can open the inbox of (custom roles: through the API).
+const ROLES: [string, string][] = [
+  ["viewer", "Viewers"],
+  ["reviewer", "Reviewers"],
+  ["senior_reviewer", "Senior reviewers"],
+  ["admin", "Admins"],
+];
+
 function SaveViewForm({ query, canShare, onDone }: { query: InboxQuery; canShare: boolean; onDone: () => void }) {
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);
-  const create = useViewChange(() => api.createView({ name: name.trim(), shared, filters: filtersOfQuery(query) }));
+  const [defaultFor, setDefaultFor] = useState<string[]>([]);
+  const create = useViewChange(() =>
+    api.createView({
+      name: name.trim(),
+      shared,
+      filters: filtersOfQuery(query),
+      defaultForRoles: shared ? defaultFor : [],
+    }),
+  );
   return (
     <form
       className="save-view"
@@ -101,6 +117,23 @@ function SaveViewForm({ query, canShare, onDone }: { query: InboxQuery; canShare
         <label>
           <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with the team
         </label>
+      )}
+      {canShare && shared && (
+        <fieldset className="inline-fieldset">
+          <legend>Opens the inbox of</legend>
+          {ROLES.map(([role, label]) => (
+            <label key={role}>
+              <input
+                type="checkbox"
+                checked={defaultFor.includes(role)}
+                onChange={(e) =>
+                  setDefaultFor((roles) => (e.target.checked ? [...roles, role] : roles.filter((r) => r !== role)))
+                }
+              />{" "}
+              {label}
+            </label>
+          ))}
+        </fieldset>
       )}
       <button type="submit" disabled={!name.trim() || create.isPending}>
         Save view
