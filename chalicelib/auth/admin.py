@@ -12,8 +12,6 @@ from chalicelib.auth.access import AccessStore, custom_role_ids, resolve_permiss
 from chalicelib.auth.permissions import (
     BUILTIN_ROLE_NAMES,
     BUILTIN_ROLES,
-    CASES_DECIDE,
-    PERMISSIONS,
     permissions_of,
     with_permissions,
 )
@@ -40,6 +38,7 @@ from chalicelib.models.admin import (
 from chalicelib.models.backoffice import Actor as ActorView
 from chalicelib.models.backoffice import UserList
 from chalicelib.models.case import Actor
+from chalicelib.models.permissions import CASES_DECIDE, PERMISSIONS
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.pagination import decode_cursor, encode_cursor
 

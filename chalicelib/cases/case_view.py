@@ -7,16 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.auth.permissions import (
-    CASES_ASSIGN_OTHERS,
-    CASES_CLAIM,
-    CASES_READ_UNMASKED,
-    MESSAGES_WRITE,
-    NOTES_WRITE,
-    OVERRIDE_CRITERIA,
-    has_permission,
-    may_change_case,
-)
+from chalicelib.auth.permissions import has_permission, may_change_case
 from chalicelib.cases.inbox import InboxRow
 from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
 from chalicelib.decisions import four_eyes
@@ -43,6 +34,14 @@ from chalicelib.models.backoffice import (
 )
 from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage, SlaTimer
 from chalicelib.models.layouts import CaseLayout, LayoutBlock, LayoutField
+from chalicelib.models.permissions import (
+    CASES_ASSIGN_OTHERS,
+    CASES_CLAIM,
+    CASES_READ_UNMASKED,
+    MESSAGES_WRITE,
+    NOTES_WRITE,
+    OVERRIDE_CRITERIA,
+)
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.sla.timers import sla_status
 from chalicelib.workflows.definition import WorkflowDefinition

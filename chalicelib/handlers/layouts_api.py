@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth.permissions import LAYOUTS_MANAGE
 from chalicelib.dependencies import layout_store
 from chalicelib.handlers.auth_kinds import REVIEWER, ReviewerToken
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
 from chalicelib.layouts import service
 from chalicelib.models.layouts import LayoutRequest, LayoutView
+from chalicelib.models.permissions import LAYOUTS_MANAGE
 from chalicelib.models.reviewers import Reviewer
 
 layouts_api = Blueprint(__name__)

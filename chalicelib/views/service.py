@@ -12,11 +12,12 @@ from typing import Any
 
 from chalicelib.auth.access import AccessStore, custom_role_ids, unknown_roles_error
 from chalicelib.auth.admin import _admin_audit
-from chalicelib.auth.permissions import VIEWS_SHARE, has_permission
+from chalicelib.auth.permissions import has_permission
 from chalicelib.cases.inbox import InboxReader
 from chalicelib.errors import Forbidden, InvalidRequest, NotFound
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.backoffice import InboxFilters, PersonRef
+from chalicelib.models.permissions import VIEWS_SHARE
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.views import (
     VIEW_COUNT_CAP,

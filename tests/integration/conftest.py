@@ -18,7 +18,7 @@ from moto import mock_aws
 from chalicelib import caches
 from infra.resources import describe_resources
 from local.environment import PREFIX, REGION
-from local.moto_patches import serialise_dynamodb
+from local.moto_patches import remember_valid_state_machine_definitions, serialise_dynamodb
 from local.provision import LocalProvisioner, provision
 
 TEST_ENV = {
@@ -58,6 +58,7 @@ def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[L
     monkeypatch.setenv("COGNITO_JWKS_URL", moto_jwks_url)
     caches.reset_all()
     serialise_dynamodb()
+    remember_valid_state_machine_definitions()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(
             describe_resources(PREFIX, frontend_origins=["http://localhost:3000"]), REGION

@@ -34,8 +34,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.auth.permissions import PERMISSIONS
 from chalicelib.handlers.operations import operation_at
+from chalicelib.models.permissions import PERMISSIONS
 from chalicelib.openapi import route_keys
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run

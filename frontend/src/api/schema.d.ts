@@ -485,6 +485,40 @@ export interface components {
       data: components["schemas"]["AuditEntry"][];
     };
     /**
+     * BusinessHours
+     * @description When the SLA clock runs: open days from `opens` to `closes` (local wall-clock time in
+     * `timeZone`), except the listed holidays (local dates). Outside them the clock stands still.
+     */
+    BusinessHours: {
+      /**
+       * Timezone
+       * @description IANA time zone, e.g. Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Days
+       * @description Open days (default mon to fri)
+       */
+      days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+      /**
+       * Opens
+       * @description HH:MM
+       * @default 09:00
+       */
+      opens?: string;
+      /**
+       * Closes
+       * @description HH:MM or 24:00
+       * @default 17:00
+       */
+      closes?: string;
+      /**
+       * Holidays
+       * @description Closed local dates (YYYY-MM-DD)
+       */
+      holidays?: string[];
+    };
+    /**
      * CaseDecisionRequest
      * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
      * (with `approve` only) and the document types the case lacks (with `revision` only).
@@ -2225,6 +2259,11 @@ export interface components {
        */
       escalateTo?: string | null;
       /**
+       * @description The tenant's business calendar for every SLA clock (replaces the definitions' `businessHours`); none: each definition's own, else round the clock
+       * @default null
+       */
+      businessHours?: components["schemas"]["BusinessHours"] | null;
+      /**
        * Updatedby
        * @default null
        */
@@ -2252,6 +2291,11 @@ export interface components {
        * @default null
        */
       escalateTo?: string | null;
+      /**
+       * @description The tenant's business calendar for every SLA clock (replaces the definitions' `businessHours`); none: each definition's own, else round the clock
+       * @default null
+       */
+      businessHours?: components["schemas"]["BusinessHours"] | null;
     };
     /** SubmitRequest */
     SubmitRequest: {
