@@ -77,7 +77,7 @@ def page_costs(name: str) -> tuple[int, int, int]:
     from chalicelib.models.backoffice import InboxParams
 
     params = InboxParams.model_validate({"limit": PAGE, **QUERIES[name]})
-    query = params.to_query("demo", REVIEWER)
+    query = params.to_query("demo", REVIEWER, params.limit)
     store = case_store()
     first = store.inbox_page(query, None)
     second = store.inbox_page(query, first.next_boundary)

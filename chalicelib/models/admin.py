@@ -37,7 +37,7 @@ class CustomRole(Record):
     updated_at: str
 
 
-AdminSubject = Literal["user", "role"]
+AdminSubject = Literal["user", "role", "view", "layout"]
 
 
 class AdminAuditRecord(Record):

@@ -50,6 +50,7 @@ CASE = f"{BACKOFFICE}/cases/{{case_id}}"
 WEBHOOKS = f"{BACKOFFICE}/webhooks"
 ROLES = f"{BACKOFFICE}/roles"
 USERS = f"{BACKOFFICE}/users"
+VIEWS = f"{BACKOFFICE}/views"
 NEW_PASSWORD = "N3w-passw0rd!matrix"
 
 Family = Literal["integrator", "reviewer", "public", "customer"]
@@ -173,6 +174,12 @@ class World:
             "permissions": ["cases.read"] if permissions is None else permissions,
         }
         return c.json(c.call("POST", ROLES, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
+
+    def new_shared_view(self) -> dict[str, Any]:
+        """A view of tenant demo shared by its admin (changing it needs `views.share`)."""
+        c = self.contract
+        body = {"name": f"matrix-{next(_entity_ids)}", "shared": True}
+        return c.json(c.call("POST", VIEWS, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
 
     def invited(self, roles: list[str]) -> dict[str, Any]:
         """A user of tenant demo invited by its admin: the invitation's answer."""
@@ -434,6 +441,35 @@ def role_delete_call(world: World, actor: str, fresh: bool) -> Call:
     return Call({"role_id": role["id"]}, query=f"expectedVersion={role['version']}")
 
 
+def view_body(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"name": f"mine {actor}", "filters": {"assignee": "me"}})
+
+
+def view_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.new_shared_view()
+    body = {"name": "Changed", "shared": True, "expectedVersion": view["version"]}
+    return Call({"view_id": view["id"]}, body=body)
+
+
+def view_delete_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.new_shared_view()
+    return Call({"view_id": view["id"]}, query=f"expectedVersion={view['version']}")
+
+
+def layout_call(world: World, actor: str, fresh: bool) -> Call:
+    """A rollback to the bundled layout saved as the caller's tenant's first or next version."""
+    c = world.contract
+    path = f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"
+    params = {"workflow_definition_id": "kyc-manual-review"}
+    current = c.json(c.call("GET", path, auth=world.token(actor_or_admin(actor)), **params), 200)
+    body = {"layout": current["layout"], "expectedVersion": current["version"]}
+    return Call(params, body=body)
+
+
+def actor_or_admin(actor: str) -> str:
+    return actor if actor in ACCOUNTS else "admin"
+
+
 def invite_body(world: World, actor: str, fresh: bool) -> Call:
     email = f"matrix-{next(_entity_ids)}@{'demo' if actor != 'other_tenant' else 'acme'}.test"
     return Call(body={"email": email, "name": "Invitee", "roles": ["viewer"]})
@@ -560,6 +596,20 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # Settings: `settings.manage` (admins), each tenant its own.
     ("GET", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200),
     ("PUT", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200, sla_settings_call),
+    # Saved views: any reader saves personal ones; a shared one is changed with `views.share`
+    # (admins here); acme's admin sees none of demo's.
+    ("GET", VIEWS): reviewer(**READ_TENANT),
+    ("POST", VIEWS): reviewer(201, 201, 201, 201, 201, view_body),
+    ("PUT", f"{VIEWS}/{{view_id}}"): reviewer(200, 403, 403, 403, 404, view_call),
+    ("DELETE", f"{VIEWS}/{{view_id}}"): reviewer(204, 403, 403, 403, 404, view_delete_call),
+    # Case layouts: read by any reader, saved with `layouts.manage` (admins), each tenant its own.
+    ("GET", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        **READ_TENANT,
+        prepare=lambda world, actor, fresh: Call({"workflow_definition_id": "kyb-manual-review"}),
+    ),
+    ("PUT", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        200, 403, 403, 403, 200, layout_call
+    ),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),
