@@ -49,12 +49,3 @@ def postman_request() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs on every core (pytest-xdist, `--dist loadgroup`): a module's tests stay
-    on one worker, so a module-scoped fixture (a stack of its own, a package build) is made once,
-    and every test on the session's local stack shares one worker, so that stack starts once."""
-    for item in items:
-        group = "session-stack" if "stack" in getattr(item, "fixturenames", ()) else None
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
