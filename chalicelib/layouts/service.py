@@ -4,7 +4,7 @@ admin trail."""
 
 from __future__ import annotations
 
-from chalicelib.auth.admin import _admin_audit
+from chalicelib.auth.admin import admin_audit_record
 from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.ids import utc_now
 from chalicelib.layouts.rules import GENERIC_LAYOUT, bundled_layout, layout_problems
@@ -102,7 +102,7 @@ def put_layout(
         at=utc_now(),
         rolled_back_from=request.rollback_to,
     )
-    audit = _admin_audit(
+    audit = admin_audit_record(
         admin,
         "layout.rolled_back" if request.rollback_to else "layout.saved",
         "layout",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.auth.access import AccessStore, custom_role_ids, unknown_roles_error
-from chalicelib.auth.admin import _admin_audit
+from chalicelib.auth.admin import admin_audit_record
 from chalicelib.auth.permissions import has_permission
 from chalicelib.cases.inbox import InboxReader
 from chalicelib.errors import Forbidden, InvalidRequest, NotFound
@@ -159,7 +159,7 @@ def create_view(
         created_at=now,
         updated_at=now,
     )
-    audit = _admin_audit(
+    audit = admin_audit_record(
         reviewer, "view.created", "view", view.view_id, request_id=request_id, after=_facts(view)
     )
     store.create_view(view, audit)
@@ -203,7 +203,7 @@ def update_view(
             "updated_at": utc_now(),
         }
     )
-    audit = _admin_audit(
+    audit = admin_audit_record(
         reviewer,
         "view.updated",
         "view",
@@ -226,7 +226,7 @@ def delete_view(
 ) -> None:
     view = _visible_view(store, reviewer, view_id)
     _require_may_change(reviewer, view)
-    audit = _admin_audit(
+    audit = admin_audit_record(
         reviewer, "view.deleted", "view", view_id, request_id=request_id, before=_facts(view)
     )
     store.delete_view(view, expected_version, audit)
