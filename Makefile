@@ -43,8 +43,11 @@ browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# One pytest worker per core; a test file stays on one worker (its module-scoped stack or package
+# build is made once).
+TEST_WORKERS ?= auto
 test: setup lint browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(PY) -m bench

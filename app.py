@@ -20,12 +20,14 @@ from chalicelib.handlers.decisions_api import decisions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
 from chalicelib.handlers.http import error_envelope_middleware
+from chalicelib.handlers.layouts_api import layouts_api
 from chalicelib.handlers.metrics_consumer import metrics_consumer
 from chalicelib.handlers.openapi_api import openapi_api
 from chalicelib.handlers.outbox_publisher import outbox_publisher
 from chalicelib.handlers.plugin_worker import plugin_worker
 from chalicelib.handlers.settings_api import settings_api
 from chalicelib.handlers.sla_timers import sla_timers
+from chalicelib.handlers.views_api import views_api
 from chalicelib.handlers.webhook_delivery import webhook_delivery
 from chalicelib.handlers.webhooks_api import webhooks_api
 from chalicelib.handlers.workflow_tasks import workflow_tasks
@@ -55,6 +57,8 @@ app.register_blueprint(collection_backoffice_api, url_prefix="/api/v1/backoffice
 app.register_blueprint(collection_external_api, url_prefix="/api/v1/external")
 app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
 app.register_blueprint(collection_timers)
+app.register_blueprint(views_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(layouts_api, url_prefix="/api/v1/backoffice")
 
 
 @app.middleware("all")

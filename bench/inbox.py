@@ -77,18 +77,20 @@ def page_costs(name: str) -> tuple[int, int, int]:
     from chalicelib.models.backoffice import InboxParams
 
     params = InboxParams.model_validate({"limit": PAGE, **QUERIES[name]})
-    query = params.to_query("demo", REVIEWER)
+    query = params.to_query("demo", REVIEWER, params.limit)
     store = case_store()
     first = store.inbox_page(query, None)
     second = store.inbox_page(query, first.next_boundary)
     return len(first.rows), first.items_read, second.items_read
 
 
-def measure_costs() -> dict[int, dict[str, tuple[int, int, int]]]:
+def measure_costs(
+    sizes: tuple[int, ...] = SIZES,
+) -> dict[int, dict[str, tuple[int, int, int]]]:
     """Page costs per table size; needs the resources to exist (moto in-process or local)."""
     costs: dict[int, dict[str, tuple[int, int, int]]] = {}
     filled = 0
-    for size in SIZES:
+    for size in sizes:
         fill(filled, size)
         filled = size
         costs[size] = {name: page_costs(name) for name in QUERIES}

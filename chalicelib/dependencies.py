@@ -11,7 +11,9 @@ from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
 from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
+from chalicelib.aws.dynamodb_layouts import DynamoLayoutStore
 from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
+from chalicelib.aws.dynamodb_views import DynamoViewStore
 from chalicelib.aws.dynamodb_webhooks import DynamoWebhookStore
 from chalicelib.aws.eventbridge import EventBridgePublisher
 from chalicelib.aws.s3 import S3DocumentStorage
@@ -184,3 +186,12 @@ def plugin_providers() -> dict[str, Provider]:
 @functools.cache
 def _sample_registry() -> SampleRegistry:
     return SampleRegistry()
+
+
+# -- saved inbox views and case layouts (issue 20) ------------------------------------------------
+def view_store() -> DynamoViewStore:
+    return DynamoViewStore(get_settings().cases_table)
+
+
+def layout_store() -> DynamoLayoutStore:
+    return DynamoLayoutStore(get_settings().cases_table)

@@ -90,6 +90,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "users", "description": "The tenant's reviewers (the assignee picker)"},
     {"name": "admin", "description": "Tenant administration: users, custom roles, the admin trail"},
     {"name": "webhooks", "description": "Webhook subscriptions and deliveries (admins)"},
+    {"name": "views", "description": "Saved inbox views, personal or shared with the tenant"},
+    {"name": "layouts", "description": "Case layouts per workflow definition (admins)"},
     {"name": "meta", "description": "About the API itself"},
 ]
 

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
@@ -26,6 +26,8 @@ from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_execution
 from chalicelib.models.case import Case
 from chalicelib.models.webhooks import DeliveryMessage, DeliveryRecord
 from chalicelib.observability import logger
+from chalicelib.sla.settings import SlaSettingsStore
+from chalicelib.sla.timers import TimerQueue, rearm
 from chalicelib.webhooks.store import DeliveryQueue
 from chalicelib.workflows.registry import get_definition
 
@@ -61,6 +63,8 @@ class Reconciliation:
     list_unfinished_deliveries: Callable[[], Iterable[DeliveryRecord]]
     delivery_queue: DeliveryQueue
     fetch_pages: Callable[[str, str], object]
+    sla_settings: SlaSettingsStore
+    sla_timer_queue: TimerQueue
     clock: Callable[[], float] = time.time
     _active: list[Case] | None = field(default=None, repr=False)
 
@@ -189,6 +193,28 @@ def refetch_pending_pages(context: Reconciliation) -> StepResult:
     return {"cases": fetched}
 
 
+@reconcile_step("sla_timers")
+def rearm_sla_timers(context: Reconciliation) -> StepResult:
+    """Every open case's SLA timer gets a new message (timer messages wait in a queue, which a
+    restore cannot bring back); a deadline already passed breaches as soon as it arrives."""
+    counts: Counter[str] = Counter()
+    now = datetime.fromtimestamp(context.clock(), UTC)
+    for case in context.active_cases():
+        try:
+            outcome = rearm(
+                context.store, context.sla_settings, context.sla_timer_queue,
+                case.case_id, case.tenant_id, now,
+            )  # fmt: skip
+            counts[outcome] += 1
+        except Exception:
+            logger.exception(
+                "could not re-arm the case's SLA timer",
+                extra={"tenant_id": case.tenant_id, "case_id": case.case_id},
+            )
+            counts["failed"] += 1
+    return dict(counts)
+
+
 def default_reconciliation() -> Reconciliation:
     """The deployed adapters, configured from the environment like the Lambda functions."""
     from chalicelib.aws import reconcile_scans
@@ -196,6 +222,8 @@ def default_reconciliation() -> Reconciliation:
     from chalicelib.dependencies import (
         case_store,
         document_storage,
+        sla_settings,
+        sla_timer_queue,
         webhook_queue,
         workflow_engine,
     )
@@ -219,4 +247,6 @@ def default_reconciliation() -> Reconciliation:
         fetch_pages=lambda tenant_id, case_id: fetch_pending_pages(
             store, document_storage(), tenant_id, case_id, fetch
         ),
+        sla_settings=sla_settings(),
+        sla_timer_queue=sla_timer_queue(),
     )

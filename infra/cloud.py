@@ -27,6 +27,7 @@ from infra.functions import (
 )
 from infra.resources import (
     QUEUE_CONSUMERS,
+    SCHEDULED_FUNCTIONS,
     STREAM_CONSUMERS,
     private_bucket_properties,
     stream_failure_queue,
@@ -63,6 +64,22 @@ PARAMETERS: dict[str, Any] = {
         "Type": "String",
         "Default": "",
         "Description": "Default webhook subscription URL (empty: none).",
+    },
+    "AppBaseUrl": {
+        "Type": "String",
+        "Default": "",
+        "MaxLength": 100,
+        "AllowedPattern": "^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$",
+        "Description": "Public origin of the back office (https://host), the base of collection "
+        "links in customer emails. infra/deploy.sh sets it to the CloudFront URL unless given "
+        "(empty: links are relative).",
+    },
+    "EmailSender": {
+        "Type": "String",
+        "Default": "",
+        "MaxLength": 100,
+        "AllowedPattern": "^([^@\\s]+@[^@\\s]+)?$",
+        "Description": "SES-verified address customer emails are sent from (empty: none sent).",
     },
     "AlarmEmail": {
         "Type": "String",
@@ -243,6 +260,27 @@ def add_triggers(template: dict[str, Any]) -> None:
                 "MaximumBatchingWindowInSeconds": 1 if consumer.batch_size > 10 else 0,
                 # Only the failed messages return to the queue (and, after retries, its DLQ).
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            },
+        }
+    for scheduled in SCHEDULED_FUNCTIONS:
+        function = functions[scheduled.function]
+        # On the default bus: schedules belong to the account's clock, not to the domain bus.
+        resources[f"{function}Schedule"] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Description": f"Runs {scheduled.function} {scheduled.expression}",
+                "ScheduleExpression": scheduled.expression,
+                "State": "ENABLED",
+                "Targets": [{"Id": "function", "Arn": get_att(function, "Arn")}],
+            },
+        }
+        resources[f"{function}SchedulePermission"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": ref(function),
+                "Principal": "events.amazonaws.com",
+                "SourceArn": get_att(f"{function}Schedule", "Arn"),
             },
         }
     for table, consumer_name in STREAM_CONSUMERS.items():

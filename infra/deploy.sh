@@ -34,26 +34,41 @@ aws cloudformation package \
   --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$STACK" \
   --use-json --output-template-file "$PACKAGE_DIR/packaged-$STAGE.json" >/dev/null
 
-aws cloudformation deploy \
-  --template-file "$PACKAGE_DIR/packaged-$STAGE.json" \
-  --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$STACK" \
-  --stack-name "$STACK" \
-  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-  --no-fail-on-empty-changeset \
-  --parameter-overrides \
-    "Stage=$STAGE" \
-    "ResourcePrefix=$PREFIX" \
-    "WebhookUrl=${WEBHOOK_URL:-}" \
-    "AlarmEmail=${ALARM_EMAIL:-}" \
-    "LogRetentionDays=${LOG_RETENTION_DAYS:-30}" \
-    "LogLevel=${LOG_LEVEL:-INFO}" \
-    "ApiRateLimit=${API_RATE_LIMIT:-100}" \
-    "ApiBurstLimit=${API_BURST_LIMIT:-200}"
-
 output() {
   aws cloudformation describe-stacks --stack-name "$STACK" \
-    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text 2>/dev/null || true
 }
+
+deploy_stack() {
+  aws cloudformation deploy \
+    --template-file "$PACKAGE_DIR/packaged-$STAGE.json" \
+    --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$STACK" \
+    --stack-name "$STACK" \
+    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+    --no-fail-on-empty-changeset \
+    --parameter-overrides \
+      "Stage=$STAGE" \
+      "ResourcePrefix=$PREFIX" \
+      "WebhookUrl=${WEBHOOK_URL:-}" \
+      "AppBaseUrl=$APP_BASE_URL" \
+      "EmailSender=${EMAIL_SENDER:-}" \
+      "AlarmEmail=${ALARM_EMAIL:-}" \
+      "LogRetentionDays=${LOG_RETENTION_DAYS:-30}" \
+      "LogLevel=${LOG_LEVEL:-INFO}" \
+      "ApiRateLimit=${API_RATE_LIMIT:-100}" \
+      "ApiBurstLimit=${API_BURST_LIMIT:-200}"
+}
+
+# Collection links in customer emails need the back office's public origin: a custom domain
+# (APP_BASE_URL) or else the CloudFront URL. The functions cannot reference the distribution (it
+# depends on the API, which depends on them), so a new stack is deployed once more with its URL.
+APP_BASE_URL="${APP_BASE_URL:-$(output FrontendUrl)}"
+deploy_stack
+if [ -z "$APP_BASE_URL" ]; then
+  APP_BASE_URL="$(output FrontendUrl)"
+  echo "setting AppBaseUrl to $APP_BASE_URL"
+  deploy_stack
+fi
 
 # Hashed assets never change, so browsers may keep them; index.html is always revalidated.
 FRONTEND_BUCKET="$(output FrontendBucketName)"

@@ -31,21 +31,23 @@ def sub(template: str) -> dict[str, Any]:
     return {"Fn::Sub": template}
 
 
-# Resources left out of the environment, which is 4 KB at most: the metrics queues are never
-# addressed by URL (an EventBridge rule feeds them, Lambda consumes them), and the analytics
-# table's name is derived from RESOURCE_PREFIX (`chalicelib/config.py`), as the template names it.
-# The SLA queue is addressed by its name (`<prefix>-sla`), also derived from RESOURCE_PREFIX.
-NOT_IN_ENVIRONMENT = frozenset(
-    {"MetricsQueue", "MetricsQueueDLQ", "AnalyticsTable", "SlaQueue", "SlaQueueDLQ"}
+# The environment is 4 KB at most, so it carries only what the code reads. Queues are exported
+# by URL only where the application sends to them (the others are fed by EventBridge rules or
+# Step Functions and consumed by Lambda; the SLA queue is addressed by its name,
+# `<prefix>-sla`); the analytics table's name is derived from RESOURCE_PREFIX
+# (`chalicelib/config.py`), as the template names it.
+ADDRESSED_QUEUES = frozenset(
+    {"DocumentFetchQueue", "PluginQueue", "WebhookQueue", "WebhookQueueDLQ"}
 )
+NOT_IN_ENVIRONMENT = frozenset({"AnalyticsTable"})
 
 
 def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
     """The environment of every function (`chalicelib/config.py` reads it).
 
-    `resources` is the merged template's resources, so every SQS queue's URL is exported as
-    `<LOGICAL_ID_IN_UPPER_SNAKE>_URL` without being listed here (e.g. WORKFLOW_TASK_QUEUE_URL),
-    and every table's name as `<LOGICAL_ID_IN_UPPER_SNAKE>` (e.g. WEBHOOKS_TABLE).
+    `resources` is the merged template's resources: each addressed queue's URL is exported as
+    `<LOGICAL_ID_IN_UPPER_SNAKE>_URL` (e.g. WEBHOOK_QUEUE_URL), and every table's name as
+    `<LOGICAL_ID_IN_UPPER_SNAKE>` (e.g. WEBHOOKS_TABLE).
     """
     environment: dict[str, Any] = {
         "STAGE": ref("Stage"),
@@ -64,6 +66,9 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
         "CURSOR_SIGNING_KEY_SECRET_ARN": ref("CursorSigningKeySecret"),
         "WEBHOOK_SECRET_ARN": ref("WebhookSecret"),
         "WEBHOOK_URL": ref("WebhookUrl"),
+        # The customer page's origin (links in emails) and the emails' sender; both may be empty.
+        "APP_BASE_URL": ref("AppBaseUrl"),
+        "EMAIL_SENDER": ref("EmailSender"),
         "USER_POOL_ID": ref("UserPool"),
         "USER_POOL_CLIENT_ID": ref("UserPoolClient"),
         "ALLOW_LOOPBACK_FETCH": "false",
@@ -76,7 +81,7 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
     for logical_id, resource in sorted(resources.items()):
         if logical_id in NOT_IN_ENVIRONMENT:
             continue
-        if resource["Type"] == "AWS::SQS::Queue":
+        if resource["Type"] == "AWS::SQS::Queue" and logical_id in ADDRESSED_QUEUES:
             environment[f"{upper_snake(logical_id)}_URL"] = ref(logical_id)
         if resource["Type"] == "AWS::DynamoDB::Table":
             environment[upper_snake(logical_id)] = ref(logical_id)  # e.g. WEBHOOKS_TABLE
@@ -312,9 +317,4 @@ CLOUD_USES_DEFAULT: dict[str, str] = {
     "ANALYTICS_TABLE": "derived from RESOURCE_PREFIX, as the template names the table",
     "COLLECTION_REMINDERS_BEFORE_SECONDS": "the code's default (a day before expiry)",
     "FRONTEND_ORIGIN": "local fallback of APP_BASE_URL",
-    # Issue 17, not wired yet: the environment's 4 KB budget (its test) has no room for two
-    # more parameter references. Until then the cloud sends no customer email and links are
-    # relative (`/collect/<token>`), which the customer page and integrators still resolve.
-    "APP_BASE_URL": "not wired in the cloud yet (environment budget)",
-    "EMAIL_SENDER": "not wired in the cloud yet (environment budget): no customer emails",
 }

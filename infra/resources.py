@@ -58,6 +58,22 @@ QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (
 STREAM_CONSUMERS: dict[str, str] = {"CasesTable": "outbox_publisher"}
 
 
+@dataclass(frozen=True)
+class ScheduledFunction:
+    """A Chalice `lambda_function` run on a clock: an EventBridge schedule in the cloud, a timer
+    thread in the local pump (every `local_seconds`, so tests and demos need not wait minutes)."""
+
+    function: str
+    expression: str
+    local_seconds: float
+
+
+SCHEDULED_FUNCTIONS: tuple[ScheduledFunction, ...] = (
+    # Collection reminders before a round's links expire, and the expiry flag (docs/collection.md).
+    ScheduledFunction("collection_timers", "rate(5 minutes)", local_seconds=5.0),
+)
+
+
 def stream_failure_queue(table: str) -> str:
     """The queue a stream consumer's records go to once retries are exhausted (Lambda's
     on-failure destination in the cloud; the local pump sends them there as well)."""

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from local.environment import REVIEWER_PASSWORD
+from local.stack import STOP_SECONDS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 120
@@ -86,9 +87,13 @@ class StackProcess:
     process: subprocess.Popen
     stack: Stack
 
-    def interrupt(self, timeout: float = 60) -> int:
+    def interrupt(self, timeout: float = STOP_SECONDS) -> int:
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as slow:
+            tail = self.stack.log.read_text()[-4000:]
+            raise RuntimeError(f"the stack did not stop in {timeout:.0f} s:\n{tail}") from slow
 
     def kill(self) -> int:
         self.process.kill()

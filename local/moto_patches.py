@@ -199,3 +199,28 @@ def fresh_task_token_per_retry() -> None:
 
     task_class._evaluate_with_timeout = evaluate
     _task_token_patched = True
+
+
+_validation_cached = False
+
+
+def remember_valid_state_machine_definitions() -> None:
+    """moto parses every new state machine's definition with its ANTLR grammar (about a third of
+    a second each); the tests provision the same few definitions for every test. A definition that
+    parsed once is valid the next time: remember it. Invalid ones are parsed (and refused) each
+    time, as before."""
+    global _validation_cached
+    if _validation_cached:
+        return
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend._validate_definition
+    valid: set[str] = set()
+
+    def validate(definition: str) -> None:
+        if definition not in valid:
+            original(definition)
+            valid.add(definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate)  # type: ignore[method-assign]
+    _validation_cached = True

@@ -23,7 +23,13 @@ import boto3
 from chalice.app import Chalice
 from chalice.local import LambdaContext
 
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, stream_failure_queue
+from infra.resources import (
+    QUEUE_CONSUMERS,
+    SCHEDULED_FUNCTIONS,
+    STREAM_CONSUMERS,
+    ScheduledFunction,
+    stream_failure_queue,
+)
 from local.provision import ACCOUNT_ID
 
 log = logging.getLogger("local.pump")
@@ -31,8 +37,6 @@ RETRY_VISIBILITY_SECONDS = 2
 STREAM_IDLE_SECONDS = 0.1
 STREAM_MAX_ATTEMPTS = 5
 STREAM_RETRY_SECONDS = 0.5  # times the attempt number
-# How often the collection timers (reminders, link expiry) run; the cloud runs them on a schedule.
-COLLECTION_TIMER_SECONDS = 5.0
 
 
 # Chalice's default function timeout, which the deploy keeps for the consumers (infra/cloud.py);
@@ -66,8 +70,9 @@ class Pump:
             self._spawn(f"sqs:{consumer.function}", lambda c=consumer: self._poll_queue(c))
         for table, function in STREAM_CONSUMERS.items():
             self._spawn(f"stream:{function}", lambda t=table, f=function: self._poll_stream(t, f))
-        if "collection_timers" in self._app.handler_map:
-            self._spawn("timer:collection_timers", self._collection_timers)
+        for scheduled in SCHEDULED_FUNCTIONS:
+            if scheduled.function in self._app.handler_map:
+                self._spawn(f"timer:{scheduled.function}", lambda s=scheduled: self._tick(s))
 
     def stop(self) -> None:
         self._stop.set()
@@ -90,11 +95,11 @@ class Pump:
         self._threads.append(thread)
 
     # -- scheduled ------------------------------------------------------------
-    def _collection_timers(self) -> None:
-        """Plays the schedule of the collection timers: an invocation every few seconds."""
-        while not self._stop.wait(COLLECTION_TIMER_SECONDS):
+    def _tick(self, scheduled: ScheduledFunction) -> None:
+        """Plays a function's schedule: an invocation every `local_seconds`."""
+        while not self._stop.wait(scheduled.local_seconds):
             # Not counted in `invocations` (that is activity; a clock tick is not).
-            invoke(self._app, "collection_timers", {"source": "local.pump"})
+            invoke(self._app, scheduled.function, {"source": "local.pump"})
 
     # -- SQS ------------------------------------------------------------------
     def _poll_queue(self, consumer: Any) -> None:

@@ -266,8 +266,9 @@ def seed_demo_history(clock: Callable[[], datetime] = lambda: datetime.now(UTC))
     """A few weeks of resolved cases of tenant demo, as analytics aggregates (the dashboard is
     not empty on first start); the number of events they were counted from."""
     from chalicelib.analytics.history import aggregate, demo_history
-    from chalicelib.auth.permissions import CASES_DECIDE, permissions_of
+    from chalicelib.auth.permissions import permissions_of
     from chalicelib.dependencies import metrics_store
+    from chalicelib.models.permissions import CASES_DECIDE
 
     reviewers = sorted(
         (r.id, r.name)

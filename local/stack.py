@@ -45,6 +45,9 @@ from local.persistence import (
 STARTUP_SECONDS = 60
 # How long a stop waits for the requests being handled (one at a time: see BackOfficeWSGI).
 DRAIN_SECONDS = 30
+# The most a whole stop may take: the drain, the consumers' last batches, the saver's save in
+# progress and then the final one, local AWS's exit. Whoever waits for a stop waits this long.
+STOP_SECONDS = 180
 
 
 PR_SET_PDEATHSIG = 1
@@ -63,11 +66,20 @@ class RunningStack:
 
     def stop(self) -> None:
         """No new requests, let the consumers finish, save, then stop local AWS."""
+        began = time.monotonic()
+
+        def phase(name: str) -> None:
+            # Printed as each step ends, so the log of a slow stop shows where it is.
+            print(f"stop: {name} after {time.monotonic() - began:.1f} s", flush=True)
+
         try:
             self.http.shutdown()
             self.http.app.drain(DRAIN_SECONDS)
+            phase("requests drained")
             self.pump.stop()
+            phase("consumers stopped")
             self.saver.stop()
+            phase("saved")
         finally:
             self.aws.terminate()
         try:

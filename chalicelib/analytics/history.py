@@ -18,8 +18,10 @@ from chalicelib.analytics.store import Aggregate, InMemoryMetricsStore
 from chalicelib.ids import new_id
 from chalicelib.models.case import Actor, AuditRecord
 from chalicelib.models.events import DomainEvent
+from chalicelib.sla.timers import SYSTEM as SLA_TIMER_ACTOR
 
 INTEGRATOR = Actor(type="integrator", id="demo-history")
+REVIEW_SLA = timedelta(hours=24)  # the bundled definitions' manual review SLA
 WORKFLOWS = ("kyc-manual-review", "kyb-manual-review")
 
 
@@ -76,6 +78,10 @@ class _Case:
         )
         self.assignee, self.assigned_at = reviewer, at
 
+    def record(self, action: str, at: datetime, actor: Actor) -> None:
+        """A fact counted as it is (four-eyes, overrides for the reviewer who acted; breaches)."""
+        self._emit(action, at, actor, {"caseCreatedAt": _iso(self.created)})
+
     def move(
         self, at: datetime, actor: Actor, event: str, target: str, decision: str | None
     ) -> None:
@@ -126,8 +132,10 @@ def demo_history(
     seed: int = 18,
 ) -> list[DomainEvent]:
     """Resolved cases created over the `days` before `clock()`, reviewed by `reviewers`
-    ((id, name) pairs; the first one reassigns): claims after minutes to hours, decisions mostly
-    approvals, some re-upload rounds and reassignments."""
+    ((id, name) pairs; the first one reassigns and is the second approver): claims after
+    minutes to hours, decisions mostly approvals, some re-upload rounds and reassignments, some
+    approvals confirmed or returned by a second reviewer (four-eyes), a few criteria
+    overridden, a few reviews past their 24 h SLA (breached)."""
     rng = random.Random(seed)
     now = clock()
     events: list[DomainEvent] = []
@@ -146,15 +154,32 @@ def demo_history(
                 admin_id, admin_name = reviewers[0]
                 case.assign(at, reviewer_id, Actor(type="reviewer", id=admin_id, name=admin_name))
             actor = Actor(type="reviewer", id=reviewer_id, name=name)
+            entered, breached = created, False  # the review SLA's clock
             while True:
                 at += timedelta(minutes=rng.lognormvariate(4.2, 1.0))
+                if rng.random() < 0.04:  # left waiting over a busy day or two
+                    at += timedelta(hours=rng.uniform(20, 40))
+                if not breached and at - entered > REVIEW_SLA:
+                    case.record("case.sla_breached", entered + REVIEW_SLA, SLA_TIMER_ACTOR)
+                    breached = True
                 roll = rng.random()
                 if roll < 0.2 and case.rounds < 2:
                     case.move(at, actor, "revision", "revision", "revision")
                     at += timedelta(hours=rng.uniform(2, 30))
                     case.move(at, INTEGRATOR, "resubmitted", "manual_review", None)
+                    entered, breached = at, False
                     continue
                 approve = roll < 0.85
+                if 0.8 < roll < 0.85:  # approved despite a failed criterion
+                    case.record("case.criteria_overridden", at, actor)
+                if approve and reviewer_id != reviewers[0][0] and rng.random() < 0.4:
+                    checker = Actor(type="reviewer", id=reviewers[0][0], name=reviewers[0][1])
+                    case.record("case.approval_pending", at, actor)
+                    at += timedelta(minutes=rng.uniform(5, 240))
+                    if rng.random() < 0.2:
+                        case.record("case.approval_returned", at, checker)
+                        continue  # back to the maker, who decides again
+                    case.record("case.approval_confirmed", at, checker)
                 event, target = ("approve", "approved") if approve else ("reject", "rejected")
                 case.move(at, actor, event, target, event)
                 break

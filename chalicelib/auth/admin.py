@@ -12,8 +12,6 @@ from chalicelib.auth.access import AccessStore, custom_role_ids, resolve_permiss
 from chalicelib.auth.permissions import (
     BUILTIN_ROLE_NAMES,
     BUILTIN_ROLES,
-    CASES_DECIDE,
-    PERMISSIONS,
     permissions_of,
     with_permissions,
 )
@@ -40,6 +38,7 @@ from chalicelib.models.admin import (
 from chalicelib.models.backoffice import Actor as ActorView
 from chalicelib.models.backoffice import UserList
 from chalicelib.models.case import Actor
+from chalicelib.models.permissions import CASES_DECIDE, PERMISSIONS
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.pagination import decode_cursor, encode_cursor
 
@@ -111,7 +110,7 @@ def require_within_grant(actor: Reviewer, permissions: Iterable[str]) -> None:
         )
 
 
-def _admin_audit(
+def admin_audit_record(
     actor: Reviewer,
     action: str,
     subject_type: AdminSubject,
@@ -123,6 +122,8 @@ def _admin_audit(
     details: dict[str, Any] | None = None,
     at: str | None = None,
 ) -> AdminAuditRecord:
+    """An entry of the tenant's admin trail (roles, users, saved views, layouts), written in
+    the same transaction as the change it records."""
     return AdminAuditRecord(
         event_id=new_id("evt"),
         tenant_id=actor.tenant_id,
@@ -162,7 +163,7 @@ def create_role(
         created_at=now,
         updated_at=now,
     )
-    audit = _admin_audit(
+    audit = admin_audit_record(
         actor,
         "role.created",
         "role",
@@ -205,7 +206,7 @@ def update_role(
             "updated_at": now,
         }
     )
-    audit = _admin_audit(
+    audit = admin_audit_record(
         actor,
         "role.updated",
         "role",
@@ -227,7 +228,7 @@ def delete_role(
     request_id: str | None,
 ) -> None:
     current = _custom_role(store, actor.tenant_id, role_id)
-    audit = _admin_audit(
+    audit = admin_audit_record(
         actor,
         "role.deleted",
         "role",
@@ -299,7 +300,7 @@ def invite_user(
         email=email, name=body.name, tenant_id=actor.tenant_id, temporary_password=password
     )
     user = Reviewer(id=user_id, email=email, name=body.name, roles=roles, tenant_id=actor.tenant_id)
-    audit = _admin_audit(
+    audit = admin_audit_record(
         actor,
         "user.invited",
         "user",
@@ -337,7 +338,7 @@ def update_user(
     audits = []
     if roles != sorted(current.roles):
         audits.append(
-            _admin_audit(
+            admin_audit_record(
                 actor,
                 "user.roles_changed",
                 "user",
@@ -351,7 +352,7 @@ def update_user(
         )
     if body.active != current.active:
         audits.append(
-            _admin_audit(
+            admin_audit_record(
                 actor,
                 "user.activated" if body.active else "user.deactivated",
                 "user",

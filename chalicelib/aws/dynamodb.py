@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from boto3.dynamodb.conditions import Key
@@ -61,6 +61,7 @@ from chalicelib.models.case import (
     AuditRecord,
     Case,
     InflightTransition,
+    MessageRecord,
     NoteRecord,
     PageStorage,
     SlaTimer,
@@ -169,6 +170,59 @@ def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in response:
             return
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+ThreadEntry = TypeVar("ThreadEntry", NoteRecord, MessageRecord)
+
+
+def put_case_thread_entry(
+    client: Any,
+    table_name: str,
+    entry: NoteRecord | MessageRecord,
+    sort_key: str,
+    audit: AuditRecord,
+) -> None:
+    """Adds an entry to one of a case's threads (internal notes, customer messages) with its audit
+    record, in one transaction that also checks the case exists. The sort key starts with the
+    thread's prefix and the entry's time, so a thread is read back in order by one Query."""
+    pk = case_pk(entry.tenant_id, entry.case_id)
+    record_type = "note" if isinstance(entry, NoteRecord) else "message"
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": table_name,
+                    "Key": {"pk": pk, "sk": CASE_SK},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table_name,
+                    "Item": {
+                        "pk": pk,
+                        "sk": sort_key,
+                        "recordType": record_type,
+                        f"{record_type}Json": entry.model_dump_json(),
+                    },
+                }
+            },
+            {"Put": {"TableName": table_name, "Item": audit_to_item(audit)}},
+        ]
+    )
+
+
+def read_case_thread(
+    table: Any, tenant_id: str, case_id: str, prefix: str, model: type[ThreadEntry]
+) -> list[ThreadEntry]:
+    """A case's thread (see `put_case_thread_entry`), oldest first."""
+    attribute = "noteJson" if model is NoteRecord else "messageJson"
+    items = query_items(
+        table,
+        KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
+        & Key("sk").begins_with(prefix),
+    )
+    return [model.model_validate_json(item[attribute]) for item in items]
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -737,38 +791,11 @@ class DynamoCaseStore:
         return [item_to_audit(item) for item in reversed(response.get("Items", []))]
 
     def add_note(self, note: NoteRecord, audit: AuditRecord) -> None:
-        pk = case_pk(note.tenant_id, note.case_id)
-        self._client.transact_write_items(
-            TransactItems=[
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table_name,
-                        "Key": {"pk": pk, "sk": CASE_SK},
-                        "ConditionExpression": "attribute_exists(pk)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table_name,
-                        "Item": {
-                            "pk": pk,
-                            "sk": f"N#{note.created_at}#{note.note_id}",
-                            "recordType": "note",
-                            "noteJson": note.model_dump_json(),
-                        },
-                    }
-                },
-                {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
-            ]
-        )
+        sort_key = f"N#{note.created_at}#{note.note_id}"
+        put_case_thread_entry(self._client, self._table_name, note, sort_key, audit)
 
     def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]:
-        items = query_items(
-            self._table,
-            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
-            & Key("sk").begins_with("N#"),
-        )
-        return [NoteRecord.model_validate_json(item["noteJson"]) for item in items]
+        return read_case_thread(self._table, tenant_id, case_id, "N#", NoteRecord)
 
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
         if query.search:

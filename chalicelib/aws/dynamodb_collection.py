@@ -17,12 +17,10 @@ from boto3.dynamodb.conditions import Key
 
 from chalicelib.auth.collection_tokens import CollectionGrant
 from chalicelib.aws.dynamodb import (
-    CASE_SK,
-    audit_to_item,
-    case_pk,
     dynamodb_resource,
     dynamodb_table,
-    query_items,
+    put_case_thread_entry,
+    read_case_thread,
 )
 from chalicelib.collection.store import LinkRecord, RoundTimer
 from chalicelib.models.case import AuditRecord, MessageRecord
@@ -113,35 +111,9 @@ class DynamoCollectionStore:
         self._table.delete_item(Key={"pk": TIMERS_PK, "sk": timer.sort_key})
 
     def add_message(self, message: MessageRecord, audit: AuditRecord) -> None:
-        pk = case_pk(message.tenant_id, message.case_id)
-        dynamodb_resource().meta.client.transact_write_items(
-            TransactItems=[
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table_name,
-                        "Key": {"pk": pk, "sk": CASE_SK},
-                        "ConditionExpression": "attribute_exists(pk)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table_name,
-                        "Item": {
-                            "pk": pk,
-                            "sk": f"M#{message.created_at}#{message.message_id}",
-                            "recordType": "message",
-                            "messageJson": message.model_dump_json(),
-                        },
-                    }
-                },
-                {"Put": {"TableName": self._table_name, "Item": audit_to_item(audit)}},
-            ]
-        )
+        sort_key = f"M#{message.created_at}#{message.message_id}"
+        client = dynamodb_resource().meta.client
+        put_case_thread_entry(client, self._table_name, message, sort_key, audit)
 
     def list_messages(self, tenant_id: str, case_id: str) -> list[MessageRecord]:
-        items = query_items(
-            self._table,
-            KeyConditionExpression=Key("pk").eq(case_pk(tenant_id, case_id))
-            & Key("sk").begins_with("M#"),
-        )
-        return [MessageRecord.model_validate_json(item["messageJson"]) for item in items]
+        return read_case_thread(self._table, tenant_id, case_id, "M#", MessageRecord)

@@ -5,20 +5,14 @@ their last assignee."""
 from __future__ import annotations
 
 from chalicelib.auth.access import AccessStore, resolve_permissions
-from chalicelib.auth.permissions import (
-    CASES_ASSIGN_OTHERS,
-    CASES_CLAIM,
-    CASES_DECIDE,
-    has_permission,
-    require_active,
-    require_permission,
-)
+from chalicelib.auth.permissions import has_permission, require_active, require_permission
 from chalicelib.cases import queries
 from chalicelib.cases.inbox import InboxQuery
 from chalicelib.cases.store import CaseStore
 from chalicelib.errors import Forbidden, InvalidRequest, VersionConflict
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.permissions import CASES_ASSIGN_OTHERS, CASES_CLAIM, CASES_DECIDE
 from chalicelib.models.reviewers import Reviewer
 
 

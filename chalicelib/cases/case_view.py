@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from chalicelib.auth.permissions import (
-    CASES_ASSIGN_OTHERS,
-    CASES_CLAIM,
-    MESSAGES_WRITE,
-    NOTES_WRITE,
-    OVERRIDE_CRITERIA,
-    has_permission,
-    may_change_case,
-)
+from chalicelib.auth.permissions import has_permission, may_change_case
 from chalicelib.cases.inbox import InboxRow
 from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
 from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
+from chalicelib.layouts.rules import missing_documents, shaped
 from chalicelib.models.backoffice import (
     AcceptanceCriterionView,
     Actor,
@@ -42,6 +36,15 @@ from chalicelib.models.backoffice import (
     WorkflowRef,
 )
 from chalicelib.models.case import AuditRecord, Case, CaseDocument, DocumentPage, SlaTimer
+from chalicelib.models.layouts import CaseLayout, LayoutBlock, LayoutField
+from chalicelib.models.permissions import (
+    CASES_ASSIGN_OTHERS,
+    CASES_CLAIM,
+    CASES_READ_UNMASKED,
+    MESSAGES_WRITE,
+    NOTES_WRITE,
+    OVERRIDE_CRITERIA,
+)
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.sla.timers import sla_status
 from chalicelib.workflows.definition import WorkflowDefinition
@@ -88,11 +91,24 @@ def build_case_view(
     audit: list[AuditRecord],
     presign: Presign,
     name_of: NameOf,
+    layout: CaseLayout,
 ) -> CaseView:
+    """The case as `reviewer` may see it under `layout`: its hidden fields removed, its masked
+    ones masked unless the reviewer holds `cases.read_unmasked`, its absent data blocks empty."""
     definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
     facts = case.facts
-    data = case.entity_data
     can_change = case.status == "active" and may_change_case(reviewer, case)
+    blocks: dict[str, LayoutBlock] = {block.type: block for block in layout.blocks}
+    unmasked = has_permission(reviewer, CASES_READ_UNMASKED)
+
+    def fields_of(block_type: str) -> list[LayoutField]:
+        block = blocks.get(block_type)
+        return block.fields if block else []
+
+    def shown(block_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        return shaped(data, fields_of(block_type), unmasked) if block_type in blocks else {}
+
+    data = shaped(case.entity_data, fields_of("entity"), unmasked)
     return CaseView(
         id=case.case_id,
         version=case.version,
@@ -103,11 +119,11 @@ def build_case_view(
         entity=EntityView(
             id=case.entity_id, type=case.entity_type, name=case.entity_name, data=data
         ),
-        ubos=facts.ubos,
-        directors=facts.directors,
+        ubos=[shown("ubos", person) for person in facts.ubos] if "ubos" in blocks else [],
+        directors=[shown("directors", p) for p in facts.directors] if "directors" in blocks else [],
         documents=[_document(case, doc, presign, name_of) for doc in facts.documents],
-        custom_data=case.context.get("customData") or {},
-        third_party_data=facts.integrator_results,
+        custom_data=shown("customData", case.context.get("customData") or {}),
+        third_party_data=shown("vendorResults", facts.integrator_results),
         third_party_data_source="integrator",
         assignee=_person(case.assignee_id, name_of),
         flags=list(case.flags),
@@ -134,6 +150,10 @@ def build_case_view(
         pending_approval=_pending_approval(case, definition, name_of),
         permissions=_permissions(case, definition, reviewer, can_change),
         timeline=[audit_entry(r) for r in audit[-TIMELINE_LENGTH:]],
+        layout=layout,
+        missing_documents=missing_documents(
+            layout, ((doc.type, doc.category) for doc in facts.documents)
+        ),
         collection_rounds=[
             CollectionRoundView(
                 number=r.number,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.auth.permissions import NOTES_WRITE, require_permission
+from chalicelib.auth.permissions import require_permission
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord, NoteRecord
+from chalicelib.models.permissions import NOTES_WRITE
 from chalicelib.models.reviewers import Reviewer
 
 

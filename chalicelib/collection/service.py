@@ -18,12 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.auth.collection_tokens import CollectionGrant
-from chalicelib.auth.permissions import (
-    MESSAGES_WRITE,
-    require_active,
-    require_may_change_case,
-    require_permission,
-)
+from chalicelib.auth.permissions import require_active, require_may_change_case, require_permission
 from chalicelib.cases import queries
 from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import WorkflowEngine, set_case_flag, sync_after_commit
@@ -60,6 +55,7 @@ from chalicelib.models.case import (
     PageStorage,
     RequestedDocument,
 )
+from chalicelib.models.permissions import MESSAGES_WRITE
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import logger
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth.permissions import OVERRIDE_CRITERIA, require_permission
+from chalicelib.auth.permissions import require_permission
 from chalicelib.errors import CriteriaUnmet
 from chalicelib.models.case import Case
+from chalicelib.models.permissions import OVERRIDE_CRITERIA
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.workflows.criteria import CriterionResult, evaluate_all
 from chalicelib.workflows.definition import WorkflowDefinition

@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.analytics import service
-from chalicelib.auth.permissions import ANALYTICS_READ
 from chalicelib.dependencies import metrics_store, reviewer_directory
 from chalicelib.handlers.auth_kinds import ReviewerToken
 from chalicelib.handlers.operations import operation
@@ -16,6 +15,7 @@ from chalicelib.models.analytics import (
     AnalyticsReviewers,
     AnalyticsSummary,
 )
+from chalicelib.models.permissions import ANALYTICS_READ
 from chalicelib.models.reviewers import Reviewer
 
 analytics_api = Blueprint(__name__)

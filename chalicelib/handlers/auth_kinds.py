@@ -20,14 +20,7 @@ from chalicelib.auth.collection_tokens import (
     CollectionTokenStore,
     authenticate_collection_token,
 )
-from chalicelib.auth.permissions import (
-    CASES_READ,
-    MESSAGES_WRITE,
-    ROLES_MANAGE,
-    USERS_MANAGE,
-    WEBHOOKS_MANAGE,
-    require_any_permission,
-)
+from chalicelib.auth.permissions import require_any_permission
 from chalicelib.auth.sessions import authenticate_reviewer
 from chalicelib.auth.vendor_signatures import (
     SIGNATURE_HEADER,
@@ -46,6 +39,13 @@ from chalicelib.dependencies import (
     token_verifier,
 )
 from chalicelib.errors import NotFound
+from chalicelib.models.permissions import (
+    CASES_READ,
+    MESSAGES_WRITE,
+    ROLES_MANAGE,
+    USERS_MANAGE,
+    WEBHOOKS_MANAGE,
+)
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.tenants.api_keys import authenticate_integrator, bearer_token
 

@@ -61,7 +61,7 @@ def _note_view(note: NoteRecord) -> NoteView:
 def list_cases_route(reviewer: Reviewer, query: InboxParams) -> CaseList:
     page, next_cursor = list_inbox(
         case_store(),
-        query.to_query(reviewer.tenant_id, reviewer.id),
+        query.to_query(reviewer.tenant_id, reviewer.id, query.limit),
         cursor=query.cursor,
         cursor_secret=get_settings().cursor_signing_key,
     )

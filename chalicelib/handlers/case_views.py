@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chalicelib.cases.case_view import PRESIGNED_URL_SECONDS, TIMELINE_LENGTH, build_case_view
-from chalicelib.dependencies import case_store, document_storage, reviewer_directory
+from chalicelib.dependencies import case_store, document_storage, layout_store, reviewer_directory
+from chalicelib.layouts.service import effective_layout
 from chalicelib.models.backoffice import CaseView
 from chalicelib.models.case import Case
 from chalicelib.models.reviewers import Reviewer
@@ -26,4 +27,5 @@ def case_view_response(case: Case, reviewer: Reviewer) -> CaseView:
         audit=case_store().recent_audit(case.tenant_id, case.case_id, TIMELINE_LENGTH),
         presign=lambda key: storage.presigned_url(key, expires_in=PRESIGNED_URL_SECONDS),
         name_of=reviewer_names(case.tenant_id),
+        layout=effective_layout(layout_store(), case.tenant_id, case.workflow_definition_id)[0],
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth.permissions import SETTINGS_MANAGE
 from chalicelib.dependencies import reviewer_directory, sla_settings
 from chalicelib.handlers.auth_kinds import ReviewerToken
 from chalicelib.handlers.operations import operation
+from chalicelib.models.permissions import SETTINGS_MANAGE
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.sla import SlaSettings, SlaSettingsRequest
 from chalicelib.sla.service import put_sla_settings

@@ -10,30 +10,12 @@ from pydantic import Field
 from chalicelib.models.backoffice import Actor as ActorView
 from chalicelib.models.base import ApiModel, JsonInt
 from chalicelib.models.case import Actor, Record
+from chalicelib.models.permissions import PERMISSIONS
 from chalicelib.models.reviewers import Email, Reviewer, RoleId
 
 # A permission of the catalogue, stated as an enum in the document (the service checks it too:
-# 400 naming each unknown one); a unit test keeps this list equal to the catalogue.
-_CATALOGUE = [
-    "cases.read",
-    "cases.read_unmasked",
-    "cases.claim",
-    "cases.decide",
-    "cases.approve_second",
-    "cases.assign_others",
-    "cases.override_criteria",
-    "notes.write",
-    "messages.write",
-    "webhooks.manage",
-    "users.manage",
-    "roles.manage",
-    "analytics.read",
-    "settings.manage",
-    "layouts.manage",
-    "definitions.manage",
-    "views.share",
-]
-PermissionName = Annotated[str, Field(json_schema_extra={"enum": _CATALOGUE})]
+# 400 naming each unknown one).
+PermissionName = Annotated[str, Field(json_schema_extra={"enum": list(PERMISSIONS)})]
 
 ROLE_NAME_MAX = 80
 ROLE_DESCRIPTION_MAX = 500
@@ -55,7 +37,7 @@ class CustomRole(Record):
     updated_at: str
 
 
-AdminSubject = Literal["user", "role"]
+AdminSubject = Literal["user", "role", "view", "layout"]
 
 
 class AdminAuditRecord(Record):

@@ -9,12 +9,16 @@ from pydantic import Field
 from chalicelib.cases.inbox import InboxQuery, inbox_query
 from chalicelib.ids import utc_now
 from chalicelib.models.base import ApiModel, JsonInt
+from chalicelib.models.layouts import CaseLayout, RequiredDocument
 from chalicelib.models.reviewers import Reviewer
 
 NOTE_MAX_LENGTH = 4000
 
 
-class InboxParams(ApiModel):
+class InboxFilters(ApiModel):
+    """The inbox's filters and sort: the query parameters of `GET .../cases` and what a saved
+    view keeps (one model, so a view is valid exactly when the inbox would take it)."""
+
     state: str | None = Field(default=None, max_length=64)
     status: Literal["active", "completed", "failed", "all"] = "active"
     assignee: str = Field(
@@ -41,10 +45,8 @@ class InboxParams(ApiModel):
     awaiting_second_approval: bool = Field(
         default=False, description="only cases whose approval awaits a second approval"
     )
-    limit: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2048)
 
-    def to_query(self, tenant_id: str, reviewer_id: str) -> InboxQuery:
+    def to_query(self, tenant_id: str, reviewer_id: str, limit: int) -> InboxQuery:
         return inbox_query(
             tenant_id,
             reviewer_id,
@@ -58,9 +60,14 @@ class InboxParams(ApiModel):
             search=self.q,
             flag=self.flag,
             awaiting_second_approval=self.awaiting_second_approval,
-            limit=self.limit,
+            limit=limit,
             due_before=utc_now() if self.sla == "breached" else None,
         )
+
+
+class InboxParams(InboxFilters):
+    limit: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
 
 
 class PersonRef(ApiModel):
@@ -340,6 +347,13 @@ class CaseView(ApiModel):
     plugin_results: list[PluginResultView] = Field(
         default_factory=list,
         description="the latest result of each plugin the back office ran (system-owned)",
+    )
+    layout: CaseLayout = Field(
+        description="how to show the case (the tenant's layout for its workflow definition); "
+        "the data above is already shaped by it: hidden fields left out, masked ones masked"
+    )
+    missing_documents: list[RequiredDocument] = Field(
+        default_factory=list, description="the layout's required documents the case lacks"
     )
 
 

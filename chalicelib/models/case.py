@@ -311,6 +311,8 @@ class SlaTimer(Record):
     generation: int = 0
     status: Literal["on_track", "at_risk", "breached"] = "on_track"
     entered_at: str | None = None
+    # When 80 % of the budget is gone, on the same (business) clock as `due_at`.
+    at_risk_at: str | None = None
 
 
 class Case(Record):

@@ -155,6 +155,11 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("user.roles_changed", "a user's roles changed"),
         EventType("user.deactivated", "a user was deactivated (their open cases released)"),
         EventType("user.activated", "a deactivated user was reactivated"),
+        EventType("view.created", "a reviewer saved an inbox view (personal or shared)"),
+        EventType("view.updated", "a saved inbox view's name, filters or sharing changed"),
+        EventType("view.deleted", "a saved inbox view was deleted"),
+        EventType("layout.saved", "a tenant admin saved a new version of a case layout"),
+        EventType("layout.rolled_back", "a case layout was rolled back to an earlier version"),
     )
 }
 

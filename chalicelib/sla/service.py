@@ -4,9 +4,10 @@ workflow definitions and the tenant's reviewers, kept with who changed them and 
 from __future__ import annotations
 
 from chalicelib.auth.directory import ReviewerDirectory
-from chalicelib.auth.permissions import CASES_DECIDE, permissions_of
+from chalicelib.auth.permissions import permissions_of
 from chalicelib.errors import InvalidRequest
 from chalicelib.ids import utc_now
+from chalicelib.models.permissions import CASES_DECIDE
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.sla import MAX_SLA_SECONDS, SlaSettings, SlaSettingsRequest
 from chalicelib.observability import logger
@@ -52,6 +53,7 @@ def put_sla_settings(
     settings = SlaSettings(
         workflows=request.workflows,
         escalate_to=request.escalate_to,
+        business_hours=request.business_hours,
         updated_by=admin.id,
         updated_at=utc_now(),
     )

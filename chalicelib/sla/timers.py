@@ -12,13 +12,15 @@ approval stays pending: the escalation changes only the assignee and the flags.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from chalicelib.cases.store import CaseStore
 from chalicelib.errors import VersionConflict
 from chalicelib.ids import new_id
 from chalicelib.models.case import Actor, AuditRecord, Case, SlaTimer
+from chalicelib.models.sla import BusinessHours
+from chalicelib.sla.calendar import deadline
 from chalicelib.sla.settings import SlaSettingsStore
 from chalicelib.workflows.registry import get_definition
 
@@ -42,18 +44,26 @@ def _time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def sla_seconds(case: Case, settings: SlaSettingsStore) -> float | None:
-    """The SLA of the case's state: the tenant's override, else its definition's, else none."""
-    override = settings.get(case.tenant_id).workflows.get(case.workflow_definition_id, {})
-    if case.state in override:
-        return override[case.state]
+def sla_rule(case: Case, settings: SlaSettingsStore) -> tuple[float, BusinessHours | None] | None:
+    """The SLA of the case's state, in (business) seconds, and the calendar its clock runs on:
+    the tenant's override, else its definition's; None without an SLA. The tenant's business
+    hours replace the definition's."""
+    tenant = settings.get(case.tenant_id)
     definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
     spec = definition.sla.get(case.state)
-    return spec.hours * 3600 if spec else None
+    override = tenant.workflows.get(case.workflow_definition_id, {})
+    if case.state in override:
+        seconds = override[case.state]
+    elif spec is not None:
+        seconds = spec.hours * 3600
+    else:
+        return None
+    calendar = tenant.business_hours or (spec.business_hours if spec else None)
+    return seconds, calendar
 
 
 def sla_status(timer: SlaTimer | None, now: datetime) -> SlaStatus | None:
-    """on_track, at_risk (80 % of the time gone) or breached; None without a timer."""
+    """on_track, at_risk (80 % of the budget gone) or breached; None without a timer."""
     if timer is None or timer.due_at is None:
         return None
     if timer.status == "breached":
@@ -61,6 +71,9 @@ def sla_status(timer: SlaTimer | None, now: datetime) -> SlaStatus | None:
     due = _time(timer.due_at)
     if now >= due:
         return "breached"
+    if timer.at_risk_at is not None:
+        return "at_risk" if now >= _time(timer.at_risk_at) else "on_track"
+    # A timer armed before `at_risk_at` was kept: the budget ran round the clock.
     entered = _time(timer.entered_at) if timer.entered_at else None
     if entered is not None and due > entered and (now - entered) / (due - entered) >= AT_RISK_SHARE:
         return "at_risk"
@@ -99,25 +112,30 @@ def arm(
         if case is None or case.state != state:
             return None
         current = case.sla_timer
-        seconds = sla_seconds(case, settings) if case.status == "active" else None
+        rule = sla_rule(case, settings) if case.status == "active" else None
         if (
             current is not None
             and current.state == case.state
-            and seconds is not None
+            and rule is not None
             and current.entered_at is not None
             and current.entered_at >= entered_at
         ):
             return current  # armed for this entry (or a later one) already
-        if seconds is None and (current is None or current.due_at is None):
+        if rule is None and (current is None or current.due_at is None):
             return current
         generation = (current.generation if current else 0) + 1
-        if seconds is None:
+        if rule is None:
             # Disarmed: the new state has no SLA, the case is closed; stale messages do nothing.
             timer = SlaTimer(state=case.state, generation=generation, entered_at=entered_at)
         else:
-            due = _time(entered_at) + timedelta(seconds=seconds)
+            seconds, calendar = rule
+            entered = _time(entered_at)
             timer = SlaTimer(
-                state=case.state, due_at=_iso(due), generation=generation, entered_at=entered_at
+                state=case.state,
+                due_at=_iso(deadline(entered, seconds, calendar)),
+                at_risk_at=_iso(deadline(entered, seconds * AT_RISK_SHARE, calendar)),
+                generation=generation,
+                entered_at=entered_at,
             )
         expected = current.generation if current else None
         if cases.set_sla_timer(tenant_id, case_id, timer, expected_generation=expected):
@@ -197,3 +215,51 @@ def _breach(
     )
     updated = case.model_copy(update={"flags": flags, "assignee_id": assignee, "updated_at": at})
     cases.update_case(updated, expected_version=case.version, audit=audit)
+
+
+def state_entered_at(cases: CaseStore, case: Case) -> str:
+    """When the case last entered its state, from its audit trail (its creation otherwise)."""
+    entries = [
+        record.at
+        for record in cases.list_audit(case.tenant_id, case.case_id)
+        if (record.after or {}).get("state") == case.state
+    ]
+    return max(entries, default=case.created_at)
+
+
+def rearm(
+    cases: CaseStore, settings: SlaSettingsStore, queue: TimerQueue, case_id: str, tenant_id: str,
+    now: datetime,
+) -> Literal["rearmed", "armed", "disarmed", "unchanged"]:  # fmt: skip
+    """After timer messages may have been lost (a restart, a purged queue): an open case keeps
+    its deadline under a new generation and gets a new message (due at once if the deadline
+    has passed; older messages become stale); a case without a timer for its state (its
+    arming or disarming event was lost) is armed from when it entered the state, or
+    disarmed."""
+    for _ in range(MAX_ATTEMPTS):
+        case = cases.get_case(tenant_id, case_id)
+        if case is None or case.status != "active":
+            return "unchanged"
+        current = case.sla_timer
+        if current is not None and current.state == case.state:
+            if current.due_at is None or current.status == "breached":
+                return "unchanged"
+            timer = current.model_copy(update={"generation": current.generation + 1})
+            if cases.set_sla_timer(
+                tenant_id, case_id, timer, expected_generation=current.generation
+            ):
+                delay = (_time(current.due_at) - now).total_seconds()
+                queue.schedule(timer_message(tenant_id, case_id, timer), max(0.0, delay))
+                return "rearmed"
+            continue
+        if current is None and sla_rule(case, settings) is None:
+            return "unchanged"
+        # No timer for this state: its arming (or disarming) event was lost.
+        armed = arm(
+            cases, settings, queue, tenant_id=tenant_id, case_id=case_id, state=case.state,
+            entered_at=state_entered_at(cases, case), now=now,
+        )  # fmt: skip
+        if armed is None:
+            return "unchanged"
+        return "armed" if armed.due_at is not None else "disarmed"
+    raise VersionConflict("the case's SLA timer kept changing")

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chalicelib.auth.permissions import CASES_APPROVE_SECOND, PERMISSIONS
+from chalicelib.models.permissions import CASES_APPROVE_SECOND, PERMISSIONS
+from chalicelib.models.sla import BusinessHours
 from chalicelib.workflows.criteria import AcceptanceCriterion, rule_problems
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -69,6 +70,9 @@ class SlaSpec(_Strict):
     """How long a case may wait in a state for the team (docs/sla.md)."""
 
     hours: float = Field(gt=0, le=24 * 366)
+    # Hours counted only while open (e.g. mon-fri 09:00-17:00 Europe/Berlin, holidays skipped);
+    # none: round the clock. A tenant's `businessHours` setting replaces it.
+    business_hours: BusinessHours | None = Field(default=None, alias="businessHours")
 
 
 class ApprovalPolicy(_Strict):

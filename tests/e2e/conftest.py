@@ -8,8 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from local.child_stack import Stack, running_stack
+
+# Assertions on the page wait up to 15 s (Playwright's default is 5 s): `make test` runs the
+# browser beside the stack and another worker's tests on two cores, so a busy moment is normal.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The analytics dashboard in a real browser against the local stack with its demo history:
-KPIs and charts are filled, the reviewers table sorts, the CSV downloads, axe-core finds no
-serious violation; a reviewer without `analytics.read` has no dashboard."""
+KPIs (the four-eyes counts among them, equal to the summary API's) and charts are filled, the
+reviewers table sorts, the CSV downloads, axe-core finds no serious violation; a reviewer
+without `analytics.read` has no dashboard."""
 
 from __future__ import annotations
 
@@ -25,12 +26,30 @@ pytestmark = [
 
 def test_dashboard_with_the_demo_history(page: Page) -> None:
     sign_in(page, "admin@demo.test")
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Analytics").click()
+    nav = page.get_by_role("navigation", name="Sections")
+    with page.expect_response(lambda r: "/analytics/summary" in r.url, timeout=30_000) as answer:
+        nav.get_by_role("link", name="Analytics").click()
+    assert answer.value.ok, answer.value.text()
+    counts = answer.value.json()["counts"]
     expect(page.get_by_role("heading", name="Team analytics")).to_be_visible()
     median = page.get_by_test_id("kpi-median")
     # The first answers read the aggregates from moto, which scans its table for every Query.
     expect(median).not_to_contain_text("\u2013", timeout=30_000)  # the dash of "no value"
     expect(page.get_by_test_id("kpi-open")).to_be_visible()
+    # The demo history has second approvals, criteria overridden and SLA breaches.
+    assert counts["approvalsConfirmed"] > 0 and counts["criteriaOverridden"] > 0
+    assert counts["slaBreached"] > 0
+    expect(page.get_by_test_id("kpi-sla").locator(".kpi-value")).to_have_text(
+        str(counts["slaBreached"])
+    )
+    four_eyes = page.get_by_role("list", name="Four-eyes figures")
+    for test_id, key in (
+        ("kpi-confirmed", "approvalsConfirmed"),
+        ("kpi-returned", "approvalsReturned"),
+        ("kpi-overridden", "criteriaOverridden"),
+    ):
+        value = four_eyes.get_by_test_id(test_id).locator(".kpi-value")
+        expect(value).to_have_text(str(counts[key]))
     expect(page.locator("canvas")).to_have_count(3)
     table = page.get_by_role("table", name="Reviewers")
     expect(table.get_by_role("row")).not_to_have_count(1, timeout=30_000)

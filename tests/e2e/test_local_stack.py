@@ -38,7 +38,10 @@ def test_seed_request_is_accepted_and_the_execution_waits_in_its_state(
         entered = [e for e in history if e["type"] == "TaskStateEntered"]
         return entered[-1]["stateEnteredEventDetails"]["name"]
 
-    assert poll(waiting_state, timeout=30) == "manual_review"
+    # The browser tests run the seed's entity too (in an order pytest chooses); a run for an
+    # entity with an active case updates that case, whose execution may still be catching up
+    # with an earlier state: wait for it to settle in the case's state, not for any state.
+    assert poll(lambda: waiting_state() == "manual_review", timeout=30)
     assert sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
 
     # Offline, the seed's remote pages cannot be fetched: the case keeps them, marked.
@@ -57,7 +60,9 @@ def test_demo_cases_are_there_for_each_tenant(http: httpx.Client) -> None:
     business = next(c for c in demo if c["entity"]["name"] == "Northwind Trading GmbH")
     assert all(p["storageStatus"] == "stored" for d in business["documents"] for p in d["pages"])
     acme = http.get("/api/v1/external/workflows", headers={"Authorization": "Bearer acme-secret"})
-    assert {c["entity"]["name"] for c in acme.json()["data"]} == {"Ana Silva"}
+    # Other tests add cases to acme (test_sla_breach.py); demo's are never listed.
+    acme_names = {c["entity"]["name"] for c in acme.json()["data"]}
+    assert "Ana Silva" in acme_names and "Northwind Trading GmbH" not in acme_names
 
 
 def test_bad_input_gets_4xx_and_the_server_keeps_serving(http: httpx.Client) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,7 +19,11 @@ from moto import mock_aws
 from chalicelib import caches
 from infra.resources import describe_resources
 from local.environment import PREFIX, REGION
-from local.moto_patches import fresh_task_token_per_retry, serialise_dynamodb
+from local.moto_patches import (
+    fresh_task_token_per_retry,
+    remember_valid_state_machine_definitions,
+    serialise_dynamodb,
+)
 from local.provision import LocalProvisioner, provision
 
 TEST_ENV = {
@@ -49,28 +54,45 @@ def moto_jwks_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path.as_uri()
 
 
-@pytest.fixture
-def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[LocalProvisioner]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+@contextmanager
+def provisioned_aws(mp: pytest.MonkeyPatch, jwks_url: str) -> Iterator[LocalProvisioner]:
+    """moto in-process with every resource of `infra/resources.py`, the demo tenants and
+    reviewers, and the app's environment pointing at them."""
+    mp.delenv("AWS_ENDPOINT_URL", raising=False)
+    mp.delenv("AWS_PROFILE", raising=False)
     for key, value in TEST_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("COGNITO_JWKS_URL", moto_jwks_url)
+        mp.setenv(key, value)
+    mp.setenv("COGNITO_JWKS_URL", jwks_url)
     caches.reset_all()
     serialise_dynamodb()
     fresh_task_token_per_retry()
+    remember_valid_state_machine_definitions()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(
             describe_resources(PREFIX, frontend_origins=["http://localhost:3000"]), REGION
         )
         for key, value in provisioner.app_environment().items():
-            monkeypatch.setenv(key, value)
+            mp.setenv(key, value)
         from local.seed import seed_reviewers, seed_tenants
 
         seed_tenants()
         seed_reviewers()
         yield provisioner
     caches.reset_all()
+
+
+@pytest.fixture
+def local_aws(monkeypatch: pytest.MonkeyPatch, moto_jwks_url: str) -> Iterator[LocalProvisioner]:
+    with provisioned_aws(monkeypatch, moto_jwks_url) as provisioner:
+        yield provisioner
+
+
+@pytest.fixture(scope="module")
+def module_aws(moto_jwks_url: str) -> Iterator[LocalProvisioner]:
+    """One provisioned moto shared by a module's tests: for modules whose tests each make what
+    they change (fresh cases, users, roles), where provisioning per test would dominate."""
+    with pytest.MonkeyPatch.context() as mp, provisioned_aws(mp, moto_jwks_url) as provisioner:
+        yield provisioner
 
 
 @pytest.fixture

@@ -34,9 +34,12 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.auth.permissions import PERMISSIONS
 from chalicelib.handlers.operations import operation_at
+from chalicelib.models.permissions import PERMISSIONS
 from chalicelib.openapi import route_keys
+from local.environment import REGION
+from local.provision import LocalProvisioner
+from local.pump import Pump
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_openapi_contract import Contract, forged_token, webhook_receiver
@@ -47,6 +50,7 @@ CASE = f"{BACKOFFICE}/cases/{{case_id}}"
 WEBHOOKS = f"{BACKOFFICE}/webhooks"
 ROLES = f"{BACKOFFICE}/roles"
 USERS = f"{BACKOFFICE}/users"
+VIEWS = f"{BACKOFFICE}/views"
 NEW_PASSWORD = "N3w-passw0rd!matrix"
 
 Family = Literal["integrator", "reviewer", "public", "customer"]
@@ -73,9 +77,9 @@ class World:
     """Tenant demo with cases assigned to alice, its reviewers signed in, and (on demand) a
     webhook subscription and a finished delivery. Fresh cases for the calls that change one."""
 
-    def __init__(self, contract: Contract, request: pytest.FixtureRequest) -> None:
+    def __init__(self, contract: Contract, aws: LocalProvisioner) -> None:
         self.contract = contract
-        self._request = request
+        self._aws = aws
         self._cleanup = ExitStack()
         self.sessions = {actor: contract.login(email) for actor, email in ACCOUNTS.items()}
         self.ids = {actor: session["user"]["id"] for actor, session in self.sessions.items()}
@@ -171,6 +175,12 @@ class World:
         }
         return c.json(c.call("POST", ROLES, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
 
+    def new_shared_view(self) -> dict[str, Any]:
+        """A view of tenant demo shared by its admin (changing it needs `views.share`)."""
+        c = self.contract
+        body = {"name": f"matrix-{next(_entity_ids)}", "shared": True}
+        return c.json(c.call("POST", VIEWS, auth=self.token("admin"), body=body), 201)  # type: ignore[no-any-return]
+
     def invited(self, roles: list[str]) -> dict[str, Any]:
         """A user of tenant demo invited by its admin: the invitation's answer."""
         c = self.contract
@@ -207,6 +217,13 @@ class World:
             self._subscription = subscription_id
         return self._subscription
 
+    def start_pipeline(self) -> None:
+        """The event flow (local pump), until the world closes: from the start, so the
+        deliveries some calls need are not queued behind every earlier test's events."""
+        pump = Pump(app, self._aws.refs, self._aws.attrs, REGION)
+        pump.start()
+        self._cleanup.callback(pump.stop)
+
     def receiver_url(self) -> str:
         if self._receiver is None:
             self._receiver = self._cleanup.enter_context(webhook_receiver())
@@ -215,8 +232,7 @@ class World:
     def delivery(self) -> str:
         """A finished (delivered) webhook delivery of tenant demo: needs the event pipeline."""
         if self._delivery is None:
-            self._request.getfixturevalue("pipeline")
-            subscription_id = self.subscription(fresh=False)
+            self.subscription(fresh=False)
             c = self.contract
             note = c.call(
                 "POST",
@@ -227,15 +243,11 @@ class World:
             )
             c.json(note, 201)
 
+            # Any delivered delivery of the tenant: earlier calls may have subscribed the same
+            # receiver, and one event is sent once per receiver URL.
             def delivered() -> list[str]:
                 page = c.json(
-                    c.call(
-                        "GET",
-                        WEBHOOKS + "/deliveries",
-                        auth=self.token("admin"),
-                        query=f"subscriptionId={subscription_id}",
-                    ),
-                    200,
+                    c.call("GET", WEBHOOKS + "/deliveries", auth=self.token("admin")), 200
                 )
                 return [d["id"] for d in page["data"] if d["status"] == "delivered"]
 
@@ -440,6 +452,35 @@ def role_delete_call(world: World, actor: str, fresh: bool) -> Call:
     return Call({"role_id": role["id"]}, query=f"expectedVersion={role['version']}")
 
 
+def view_body(world: World, actor: str, fresh: bool) -> Call:
+    return Call(body={"name": f"mine {actor}", "filters": {"assignee": "me"}})
+
+
+def view_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.new_shared_view()
+    body = {"name": "Changed", "shared": True, "expectedVersion": view["version"]}
+    return Call({"view_id": view["id"]}, body=body)
+
+
+def view_delete_call(world: World, actor: str, fresh: bool) -> Call:
+    view = world.new_shared_view()
+    return Call({"view_id": view["id"]}, query=f"expectedVersion={view['version']}")
+
+
+def layout_call(world: World, actor: str, fresh: bool) -> Call:
+    """A rollback to the bundled layout saved as the caller's tenant's first or next version."""
+    c = world.contract
+    path = f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"
+    params = {"workflow_definition_id": "kyc-manual-review"}
+    current = c.json(c.call("GET", path, auth=world.token(actor_or_admin(actor)), **params), 200)
+    body = {"layout": current["layout"], "expectedVersion": current["version"]}
+    return Call(params, body=body)
+
+
+def actor_or_admin(actor: str) -> str:
+    return actor if actor in ACCOUNTS else "admin"
+
+
 def invite_body(world: World, actor: str, fresh: bool) -> Call:
     email = f"matrix-{next(_entity_ids)}@{'demo' if actor != 'other_tenant' else 'acme'}.test"
     return Call(body={"email": email, "name": "Invitee", "roles": ["viewer"]})
@@ -469,7 +510,9 @@ def login_call(world: World, actor: str, fresh: bool) -> Call:
 
 
 def refresh_call(world: World, actor: str, fresh: bool) -> Call:
-    return Call(body={"refreshToken": world.sessions["assignee"]["refreshToken"]})
+    """A session of its own: the module's sessions may have signed out (the logout route)."""
+    session = world.contract.login(ACCOUNTS["assignee"])
+    return Call(body={"refreshToken": session["refreshToken"]})
 
 
 def sla_settings_call(world: World, actor: str, fresh: bool) -> Call:
@@ -569,6 +612,20 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # Settings: `settings.manage` (admins), each tenant its own.
     ("GET", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200),
     ("PUT", f"{BACKOFFICE}/settings/sla"): reviewer(200, 403, 403, 403, 200, sla_settings_call),
+    # Saved views: any reader saves personal ones; a shared one is changed with `views.share`
+    # (admins here); acme's admin sees none of demo's.
+    ("GET", VIEWS): reviewer(**READ_TENANT),
+    ("POST", VIEWS): reviewer(201, 201, 201, 201, 201, view_body),
+    ("PUT", f"{VIEWS}/{{view_id}}"): reviewer(200, 403, 403, 403, 404, view_call),
+    ("DELETE", f"{VIEWS}/{{view_id}}"): reviewer(204, 403, 403, 403, 404, view_delete_call),
+    # Case layouts: read by any reader, saved with `layouts.manage` (admins), each tenant its own.
+    ("GET", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        **READ_TENANT,
+        prepare=lambda world, actor, fresh: Call({"workflow_definition_id": "kyb-manual-review"}),
+    ),
+    ("PUT", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
+        200, 403, 403, 403, 200, layout_call
+    ),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),
     ("POST", WEBHOOKS): reviewer(201, 403, 403, 403, 201, create_subscription_call),
@@ -594,17 +651,21 @@ EXPECT: dict[tuple[str, str], Expect] = {
 ROUTES = sorted(route_keys(app.routes), key=lambda key: (key[1], key[0]))
 
 
-@pytest.fixture
-def world(contract: Contract, request: pytest.FixtureRequest) -> Iterator[World]:
-    built = World(contract, request)
+# One world for the module: provisioning moto per call would be most of the matrix's time, and
+# every call that changes something is given a fresh case, role, user or subscription.
+@pytest.fixture(scope="module")
+def contract(module_aws: LocalProvisioner) -> Iterator[Contract]:
+    with Client(app, stage_name="dev") as client:
+        document = json.loads(client.http.get("/api/v1/openapi.json").body)
+        yield Contract(client, document)
+
+
+@pytest.fixture(scope="module")
+def world(contract: Contract, module_aws: LocalProvisioner) -> Iterator[World]:
+    built = World(contract, module_aws)
+    built.start_pipeline()
     yield built
     built.close()
-
-
-@pytest.fixture
-def contract(client: Client) -> Contract:
-    document = json.loads(client.http.get("/api/v1/openapi.json").body)
-    return Contract(client, document)
 
 
 def test_every_expectation_names_a_route_of_the_app() -> None:

@@ -403,6 +403,7 @@ def test_the_local_pump_runs_the_collection_timers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from app import app
+    from infra.resources import ScheduledFunction
     from local import pump as pump_module
     from local.environment import REGION
 
@@ -424,7 +425,8 @@ def test_the_local_pump_runs_the_collection_timers(
         ]
     )
     emails = len(sent_emails())
-    monkeypatch.setattr(pump_module, "COLLECTION_TIMER_SECONDS", 0.2)
+    fast = ScheduledFunction("collection_timers", "rate(5 minutes)", local_seconds=0.2)
+    monkeypatch.setattr(pump_module, "SCHEDULED_FUNCTIONS", (fast,))
     pump = pump_module.Pump(app, local_aws.refs, local_aws.attrs, REGION)
     pump.start()
     try:

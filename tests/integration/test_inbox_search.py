@@ -85,7 +85,7 @@ def test_throttled_keys_are_read_again_not_dropped(
     monkeypatch.setattr(DynamoCaseStore, "_client", property(lambda _: throttling))
     monkeypatch.setattr("chalicelib.aws.dynamodb.BATCH_GET_BASE_DELAY", 0, raising=False)
     params = InboxParams.model_validate({"q": "jane doe", "assignee": "any"})
-    page = store.inbox_page(params.to_query("demo", "reviewer"), None)
+    page = store.inbox_page(params.to_query("demo", "reviewer", params.limit), None)
     assert sorted(row.case_id for row in page.rows) == sorted(created)
     assert throttling.calls == 4
 

@@ -11,6 +11,8 @@ import sys
 import time
 from typing import Any
 
+import pytest
+
 from local.child_stack import PROJECT_DIR
 
 
@@ -116,3 +118,21 @@ def test_cheap_transaction_backups_keep_moto_semantics_at_a_fraction_of_the_cost
         assert (result["p0"], result["stream"]) == ("11", 1000 + 20)
     # Measured: ~500 ms against ~5 ms per transaction at 1,000 items.
     assert patched["per_transaction"] * 10 < plain["per_transaction"]
+
+
+def test_remembered_state_machine_definitions_still_refuse_invalid_ones(
+    local_aws: Any,
+) -> None:
+    """`local_aws` applies the patch: the bundled definitions were parsed once already."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    role = "arn:aws:iam::123456789012:role/sfn"
+    valid = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    for name in ("first", "second"):  # the second creation takes the remembered path
+        sfn.create_state_machine(name=name, definition=valid, roleArn=role)
+    with pytest.raises(ClientError, match="in definition"):
+        sfn.create_state_machine(
+            name="broken", definition=json.dumps({"StartAt": "Nowhere"}), roleArn=role
+        )

@@ -562,6 +562,35 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     sla = {k: v for k, v in sla.items() if k in ("workflows", "escalateTo")}
     c.json(c.call("PUT", f"{bo}/settings/sla", auth=admin, body=sla), 200)
 
+    # Case layouts: the bundled one, saved as the tenant's first version.
+    layout_path = f"{bo}/layouts/{{workflow_definition_id}}"
+    kyb = c.json(
+        c.call("GET", layout_path, auth=alice, workflow_definition_id="kyb-manual-review"), 200
+    )
+    body = {"layout": kyb["layout"], "expectedVersion": kyb["version"]}
+    c.json(
+        c.call(
+            "PUT", layout_path, auth=admin, body=body, workflow_definition_id="kyb-manual-review"
+        ),
+        200,
+    )
+
+    # Saved inbox views.
+    view = {"name": "Tour", "shared": True, "filters": {"status": "all", "sort": "updatedAt"}}
+    saved = c.json(c.call("POST", f"{bo}/views", auth=admin, body=view), 201)
+    changed = {**view, "defaultForRoles": ["reviewer"], "expectedVersion": saved["version"]}
+    c.json(
+        c.call("PUT", f"{bo}/views/{{view_id}}", auth=admin, body=changed, view_id=saved["id"]), 200
+    )
+    assert c.json(c.call("GET", f"{bo}/views", auth=alice), 200)["defaultViewId"] == saved["id"]
+    c.call(
+        "DELETE",
+        f"{bo}/views/{{view_id}}",
+        auth=admin,
+        query="expectedVersion=2",
+        view_id=saved["id"],
+    )
+
     # The completed case, seen from both sides, still matches the document.
     c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
     c.json(c.call("GET", CASE + "/audit", auth=alice, case_id=case_id), 200)

@@ -20,9 +20,15 @@ from moto import mock_aws
 
 from chalicelib.models.events import EVENT_SOURCE, Rule, detail_types
 from infra import package
+from infra.cloud import functions_by_name
 from infra.functions import CLOUD_USES_DEFAULT, WILDCARD_RESOURCE_REASONS
 from infra.monitoring import dead_letter_queues
-from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, describe_resources
+from infra.resources import (
+    QUEUE_CONSUMERS,
+    SCHEDULED_FUNCTIONS,
+    STREAM_CONSUMERS,
+    describe_resources,
+)
 from local.environment import PREFIX, REGION
 from local.provision import provision
 
@@ -216,16 +222,45 @@ def test_eventbridge_may_send_to_each_rule_target_queue_only_from_that_rule(
     }
     for rule_id, rule in of_type(resources, "AWS::Events::Rule").items():
         for target in rule["Properties"]["Targets"]:
-            assert (target["Arn"]["Fn::GetAtt"][0], rule_id) in allowed
+            if resources[target["Arn"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue":
+                assert (target["Arn"]["Fn::GetAtt"][0], rule_id) in allowed
 
 
 def test_each_rule_routes_exactly_the_events_the_registry_gives_it(resources: dict) -> None:
-    rules = of_type(resources, "AWS::Events::Rule")
+    rules = {
+        rule_id: rule
+        for rule_id, rule in of_type(resources, "AWS::Events::Rule").items()
+        if "EventPattern" in rule["Properties"]
+    }
     assert set(rules) == {rule.value for rule in Rule}
     for rule in Rule:
         pattern = rules[rule.value]["Properties"]["EventPattern"]
         assert pattern["source"] == [EVENT_SOURCE]
         assert pattern["detail-type"] == detail_types(rule), rule
+
+
+def test_each_scheduled_function_runs_on_its_schedule_and_only_the_rule_may_invoke_it(
+    template: dict,
+) -> None:
+    resources = template["Resources"]
+    functions = functions_by_name(template)
+    schedules = {
+        rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: (rule_id, rule)
+        for rule_id, rule in of_type(resources, "AWS::Events::Rule").items()
+        if "ScheduleExpression" in rule["Properties"]
+    }
+    assert len(schedules) == len(SCHEDULED_FUNCTIONS)
+    permissions = of_type(resources, "AWS::Lambda::Permission").values()
+    for scheduled in SCHEDULED_FUNCTIONS:
+        rule_id, rule = schedules[functions[scheduled.function]]
+        assert rule["Properties"]["ScheduleExpression"] == scheduled.expression
+        assert "EventBusName" not in rule["Properties"]  # schedules run on the default bus
+        assert any(
+            p["Properties"]["FunctionName"] == {"Ref": functions[scheduled.function]}
+            and p["Properties"]["Principal"] == "events.amazonaws.com"
+            and p["Properties"]["SourceArn"] == {"Fn::GetAtt": [rule_id, "Arn"]}
+            for p in permissions
+        )
 
 
 # -- observability --------------------------------------------------------------------------------
@@ -424,11 +459,13 @@ def moto_template(template: dict[str, Any]) -> dict[str, Any]:
 
 def _escape_for_moto_sub(node: Any) -> Any:
     """moto resolves the variables of a list-form Fn::Sub with `string.Template`, which turns
-    "$$" into "$" (CloudFormation leaves it alone): "$$.Task.Token" would lose a "$"."""
+    "$$" into "$" (CloudFormation leaves it alone): "$$.Task.Token" would lose a "$", once for
+    each variable (it substitutes them one at a time)."""
     if isinstance(node, dict):
         value = node.get("Fn::Sub")
         if len(node) == 1 and isinstance(value, list):
-            return {"Fn::Sub": [value[0].replace("$$", "$$$$"), _escape_for_moto_sub(value[1])]}
+            escaped = value[0].replace("$$", "$$" * 2 ** len(value[1]))
+            return {"Fn::Sub": [escaped, _escape_for_moto_sub(value[1])]}
         return {key: _escape_for_moto_sub(inner) for key, inner in node.items()}
     if isinstance(node, list):
         return [_escape_for_moto_sub(inner) for inner in node]
@@ -606,9 +643,35 @@ def test_settings_read_no_secret_until_one_is_asked_for(
         _ = settings.api_key_pepper
 
 
-def test_function_environment_fits_lambdas_4_kb_limit(resources: dict) -> None:
-    """Every queue adds its URL: keep a margin (an intrinsic counted as a long ARN/URL)."""
+def test_the_environment_carries_only_what_the_code_reads(resources: dict) -> None:
+    """The 4 KB environment is a budget: a variable nobody reads spends it for nothing."""
+    source = "\n".join(p.read_text() for p in (PROJECT_DIR / "chalicelib").rglob("*.py"))
     function = next(iter(of_type(resources, "AWS::Serverless::Function").values()))
     variables = function["Properties"]["Environment"]["Variables"]
-    size = sum(len(k) + (len(v) if isinstance(v, str) else 110) for k, v in variables.items())
+    unread = {
+        name
+        for name in variables
+        if not name.startswith("POWERTOOLS_")  # read by Powertools itself
+        and f'"{name}"' not in source
+        # Secrets: read as `NAME_SECRET_ARN` by secret_or_env(env, "NAME") or by the settings.
+        and f'"{name.removesuffix("_ARN")}"' not in source
+        and f'"{name.removesuffix("_SECRET_ARN")}"' not in source
+    }
+    assert not unread, f"nothing in chalicelib reads {sorted(unread)}"
+
+
+def test_function_environment_fits_lambdas_4_kb_limit(template: dict) -> None:
+    """Every queue adds its URL: keep a margin. An intrinsic counts as a long ARN/URL, a
+    reference to a template parameter as the parameter's longest allowed value."""
+    parameters = template["Parameters"]
+    function = next(iter(of_type(template["Resources"], "AWS::Serverless::Function").values()))
+    variables = function["Properties"]["Environment"]["Variables"]
+
+    def longest(value: Any) -> int:
+        if isinstance(value, str):
+            return len(value)
+        parameter = parameters.get(value.get("Ref"), {}) if isinstance(value, dict) else {}
+        return int(parameter.get("MaxLength", 110))
+
+    size = sum(len(k) + longest(v) for k, v in variables.items())
     assert size < 4096 - 512, size

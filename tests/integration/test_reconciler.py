@@ -1,5 +1,6 @@
 """The reconciler over moto in-process: lost executions come back in the case's state and follow
-the transitions committed meanwhile; unfinished webhook deliveries are queued again."""
+the transitions committed meanwhile; unfinished webhook deliveries are queued again; lost SLA
+timers are armed again and a case past its deadline breaches at once."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import Any
 import boto3
 
 from chalicelib.config import get_settings, get_webhook_settings
-from chalicelib.dependencies import case_store, webhook_store, workflow_engine
+from chalicelib.dependencies import (
+    case_store,
+    sla_settings,
+    webhook_store,
+    workflow_engine,
+)
 from chalicelib.ids import utc_now
+from chalicelib.models.sla import SlaSettings
 from chalicelib.models.webhooks import DeliveryRecord
 from chalicelib.reconciler import STEPS, default_reconciliation, reconcile
-from local.environment import REGION
+from local.environment import PREFIX, REGION
 from local.pump import Pump
 from tests.conftest import poll
 from tests.integration.conftest import Api
@@ -58,7 +65,12 @@ def test_a_lost_execution_is_restarted_and_follows_the_transitions_committed_mea
 
     report = reconcile(default_reconciliation())
     assert report["executions"] == {"started": 1}
-    assert [s.name for s in STEPS][:3] == ["executions", "webhook_deliveries", "pending_pages"]
+    assert [s.name for s in STEPS][:4] == [
+        "executions",
+        "webhook_deliveries",
+        "pending_pages",
+        "sla_timers",
+    ]
     sfn = boto3.client("stepfunctions")
     described = sfn.describe_execution(executionArn=execution_arn(case_id))
     assert json.loads(described["input"])["resumeAt"] == "manual_review"
@@ -105,3 +117,48 @@ def test_unfinished_deliveries_are_queued_again(local_aws: Any) -> None:
     [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
     queued = json.loads(message["Body"])["webhookDelivery"]
     assert (queued["deliveryId"], queued["attempt"], queued["round"]) == (record.id, 1, 1)
+
+
+def test_lost_sla_timers_are_armed_again_and_a_passed_deadline_breaches_at_once(
+    api: Api, local_aws: Any, seed_request: dict[str, Any]
+) -> None:
+    # No pump yet: the case is committed, its arming event never reached the SLA consumer.
+    case_id = ingest(api, seed_request)
+    case = case_store().get_case("demo", case_id)
+    sla_settings().put(
+        "demo", SlaSettings(workflows={case.workflow_definition_id: {case.state: 1}})
+    )
+    assert case.sla_timer is None
+    assert reconcile(default_reconciliation(), only=["sla_timers"]) == {"sla_timers": {"armed": 1}}
+    armed = case_store().get_case("demo", case_id).sla_timer
+    assert armed.generation == 1 and armed.entered_at == case.created_at
+    # The timer message is lost too (a restore cannot keep queued messages): a new generation.
+    sqs = boto3.client("sqs")
+    sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=f"{PREFIX}-sla")["QueueUrl"])
+    assert reconcile(default_reconciliation(), only=["sla_timers"]) == {
+        "sla_timers": {"rearmed": 1}
+    }
+    rearmed = case_store().get_case("demo", case_id).sla_timer
+    assert (rearmed.generation, rearmed.due_at) == (2, armed.due_at)
+
+    from app import app
+
+    pump = Pump(app, local_aws.refs, local_aws.attrs, REGION)
+    pump.start()
+    try:
+        breached = poll(
+            lambda: (
+                (c := case_store().get_case("demo", case_id)).sla_timer.status == "breached" and c
+            ),
+            timeout=30,
+        )
+        assert "sla_breached" in breached.flags
+        breaches = [
+            r for r in case_store().list_audit("demo", case_id) if r.action == "case.sla_breached"
+        ]
+        assert [r.details["generation"] for r in breaches] == [2]
+        assert reconcile(default_reconciliation(), only=["sla_timers"]) == {
+            "sla_timers": {"unchanged": 1}
+        }
+    finally:
+        pump.stop()

@@ -88,4 +88,17 @@ def test_sla_settings_need_the_permission_and_valid_values(api: Api) -> None:
         "workflows.nope",
         "escalateTo",
     }
+    calendar = {"timeZone": "Europe/Nowhere", "opens": "18:00", "holidays": ["2026-13-01"]}
+    bad_hours = admin.put(SLA, {"businessHours": calendar})
+    assert bad_hours.status_code == 400, bad_hours.body
+    assert {d["path"] for d in bad_hours.json_body["error"]["details"]} == {
+        "businessHours.timeZone",
+        "businessHours.holidays[0]",
+    }
     assert admin.get(SLA).json_body["workflows"] == {}
+    berlin = {"timeZone": "Europe/Berlin", "holidays": ["2026-12-25"]}
+    good = admin.put(SLA, {"businessHours": berlin})
+    assert good.status_code == 200, good.body
+    assert admin.get(SLA).json_body["businessHours"] == berlin | {
+        "days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00", "closes": "17:00",
+    }  # fmt: skip

@@ -88,10 +88,3 @@ def test_every_event_analytics_counts_reaches_the_metrics_queue() -> None:
     from chalicelib.analytics.events import COUNTED_EVENTS
 
     assert set(detail_types(Rule.METRICS)) == set(COUNTED_EVENTS)
-
-
-def test_the_documented_permission_enum_is_the_catalogue() -> None:
-    from chalicelib.auth.permissions import PERMISSIONS
-    from chalicelib.models.admin import _CATALOGUE
-
-    assert sorted(_CATALOGUE) == sorted(PERMISSIONS)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.cases.store import InMemoryCaseStore
-from chalicelib.models.case import Actor, AuditRecord, Case
+from chalicelib.models.case import Actor, AuditRecord, Case, DecidedBy, PendingApproval
 from chalicelib.models.sla import SlaSettings
 from chalicelib.sla.settings import InMemorySlaSettingsStore
-from chalicelib.sla.timers import arm, fire, sla_status
+from chalicelib.sla.timers import arm, fire, rearm, sla_status
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -137,3 +137,46 @@ def test_a_state_without_sla_has_no_status() -> None:
     )
     timer = armed(cases, settings, queue, "revision", T0 + timedelta(minutes=1))
     assert timer.due_at is None and sla_status(timer, T0 + timedelta(days=9)) is None
+
+
+def test_rearm_after_lost_messages_keeps_the_deadline_under_a_new_generation() -> None:
+    cases, settings, queue = setup(seconds=60)
+    armed(cases, settings, queue)
+    lost = queue.scheduled[0][0]["slaTimer"]
+    later = T0 + timedelta(minutes=5)  # past the deadline: due at once
+    assert rearm(cases, settings, queue, "case_1", "demo", later) == "rearmed"
+    timer = cases.get_case("demo", "case_1").sla_timer
+    assert timer.generation == 2 and timer.due_at == iso(T0 + timedelta(seconds=60))
+    message, delay = queue.scheduled[-1]
+    assert delay == 0 and message["slaTimer"]["generation"] == 2
+    assert not fire(cases, settings, queue, lost, later)  # a message from before is stale
+    assert fire(cases, settings, queue, message["slaTimer"], later)
+    assert rearm(cases, settings, queue, "case_1", "demo", later) == "unchanged"  # breached
+
+
+def test_rearm_arms_a_case_whose_arming_event_was_lost_from_its_state_entry() -> None:
+    cases, settings, queue = setup(seconds=3600)
+    assert cases.get_case("demo", "case_1").sla_timer is None
+    assert rearm(cases, settings, queue, "case_1", "demo", T0 + timedelta(minutes=10)) == "armed"
+    timer = cases.get_case("demo", "case_1").sla_timer
+    assert timer.generation == 1 and timer.due_at == iso(T0 + timedelta(hours=1))
+    assert queue.scheduled[-1][1] == 50 * 60
+
+
+def test_a_pending_second_approval_stays_pending_and_moves_with_the_escalation() -> None:
+    cases, settings, queue = setup(seconds=60, escalate_to="carol")
+    armed(cases, settings, queue)
+    case = cases.get_case("demo", "case_1")
+    pending = PendingApproval(
+        decision="approve", evidence_digest="sha256:x", maker=DecidedBy(id="alice"),
+        requested_at=iso(T0),
+    )  # fmt: skip
+    cases.update_case(
+        case.model_copy(update={"pending_approval": pending}),
+        expected_version=case.version,
+        audit=[],
+    )
+    assert fire(cases, settings, queue, queue.scheduled[0][0]["slaTimer"], T0 + timedelta(hours=1))
+    escalated = cases.get_case("demo", "case_1")
+    assert escalated.assignee_id == "carol" and escalated.pending_approval == pending
+    assert escalated.state == "manual_review" and escalated.status == "active"

@@ -172,6 +172,20 @@ export const api = {
     request<Answer<"updateUser">>(`${BO}/users/${enc(id)}`, { method: "PUT", body }),
   listAdminAudit: (cursor?: string, signal?: AbortSignal) =>
     request<Answer<"listAdminAudit">>(`${BO}/admin-audit${query({ cursor, limit: 50 })}`, { signal }),
+  listWorkflowDefinitions: (signal?: AbortSignal) =>
+    request<Answer<"listWorkflowDefinitionsForReviewers">>(`${BO}/workflow-definitions`, { signal }),
+  // Case layouts (saving needs layouts.manage).
+  getLayout: (definitionId: string, signal?: AbortSignal) =>
+    request<Answer<"getLayout">>(`${BO}/layouts/${enc(definitionId)}`, { signal }),
+  putLayout: (definitionId: string, body: Body<"putLayout">) =>
+    request<Answer<"putLayout">>(`${BO}/layouts/${enc(definitionId)}`, { method: "PUT", body }),
+  // Saved inbox views (sharing needs views.share).
+  listViews: (signal?: AbortSignal) => request<Answer<"listViews">>(`${BO}/views`, { signal }),
+  createView: (body: Body<"createView">) => request<Answer<"createView">>(`${BO}/views`, { method: "POST", body }),
+  updateView: (id: string, body: Body<"updateView">) =>
+    request<Answer<"updateView">>(`${BO}/views/${enc(id)}`, { method: "PUT", body }),
+  deleteView: (id: string, expectedVersion: number) =>
+    request<Answer<"deleteView">>(`${BO}/views/${enc(id)}${query({ expectedVersion })}`, { method: "DELETE" }),
   listReasonCodes: (signal?: AbortSignal) => request<Answer<"listReasonCodes">>(`${BO}/reason-codes`, { signal }),
   analyticsSummary: (params: AnalyticsQuery, signal?: AbortSignal) =>
     request<Answer<"analyticsSummary">>(`${BO}/analytics/summary${query(params)}`, { signal }),

@@ -113,6 +113,15 @@ export interface paths {
     /** Run one of the case's plugins (vendor checks) again; a new result version follows */
     post: operations["rerunPlugin"];
   };
+  "/api/v1/backoffice/layouts/{workflow_definition_id}": {
+    /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+    get: operations["getLayout"];
+    /**
+     * Save a new version of the tenant's case layout, or roll back to an earlier one
+     * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+     */
+    put: operations["putLayout"];
+  };
   "/api/v1/backoffice/permissions": {
     /** The permission catalogue (what a role can be made of) */
     get: operations["listPermissions"];
@@ -151,6 +160,18 @@ export interface paths {
   "/api/v1/backoffice/users/{user_id}": {
     /** Change a user's roles or active flag (deactivating releases their open cases) */
     put: operations["updateUser"];
+  };
+  "/api/v1/backoffice/views": {
+    /** The caller's saved inbox views and the tenant's shared ones, with capped counts */
+    get: operations["listViews"];
+    /** Save the inbox's filters and sort as a named view (shared: `views.share`) */
+    post: operations["createView"];
+  };
+  "/api/v1/backoffice/views/{view_id}": {
+    /** Change a saved view (one's own, or a shared one with `views.share`) */
+    put: operations["updateView"];
+    /** Delete a saved view (one's own, or a shared one with `views.share`) */
+    delete: operations["deleteView"];
   };
   "/api/v1/backoffice/webhooks": {
     /** The tenant's webhook subscriptions (and the default one); secrets never shown */
@@ -329,7 +350,7 @@ export interface components {
        * Subjecttype
        * @enum {string}
        */
-      subjectType: "user" | "role";
+      subjectType: "user" | "role" | "view" | "layout";
       /** Subjectid */
       subjectId: string;
       /**
@@ -472,6 +493,40 @@ export interface components {
       data: components["schemas"]["AuditEntry"][];
     };
     /**
+     * BusinessHours
+     * @description When the SLA clock runs: open days from `opens` to `closes` (local wall-clock time in
+     * `timeZone`), except the listed holidays (local dates). Outside them the clock stands still.
+     */
+    BusinessHours: {
+      /**
+       * Timezone
+       * @description IANA time zone, e.g. Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Days
+       * @description Open days (default mon to fri)
+       */
+      days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+      /**
+       * Opens
+       * @description HH:MM
+       * @default 09:00
+       */
+      opens?: string;
+      /**
+       * Closes
+       * @description HH:MM or 24:00
+       * @default 17:00
+       */
+      closes?: string;
+      /**
+       * Holidays
+       * @description Closed local dates (YYYY-MM-DD)
+       */
+      holidays?: string[];
+    };
+    /**
      * CaseDecisionRequest
      * @description `POST .../cases/{id}/decision`: a document decision's body, plus the criteria override
      * (with `approve` only) and the document types the case lacks (with `revision` only).
@@ -609,8 +664,31 @@ export interface components {
        * @description the latest result of each plugin the back office ran (system-owned)
        */
       pluginResults?: components["schemas"]["PluginResultView"][];
+      /** @description how to show the case (the tenant's layout for its workflow definition); the data above is already shaped by it: hidden fields left out, masked ones masked */
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Missingdocuments
+       * @description the layout's required documents the case lacks
+       */
+      missingDocuments?: components["schemas"]["RequiredDocument"][];
       /** @default null */
       collectionLink?: components["schemas"]["CollectionLinkView"] | null;
+    };
+    /** CaseLayout */
+    CaseLayout: {
+      /**
+       * Columns
+       * @default 2
+       * @enum {integer}
+       */
+      columns?: 1 | 2;
+      /** Blocks */
+      blocks: components["schemas"]["LayoutBlock"][];
+      /**
+       * Requireddocuments
+       * @description documents a case needs (by type and category); missing ones are shown so
+       */
+      requiredDocuments?: components["schemas"]["RequiredDocument"][];
     };
     /** CaseList */
     CaseList: {
@@ -796,6 +874,13 @@ export interface components {
        * @description the latest result of each plugin the back office ran (system-owned)
        */
       pluginResults?: components["schemas"]["PluginResultView"][];
+      /** @description how to show the case (the tenant's layout for its workflow definition); the data above is already shaped by it: hidden fields left out, masked ones masked */
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Missingdocuments
+       * @description the layout's required documents the case lacks
+       */
+      missingDocuments?: components["schemas"]["RequiredDocument"][];
     };
     /**
      * CollectView
@@ -1394,6 +1479,76 @@ export interface components {
       at: string;
     };
     /**
+     * InboxFilters
+     * @description The inbox's filters and sort: the query parameters of `GET .../cases` and what a saved
+     * view keeps (one model, so a view is valid exactly when the inbox would take it).
+     */
+    InboxFilters: {
+      /**
+       * State
+       * @default null
+       */
+      state?: string | null;
+      /**
+       * Status
+       * @default active
+       * @enum {string}
+       */
+      status?: "active" | "completed" | "failed" | "all";
+      /**
+       * Assignee
+       * @description `me`, `unassigned`, `me_or_unassigned`, `any`, or a reviewer id
+       * @default me_or_unassigned
+       */
+      assignee?: string;
+      /**
+       * Workflowdefinitionid
+       * @default null
+       */
+      workflowDefinitionId?: string | null;
+      /**
+       * Entitytype
+       * @default null
+       */
+      entityType?: ("individual" | "business") | null;
+      /**
+       * Q
+       * @default null
+       */
+      q?: string | null;
+      /**
+       * Flag
+       * @description only cases with this flag, e.g. `resubmitted`, `collection_link_expired`
+       * @default null
+       */
+      flag?: string | null;
+      /**
+       * Sort
+       * @description `dueAt`: open cases with an SLA deadline, by deadline (a sparse index)
+       * @default createdAt
+       * @enum {string}
+       */
+      sort?: "createdAt" | "updatedAt" | "dueAt";
+      /**
+       * Order
+       * @default desc
+       * @enum {string}
+       */
+      order?: "asc" | "desc";
+      /**
+       * Sla
+       * @description `breached`: only open cases past their SLA deadline
+       * @default null
+       */
+      sla?: "breached" | null;
+      /**
+       * Awaitingsecondapproval
+       * @description only cases whose approval awaits a second approval
+       * @default false
+       */
+      awaitingSecondApproval?: boolean;
+    };
+    /**
      * IntegratorEventRequest
      * @description `POST /external/workflows/{id}/event`.
      */
@@ -1435,6 +1590,138 @@ export interface components {
        * @default null
        */
       temporaryPassword?: string | null;
+    };
+    /** LayoutBlock */
+    LayoutBlock: {
+      /**
+       * Type
+       * @enum {string}
+       */
+      type: "entity" | "ubos" | "directors" | "documents" | "vendorResults" | "customData" | "acceptanceCriteria" | "notes" | "messages" | "history";
+      /**
+       * Title
+       * @default null
+       */
+      title?: string | null;
+      /**
+       * Column
+       * @description at most the layout's `columns`
+       * @default 1
+       * @enum {integer}
+       */
+      column?: 1 | 2;
+      /**
+       * Fields
+       * @description entity, ubos, directors, vendorResults and customData only; in order
+       */
+      fields?: components["schemas"]["LayoutField"][];
+      /**
+       * Showunlisted
+       * @description also show the data's other fields, generically, after these
+       * @default true
+       */
+      showUnlisted?: boolean;
+    };
+    /** LayoutField */
+    LayoutField: {
+      /** Path */
+      path: string;
+      /**
+       * Label
+       * @description shown instead of the path
+       * @default null
+       */
+      label?: string | null;
+      /**
+       * Format
+       * @description `masked`: sent in clear only to holders of `cases.read_unmasked`
+       * @default text
+       * @enum {string}
+       */
+      format?: "text" | "date" | "money" | "country" | "percentage" | "link" | "masked";
+      /**
+       * Hidden
+       * @description never sent by the API's case view
+       * @default false
+       */
+      hidden?: boolean;
+      /**
+       * Group
+       * @description fields of a group are shown together
+       * @default null
+       */
+      group?: string | null;
+      /**
+       * Currency
+       * @description `money` only: an ISO 4217 code
+       * @default null
+       */
+      currency?: string | null;
+    };
+    /** LayoutRequest */
+    LayoutRequest: {
+      /**
+       * @description the new layout
+       * @default null
+       */
+      layout?: components["schemas"]["CaseLayout"] | null;
+      /**
+       * Rollbackto
+       * @description instead of `layout`: save this earlier version again
+       * @default null
+       */
+      rollbackTo?: number | null;
+      /**
+       * Expectedversion
+       * @description the current version; 0 for the first
+       */
+      expectedVersion: number;
+    };
+    /** LayoutVersionRef */
+    LayoutVersionRef: {
+      /** Version */
+      version: number;
+      /** Author */
+      author: string;
+      /** At */
+      at: string;
+      /**
+       * Rolledbackfrom
+       * @default null
+       */
+      rolledBackFrom?: number | null;
+    };
+    /** LayoutView */
+    LayoutView: {
+      /** Workflowdefinitionid */
+      workflowDefinitionId: string;
+      layout: components["schemas"]["CaseLayout"];
+      /**
+       * Source
+       * @description `tenant`: saved by the tenant; else the definition's bundled layout, or the generic one
+       * @enum {string}
+       */
+      source: "tenant" | "bundled" | "generic";
+      /**
+       * Version
+       * @description the tenant's current version; 0 while none is saved
+       */
+      version: number;
+      /**
+       * Updatedby
+       * @default null
+       */
+      updatedBy?: string | null;
+      /**
+       * Updatedat
+       * @default null
+       */
+      updatedAt?: string | null;
+      /**
+       * History
+       * @description the saved versions, newest first
+       */
+      history: components["schemas"]["LayoutVersionRef"][];
     };
     /** LoginRequest */
     LoginRequest: {
@@ -1811,6 +2098,18 @@ export interface components {
       /** Message */
       message: string | null;
     };
+    /** RequiredDocument */
+    RequiredDocument: {
+      /** Type */
+      type: string;
+      /** Category */
+      category: string;
+      /**
+       * Label
+       * @default null
+       */
+      label?: string | null;
+    };
     /**
      * ReturnApprovalRequest
      * @description `POST .../cases/{id}/pending-approval/return`: the checker sends the approval back.
@@ -2118,6 +2417,11 @@ export interface components {
        */
       escalateTo?: string | null;
       /**
+       * @description The tenant's business calendar for every SLA clock (replaces the definitions' `businessHours`); none: each definition's own, else round the clock
+       * @default null
+       */
+      businessHours?: components["schemas"]["BusinessHours"] | null;
+      /**
        * Updatedby
        * @default null
        */
@@ -2145,6 +2449,11 @@ export interface components {
        * @default null
        */
       escalateTo?: string | null;
+      /**
+       * @description The tenant's business calendar for every SLA clock (replaces the definitions' `businessHours`); none: each definition's own, else round the clock
+       * @default null
+       */
+      businessHours?: components["schemas"]["BusinessHours"] | null;
     };
     /** SubmitRequest */
     SubmitRequest: {
@@ -2293,6 +2602,102 @@ export interface components {
       roles: string[];
       /** Active */
       active: boolean;
+      /** Expectedversion */
+      expectedVersion: number;
+    };
+    /** ViewCount */
+    ViewCount: {
+      /**
+       * Value
+       * @description the cases in the view, at most 50
+       */
+      value: number;
+      /**
+       * More
+       * @description there are more than `value` (shown as `50+`)
+       */
+      more: boolean;
+      /**
+       * Label
+       * @description `12`, or `50+` when capped
+       */
+      label: string;
+    };
+    /** ViewList */
+    ViewList: {
+      /** Data */
+      data: components["schemas"]["ViewOut"][];
+      /**
+       * Defaultviewid
+       * @description the shared view the caller's roles open on, if any
+       * @default null
+       */
+      defaultViewId?: string | null;
+    };
+    /** ViewOut */
+    ViewOut: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /** Shared */
+      shared: boolean;
+      owner: components["schemas"]["PersonRef"];
+      filters: components["schemas"]["InboxFilters"];
+      /** Defaultforroles */
+      defaultForRoles: string[];
+      /** Version */
+      version: number;
+      /** Createdat */
+      createdAt: string;
+      /** Updatedat */
+      updatedAt: string;
+      /**
+       * Editable
+       * @description the caller may change or delete it
+       */
+      editable: boolean;
+      /**
+       * @description with `counts=true` only
+       * @default null
+       */
+      count?: components["schemas"]["ViewCount"] | null;
+    };
+    /** ViewRequest */
+    ViewRequest: {
+      /** Name */
+      name: string;
+      /**
+       * Shared
+       * @description shared with the tenant (`views.share`)
+       * @default false
+       */
+      shared?: boolean;
+      /** @description the inbox's filters and sort, as `GET .../cases` takes them; `me` means whoever opens the view */
+      filters?: components["schemas"]["InboxFilters"];
+      /**
+       * Defaultforroles
+       * @description shared views only: the roles whose inbox opens on this view
+       */
+      defaultForRoles?: string[];
+    };
+    /** ViewUpdateRequest */
+    ViewUpdateRequest: {
+      /** Name */
+      name: string;
+      /**
+       * Shared
+       * @description shared with the tenant (`views.share`)
+       * @default false
+       */
+      shared?: boolean;
+      /** @description the inbox's filters and sort, as `GET .../cases` takes them; `me` means whoever opens the view */
+      filters?: components["schemas"]["InboxFilters"];
+      /**
+       * Defaultforroles
+       * @description shared views only: the roles whose inbox opens on this view
+       */
+      defaultForRoles?: string[];
       /** Expectedversion */
       expectedVersion: number;
     };
@@ -3133,6 +3538,59 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
+  /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+  getLayout: {
+    parameters: {
+      path: {
+        workflow_definition_id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LayoutView"];
+        };
+      };
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Save a new version of the tenant's case layout, or roll back to an earlier one
+   * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+   */
+  putLayout: {
+    parameters: {
+      path: {
+        workflow_definition_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["LayoutRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LayoutView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
   /** The permission catalogue (what a role can be made of) */
   listPermissions: {
     responses: {
@@ -3357,6 +3815,103 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** The caller's saved inbox views and the tenant's shared ones, with capped counts */
+  listViews: {
+    parameters: {
+      query?: {
+        /** @description count each view's cases (capped at 50) */
+        counts?: boolean;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ViewList"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Save the inbox's filters and sort as a named view (shared: `views.share`) */
+  createView: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ViewRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ViewOut"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Change a saved view (one's own, or a shared one with `views.share`) */
+  updateView: {
+    parameters: {
+      path: {
+        view_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ViewUpdateRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ViewOut"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /** Delete a saved view (one's own, or a shared one with `views.share`) */
+  deleteView: {
+    parameters: {
+      query: {
+        expectedVersion: number;
+      };
+      path: {
+        view_id: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

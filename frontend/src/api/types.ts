@@ -53,6 +53,13 @@ export type PermissionView = Schemas["PermissionView"];
 /** A permission of the catalogue (the checkboxes offer only these). */
 export type PermissionName = Schemas["RoleCreateRequest"]["permissions"][number];
 export type AdminAuditEntry = Schemas["AdminAuditEntry"];
+export type SavedView = Schemas["ViewOut"];
+export type InboxFilterSet = Schemas["InboxFilters"];
+export type CaseLayout = Schemas["CaseLayout"];
+export type LayoutBlock = Schemas["LayoutBlock"];
+export type LayoutField = Schemas["LayoutField"];
+export type BlockType = LayoutBlock["type"];
+export type LayoutView = Answer<"getLayout">;
 /** The error envelope, as any answer of the API that is not a success carries it. */
 export type ApiErrorBody = JsonOf<operations["getCase"]["responses"][404]>;
 export type AnalyticsQuery = Query<"analyticsSummary">;

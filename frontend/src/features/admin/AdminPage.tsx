@@ -1,7 +1,8 @@
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import type { User } from "../../api/types";
 import { AdminTrail } from "./AdminTrail";
-import { ADMIN_PATH, canManageRoles, canManageUsers } from "./adminAccess";
+import { ADMIN_PATH, canManageLayouts, canManageRoles, canManageUsers } from "./adminAccess";
+import { LayoutEditor } from "../layout/LayoutEditor";
 import { RolesPanel } from "./RolesPanel";
 import { UsersPanel } from "./UsersPanel";
 
@@ -9,20 +10,24 @@ import { UsersPanel } from "./UsersPanel";
 export default function AdminPage({ user }: { user: User }) {
   const users = canManageUsers(user);
   const roles = canManageRoles(user);
+  const layouts = canManageLayouts(user);
+  const trail = users || roles;
   // Absolute: under a splat route, relative links resolve against the whole URL.
-  const first = `${ADMIN_PATH}/${users ? "users" : "roles"}`;
+  const first = `${ADMIN_PATH}/${users ? "users" : roles ? "roles" : "layouts"}`;
   return (
     <section className="admin" aria-labelledby="admin-title">
       <h1 id="admin-title">Administration</h1>
       <nav aria-label="Administration" className="admin-tabs">
         {users && <NavLink to={`${ADMIN_PATH}/users`}>Users</NavLink>}
         {roles && <NavLink to={`${ADMIN_PATH}/roles`}>Roles</NavLink>}
-        <NavLink to={`${ADMIN_PATH}/audit`}>Admin trail</NavLink>
+        {layouts && <NavLink to={`${ADMIN_PATH}/layouts`}>Case layouts</NavLink>}
+        {trail && <NavLink to={`${ADMIN_PATH}/audit`}>Admin trail</NavLink>}
       </nav>
       <Routes>
         {users && <Route path="users" element={<UsersPanel me={user} />} />}
         {roles && <Route path="roles" element={<RolesPanel me={user} />} />}
-        <Route path="audit" element={<AdminTrail />} />
+        {layouts && <Route path="layouts" element={<LayoutEditor />} />}
+        {trail && <Route path="audit" element={<AdminTrail />} />}
         <Route path="*" element={<Navigate to={first} replace />} />
       </Routes>
     </section>

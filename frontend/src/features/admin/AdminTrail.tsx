@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { dateTime } from "../../shared/format";
-import { errorText } from "./errors";
+import { QueryStatus } from "./QueryStatus";
 
 function change(entry: { before?: Record<string, unknown> | null; after?: Record<string, unknown> | null }): string {
   const keys = new Set([...Object.keys(entry.before ?? {}), ...Object.keys(entry.after ?? {})]);
@@ -27,16 +27,7 @@ export function AdminTrail() {
   return (
     <div className="admin-panel">
       <h2 id="trail-title">Admin trail</h2>
-      {trail.isPending && (
-        <p className="loading" role="status">
-          Loading…
-        </p>
-      )}
-      {trail.isError && (
-        <p className="error" role="alert">
-          {errorText(trail.error)}
-        </p>
-      )}
+      <QueryStatus query={trail} loading="Loading…" />
       {trail.data && entries.length === 0 && <p className="empty">No changes yet.</p>}
       {entries.length > 0 && (
         <table className="admin-table" aria-labelledby="trail-title" data-testid="admin-trail">

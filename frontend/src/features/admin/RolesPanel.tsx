@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../../api/client";
 import type { PermissionName, RoleView, User } from "../../api/types";
-import { errorText } from "./errors";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
 import { useAdminChange, usePermissions, useRoles } from "./useAdmin";
 
 export function RolesPanel({ me }: { me: User }) {
@@ -23,21 +23,8 @@ export function RolesPanel({ me }: { me: User }) {
       {editing !== null && (
         <RoleForm key={editing === "new" ? "new" : editing.id} me={me} role={editing === "new" ? null : editing} onDone={() => setEditing(null)} />
       )}
-      {remove.isError && (
-        <p className="error" role="alert">
-          {errorText(remove.error)}
-        </p>
-      )}
-      {roles.isPending && (
-        <p className="loading" role="status">
-          Loading roles…
-        </p>
-      )}
-      {roles.isError && (
-        <p className="error" role="alert">
-          {errorText(roles.error)}
-        </p>
-      )}
+      {remove.isError && <ErrorAlert error={remove.error} />}
+      <QueryStatus query={roles} loading="Loading roles…" />
       {roles.data && (
         <table className="admin-table" aria-labelledby="roles-title" data-testid="roles-table">
           <thead>
@@ -163,11 +150,7 @@ function RoleForm({ me, role, onDone }: FormProps) {
           );
         })}
       </fieldset>
-      {save.isError && (
-        <p className="error" role="alert">
-          {errorText(save.error)}
-        </p>
-      )}
+      {save.isError && <ErrorAlert error={save.error} />}
       <div className="row">
         <button type="submit" className="primary" disabled={save.isPending || !name || (!role && !id)}>
           {role ? "Save role" : "Create role"}

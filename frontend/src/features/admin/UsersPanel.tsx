@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../../api/client";
 import type { Body, RoleView, User } from "../../api/types";
-import { errorText } from "./errors";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
 import { RoleChoice } from "./RoleChoice";
 import { useAdminChange, useRoles, useUsers } from "./useAdmin";
 
@@ -15,16 +15,7 @@ export function UsersPanel({ me }: { me: User }) {
     <div className="admin-panel">
       <InviteForm me={me} roles={roleList} />
       <h2 id="users-title">Users</h2>
-      {users.isPending && (
-        <p className="loading" role="status">
-          Loading users…
-        </p>
-      )}
-      {users.isError && (
-        <p className="error" role="alert">
-          {errorText(users.error)}
-        </p>
-      )}
+      <QueryStatus query={users} loading="Loading users…" />
       {users.data && (
         <table className="admin-table" aria-labelledby="users-title" data-testid="users-table">
           <thead>
@@ -80,11 +71,7 @@ function InviteForm({ me, roles }: { me: User; roles: RoleView[] }) {
         <input id="invite-name" required value={name} onChange={(e) => setName(e.target.value)} />
       </div>
       <RoleChoice legend="Roles" roles={roles} me={me} chosen={chosen} onChange={setChosen} idPrefix="invite-role" />
-      {invite.isError && (
-        <p className="error" role="alert">
-          {errorText(invite.error)}
-        </p>
-      )}
+      {invite.isError && <ErrorAlert error={invite.error} />}
       <button type="submit" className="primary" disabled={invite.isPending || !email || !name || chosen.length === 0}>
         {invite.isPending ? "Inviting…" : "Invite"}
       </button>
@@ -163,11 +150,7 @@ function UserRow({ user, me, roles, nameOf }: RowProps) {
         ) : (
           user.roles.map(nameOf).join(", ")
         )}
-        {update.isError && (
-          <p className="error" role="alert">
-            {errorText(update.error)}
-          </p>
-        )}
+        {update.isError && <ErrorAlert error={update.error} />}
       </td>
       <td>
         <span className={`badge ${active ? "badge-ok" : "badge-neutral"}`}>{active ? "active" : "deactivated"}</span>

@@ -182,6 +182,16 @@ export default function AnalyticsPage() {
               hint={`${s.counts.completed} completed`}
             />
           </ul>
+          <ul className="kpis" aria-label="Four-eyes figures">
+            <Kpi
+              label="Second approvals confirmed"
+              value={s.counts.approvalsConfirmed}
+              hint={`${s.counts.approvalsPending} asked in the range`}
+              testId="kpi-confirmed"
+            />
+            <Kpi label="Approvals returned" value={s.counts.approvalsReturned} testId="kpi-returned" />
+            <Kpi label="Criteria overridden" value={s.counts.criteriaOverridden} testId="kpi-overridden" />
+          </ul>
           <div className="charts">
             <BarChart title="Decisions per day" labels={decisions.labels} series={decisions.series} stacked />
             <BarChart title="Open cases by age" labels={openByAge.labels} series={openByAge.series} />

@@ -31,6 +31,9 @@ const COLUMNS: Column[] = [
     value: (r) => r.reviewTime.p90 ?? -1,
     show: (r) => formatSeconds(r.reviewTime.p90),
   },
+  { key: "confirmed", label: "Confirmed (4-eyes)", value: (r) => r.approvalsConfirmed },
+  { key: "returned", label: "Returned (4-eyes)", value: (r) => r.approvalsReturned },
+  { key: "overridden", label: "Overrides", value: (r) => r.criteriaOverridden },
 ];
 
 export function ReviewerTable({ rows }: { rows: ReviewerStats[] }) {

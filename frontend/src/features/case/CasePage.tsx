@@ -14,7 +14,9 @@ import type {
 } from "../../api/types";
 import { humanize } from "../../shared/format";
 import { notify } from "../../shared/toast";
-import { DataBlock } from "../../shared/ui/DataBlock";
+import { DataPanel } from "../layout/DataPanel";
+import { LayoutGrid } from "../layout/LayoutGrid";
+import { MissingDocuments } from "../layout/MissingDocuments";
 import { useShortcuts } from "../../shared/useShortcuts";
 import { AcceptanceCriteria } from "./AcceptanceCriteria";
 import { AuditTimeline } from "./AuditTimeline";
@@ -30,6 +32,7 @@ import { EntityPanel } from "./EntityPanel";
 import { MessagesPanel } from "./MessagesPanel";
 import { NotesPanel } from "./NotesPanel";
 import { PendingApproval } from "./PendingApproval";
+import { PeopleList } from "./PeopleList";
 import { StaleBanner } from "./StaleBanner";
 import { useCaseChange, useCaseView, useLatestVersion } from "./useCase";
 import { useReasonCodes } from "./useReasonCodes";
@@ -301,74 +304,107 @@ function CaseScreen(props: Props & { view: CaseView }) {
             onReturn={(comment) => void returnApproval(comment)}
           />
         </div>
-        <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />
       </div>
-      <div className="case-grid">
-        <div className="case-left">
-          <EntityPanel view={view} />
-          <VendorChecks
-            results={view.pluginResults ?? []}
-            blocker={readOnly || view.status !== "active" ? "You cannot change this case." : caseBlocker === STALE_BLOCKER ? STALE_BLOCKER : view.permissions.canDecide ? null : "Claim the case to judge its checks."}
-            busy={busy !== null}
-            onResolve={(plugin, hit, status, reason) => void resolveHit(plugin, hit, status, reason)}
-            onRerun={(plugin) => void rerunPlugin(plugin)}
-          />
-          <DataBlock title="Integrator-supplied data (not checked by the back office)" data={view.thirdPartyData} />
-          <DataBlock title="Custom data" data={view.customData} />
-          <CollectionPanel
-            view={view}
-            link={link}
-            canRenew={caseBlocker === null}
-            busy={busy !== null}
-            onRenew={() => void renewLink()}
-          />
-          <MessagesPanel caseId={view.id} canWrite={view.permissions.canWriteMessages === true} />
-          <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />
-          <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
-        </div>
-        <div className="case-right">
-          <section className="panel documents" aria-labelledby="documents-title">
-            <h2 id="documents-title">
-              Documents <span className="count">{documents.length}</span>
-            </h2>
-            {documents.length === 0 ? (
-              <p className="muted">This case has no documents.</p>
-            ) : (
-              currentDoc && (
+      <LayoutGrid
+        layout={view.layout}
+        render={(block) => {
+          switch (block.type) {
+            case "entity":
+              return <EntityPanel view={view} block={block} />;
+            case "ubos":
+            case "directors": {
+              const people = block.type === "ubos" ? view.ubos : view.directors;
+              // A person's case has no owners or directors to list: no empty panel for them.
+              if (view.entity.type !== "business" && people.length === 0) return null;
+              return <PeopleList title={block.type === "ubos" ? "UBOs" : "Directors"} people={people} block={block} />;
+            }
+            case "vendorResults":
+              return (
                 <>
-                  <DocumentTabs documents={documents} selected={docIndex} onSelect={selectDocument} />
-                  <div id="document-panel" role="tabpanel" aria-labelledby={`doc-tab-${currentDoc.id}`} className="doc-panel">
-                    <DocumentDecisionPanel
-                      document={currentDoc}
-                      blocker={docBlocker}
-                      // Any change in flight (a claim too): one change at a time, and the
-                      // buttons say so rather than drop a click.
-                      busy={busy !== null}
-                      mode={docMode}
-                      reasonCodes={reasonCodes}
-                      onModeChange={setDocMode}
-                      onDecide={(decision, reason, comment) => void decideDocument(decision, reason, comment)}
-                      readOnly={readOnly}
-                    />
-                    <DocumentViewer
-                      document={currentDoc}
-                      pageIndex={Math.min(pageIndex, Math.max(0, currentDoc.pages.length - 1))}
-                      onPageChange={setPageIndex}
-                      onUrlExpired={() => {
-                        if (Date.now() - lastReload > 30_000) {
-                          setLastReload(Date.now());
-                          void reload();
-                        }
-                      }}
-                    />
-                    <DocumentDetails document={currentDoc} />
-                  </div>
+                  <VendorChecks
+                    results={view.pluginResults ?? []}
+                    blocker={readOnly || view.status !== "active" ? "You cannot change this case." : caseBlocker === STALE_BLOCKER ? STALE_BLOCKER : view.permissions.canDecide ? null : "Claim the case to judge its checks."}
+                    busy={busy !== null}
+                    onResolve={(plugin, hit, status, reason) => void resolveHit(plugin, hit, status, reason)}
+                    onRerun={(plugin) => void rerunPlugin(plugin)}
+                  />
+                  <DataPanel
+                    title="Integrator-supplied data (not checked by the back office)"
+                    data={view.thirdPartyData}
+                    block={block}
+                  />
                 </>
-              )
-            )}
-          </section>
-        </div>
-      </div>
+              );
+            case "customData":
+              return <DataPanel title="Custom data" data={view.customData} block={block} />;
+            case "acceptanceCriteria":
+              return <AcceptanceCriteria criteria={view.acceptanceCriteria ?? []} />;
+            case "messages":
+              return (
+                <>
+                  <CollectionPanel
+                    view={view}
+                    link={link}
+                    canRenew={caseBlocker === null}
+                    busy={busy !== null}
+                    onRenew={() => void renewLink()}
+                  />
+                  <MessagesPanel caseId={view.id} canWrite={view.permissions.canWriteMessages === true} />
+                </>
+              );
+            case "notes":
+              return <NotesPanel caseId={view.id} canAddNote={view.permissions.canAddNote} />;
+            case "history":
+              return (
+                <AuditTimeline caseId={view.id} version={view.version} fallback={view.timeline ?? []} documents={documents} />
+              );
+            case "documents":
+              return (
+              <section className="panel documents" aria-labelledby="documents-title" data-block="documents">
+                <h2 id="documents-title">
+                  {block.title ?? "Documents"} <span className="count">{documents.length}</span>
+                </h2>
+                <MissingDocuments missing={view.missingDocuments ?? []} />
+                {documents.length === 0 ? (
+                  <p className="muted">This case has no documents.</p>
+                ) : (
+                  currentDoc && (
+                    <>
+                      <DocumentTabs documents={documents} selected={docIndex} onSelect={selectDocument} />
+                      <div id="document-panel" role="tabpanel" aria-labelledby={`doc-tab-${currentDoc.id}`} className="doc-panel">
+                        <DocumentDecisionPanel
+                          document={currentDoc}
+                          blocker={docBlocker}
+                          // Any change in flight (a claim too): one change at a time, and the
+                          // buttons say so rather than drop a click.
+                          busy={busy !== null}
+                          mode={docMode}
+                          reasonCodes={reasonCodes}
+                          onModeChange={setDocMode}
+                          onDecide={(decision, reason, comment) => void decideDocument(decision, reason, comment)}
+                          readOnly={readOnly}
+                        />
+                        <DocumentViewer
+                          document={currentDoc}
+                          pageIndex={Math.min(pageIndex, Math.max(0, currentDoc.pages.length - 1))}
+                          onPageChange={setPageIndex}
+                          onUrlExpired={() => {
+                            if (Date.now() - lastReload > 30_000) {
+                              setLastReload(Date.now());
+                              void reload();
+                            }
+                          }}
+                        />
+                        <DocumentDetails document={currentDoc} />
+                      </div>
+                    </>
+                  )
+                )}
+              </section>
+              );
+          }
+        }}
+      />
     </article>
   );
 }

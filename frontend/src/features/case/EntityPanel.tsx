@@ -1,38 +1,30 @@
-import type { CaseView } from "../../api/types";
-import { DataList } from "../../shared/ui/DataList";
-import { PeopleList } from "./PeopleList";
+import type { CaseView, LayoutBlock } from "../../api/types";
+import { LayoutFields } from "../layout/LayoutFields";
 
-function asPeople(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null) : [];
-}
-
-export function EntityPanel({ view }: { view: CaseView }) {
-  const data = view.entity.data ?? {};
-  const ubos = view.ubos?.length ? view.ubos : asPeople(data.ubos);
-  const directors = view.directors?.length ? view.directors : asPeople(data.directors);
+export function EntityPanel({ view, block }: { view: CaseView; block: LayoutBlock }) {
   const isBusiness = view.entity.type === "business";
   return (
-    <>
-      <section className="panel" aria-labelledby="entity-title">
-        <h2 id="entity-title">
-          {isBusiness ? "Business details" : "Personal details"}
-        </h2>
-        <dl className="data-list">
-          <div className="data-row">
-            <dt>Name</dt>
-            <dd data-testid="entity-name">{view.entity.name}</dd>
-          </div>
-          <div className="data-row">
-            <dt>Entity id</dt>
-            <dd>
-              <code>{view.entity.id}</code>
-            </dd>
-          </div>
-        </dl>
-        <DataList data={data} omit={["ubos", "directors"]} />
-      </section>
-      {(isBusiness || ubos.length > 0) && <PeopleList title="UBOs" people={ubos} />}
-      {(isBusiness || directors.length > 0) && <PeopleList title="Directors" people={directors} />}
-    </>
+    <section className="panel" aria-labelledby="entity-title" data-block="entity">
+      <h2 id="entity-title">{block.title ?? (isBusiness ? "Business details" : "Personal details")}</h2>
+      <dl className="data-list">
+        <div className="data-row">
+          <dt>Name</dt>
+          <dd data-testid="entity-name">{view.entity.name}</dd>
+        </div>
+        <div className="data-row">
+          <dt>Entity id</dt>
+          <dd>
+            <code>{view.entity.id}</code>
+          </dd>
+        </div>
+      </dl>
+      <LayoutFields
+        data={view.entity.data ?? {}}
+        fields={block.fields ?? []}
+        showUnlisted={block.showUnlisted ?? true}
+        // Shown elsewhere: the people in blocks of their own, the company's name above.
+        omit={isBusiness ? ["ubos", "directors", "companyName"] : ["ubos", "directors"]}
+      />
+    </section>
   );
 }

@@ -1,12 +1,21 @@
+import type { LayoutBlock } from "../../api/types";
 import { personName } from "../../shared/format";
-import { DataList } from "../../shared/ui/DataList";
+import { LayoutFields } from "../layout/LayoutFields";
 
-export function PeopleList({ title, people }: { title: string; people: Record<string, unknown>[] }) {
-  const id = `people-${title.toLowerCase().replace(/\W+/g, "-")}`;
+export function PeopleList({
+  title,
+  people,
+  block,
+}: {
+  title: string;
+  people: Record<string, unknown>[];
+  block: LayoutBlock;
+}) {
+  const id = `people-${block.type}`;
   return (
-    <section className="panel" aria-labelledby={id}>
+    <section className="panel" aria-labelledby={id} data-block={block.type}>
       <h2 id={id}>
-        {title} <span className="count">{people.length}</span>
+        {block.title ?? title} <span className="count">{people.length}</span>
       </h2>
       {people.length === 0 ? (
         <p className="muted">None listed.</p>
@@ -22,7 +31,12 @@ export function PeopleList({ title, people }: { title: string; people: Record<st
                   )}
                   {typeof person.role === "string" && <span className="muted"> · {person.role}</span>}
                 </summary>
-                <DataList data={person} omit={["firstName", "lastName"]} />
+                <LayoutFields
+                  data={person}
+                  fields={block.fields ?? []}
+                  showUnlisted={block.showUnlisted ?? true}
+                  omit={["firstName", "lastName"]}
+                />
               </details>
             </li>
           ))}

@@ -75,6 +75,7 @@ export function InboxFilters({ query, onChange, extraWorkflows }: Props) {
         <option value="">Any flag</option>
         <option value="resubmitted">Resubmitted by the customer</option>
         <option value="collection_link_expired">Upload link expired</option>
+        <option value="escalated">Escalated (SLA breached, no escalation reviewer)</option>
       </Select>
       <Select
         label="Approval"

@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
-import { useNavigate } from "react-router";
+import { useLocation, useNavigate } from "react-router";
 import type { InboxQuery, User } from "../../api/types";
 import { casePath } from "../../shared/paths";
 import { useShortcuts } from "../../shared/useShortcuts";
 import type { Inbox } from "./useInbox";
 import { InboxFilters } from "./InboxFilters";
 import { InboxTable } from "./InboxTable";
+import { SavedViews } from "./SavedViews";
 
 interface Props {
   inbox: Inbox;
@@ -16,6 +17,7 @@ interface Props {
 
 export function InboxPage({ inbox, query, onQueryChange, user }: Props) {
   const navigate = useNavigate();
+  const { search } = useLocation();
   const [selected, setSelected] = useState(0);
   const [refreshing, setRefreshing] = useState(false);
   const { rows } = inbox;
@@ -66,6 +68,7 @@ export function InboxPage({ inbox, query, onQueryChange, user }: Props) {
           </button>
         </div>
       </div>
+      <SavedViews query={query} onQueryChange={onQueryChange} user={user} pristine={search === ""} />
       <InboxFilters query={query} onChange={onQueryChange} extraWorkflows={workflows} />
       {inbox.status === "loading" && (
         <p className="loading" role="status">
