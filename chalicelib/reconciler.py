@@ -29,6 +29,8 @@ from chalicelib.observability import logger
 from chalicelib.sla.settings import SlaSettingsStore
 from chalicelib.sla.timers import TimerQueue, rearm
 from chalicelib.webhooks.store import DeliveryQueue
+from chalicelib.workflows.asl import plugin_state_name
+from chalicelib.workflows.definition import WorkflowDefinition
 from chalicelib.workflows.registry import get_definition
 
 # A replacement execution's name: `<case id>-resumed-<n>` (names are unique per state machine).
@@ -149,7 +151,7 @@ def ensure_executions(context: Reconciliation) -> StepResult:
                 arn,
                 case.case_id,
                 case.tenant_id,
-                resume_at=state,
+                resume_at=resume_point(definition, case, state),
                 name=f"{case.case_id}{RESUMED}{len(own)}" if own else case.case_id,
             )
             counts["started"] += 1
@@ -157,6 +159,17 @@ def ensure_executions(context: Reconciliation) -> StepResult:
             logger.exception("could not reconcile the case's execution", extra=key)
             counts["failed"] += 1
     return dict(counts)
+
+
+def resume_point(definition: WorkflowDefinition, case: Case, state: str) -> str:
+    """Where a replacement execution starts: waiting in the case's state; or, for a case still
+    in its initial state without every ingest plugin's result (the old execution stopped during
+    its screening), at the first missing plugin's step, so that no case skips its screening."""
+    if state == definition.initial_state:
+        for spec in definition.plugins_on_ingest():
+            if spec.name not in case.vendor_results:
+                return plugin_state_name(spec.name, None)
+    return state
 
 
 @reconcile_step("webhook_deliveries")

@@ -429,6 +429,13 @@ def describe_resources(prefix: str, *, frontend_origins: list[str]) -> dict[str,
         {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.WORKFLOW_START)},
         "WorkflowStarterQueue",
     )
+    # A run that changed the entity (or resubmitted it) has its ingest plugins run again.
+    resources[Rule.PLUGINS.value] = _rule(
+        "EventBus",
+        f"{prefix}-context-updated-plugins",
+        {"source": [EVENT_SOURCE], "detail-type": detail_types(Rule.PLUGINS)},
+        "PluginQueue",
+    )
     resources[Rule.PAGE_FETCH.value] = _rule(
         "EventBus",
         f"{prefix}-pages-pending-fetch",

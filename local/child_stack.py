@@ -71,13 +71,13 @@ class Stack:
             return None
 
 
-def states_entered(history: list[dict[str, Any]]) -> list[str]:
-    """The chart's states an execution entered, without the compiler's event choices (`__on`)."""
-    return [
-        e["stateEnteredEventDetails"]["name"]
-        for e in history
-        if "__on" not in e.get("stateEnteredEventDetails", {}).get("name", "__on")
+def states_entered(history: list[dict[str, Any]], *, plugin_steps: bool = False) -> list[str]:
+    """The chart's states an execution entered, without the compiler's event choices (`__on`)
+    and, unless asked for, its plugin steps (`__plugin`, `__plugin__failed`)."""
+    names = [
+        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
     ]
+    return [n for n in names if "__on" not in n and (plugin_steps or "__plugin" not in n)]
 
 
 @dataclass
@@ -149,6 +149,32 @@ def signed_in(
         session = response.json()
         client.headers["Authorization"] = f"Bearer {session['idToken']}"
         yield client, session
+
+
+def await_ingest_plugins(
+    base_url: str, case_id: str, email: str = "admin@demo.test", timeout: float = 60
+) -> dict[str, Any]:
+    """The case view once the execution's ingest plugins (the bundled definitions' screening)
+    have recorded their results: a reviewer acting before them meets an unknown criterion, and
+    a version the result then moves on."""
+    from chalicelib.workflows.registry import get_definition
+
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        login = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
+        )
+        login.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {login.json()['idToken']}"
+        while True:
+            view: dict[str, Any] = client.get(f"/api/v1/backoffice/cases/{case_id}").json()
+            definition = get_definition(view["workflow"]["id"], view["workflow"]["version"])
+            recorded = {r["plugin"] for r in view.get("pluginResults", [])}
+            if {p.name for p in definition.plugins_on_ingest()} <= recorded:
+                return view
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{case_id}: ingest plugins not recorded in {timeout} s")
+            time.sleep(0.2)
 
 
 @contextmanager

@@ -206,7 +206,9 @@ def _update_case(
     records = [audit, *decision_resets(case, updated, actor, now, request_id)]
     definition = definition_of(case)
     if RESUBMITTED in definition.allowed_events(case.state, "integrator"):
-        # Re-running while the case waits for a re-upload is the resubmission: back to review.
+        # Re-running while the case waits for a re-upload is the resubmission: back to review
+        # (and its ingest plugins, the screening, run again: chalicelib/plugins/worker.py).
+        audit.details["resubmission"] = True
         updated, moved = apply_event(
             updated,
             definition,

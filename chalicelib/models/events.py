@@ -33,6 +33,7 @@ class Rule(StrEnum):
     PAGE_FETCH = "PagesPendingRule"  # -> fetches remote pages (when pendingPageCount > 0)
     METRICS = "MetricsEventsRule"  # -> metrics queue: the analytics aggregates
     SLA = "SlaEventsRule"  # -> SLA queue: arms and disarms the case's SLA timer
+    PLUGINS = "PluginEventsRule"  # -> plugin queue: screens again what a run changed
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "case.context_updated",
             "a workflow run updated the entity's active case",
-            rules=(Rule.PAGE_FETCH,),
+            rules=(Rule.PAGE_FETCH, Rule.PLUGINS),
         ),
         EventType(
             "case.state_changed",

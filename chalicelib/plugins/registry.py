@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.plugins.providers import ProviderAnswer, ProviderInputError
 from chalicelib.workflows.definition import PluginSpec
@@ -70,10 +70,22 @@ class RegistryInput(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     registration_number: str = Field(alias="registrationNumber", min_length=1, max_length=100)
-    country: str | None = Field(default=None, max_length=2)
+    country: str | None = Field(default=None, max_length=100)
     name: str | None = None
     address: str | None = None
     directors: list[str] = Field(default_factory=list)
+
+    @field_validator("directors", mode="before")
+    @classmethod
+    def _none_is_no_directors(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """The declared country when it is an ISO code; a country's name (as Ballerine's forms
+        send it) does not narrow the lookup, and is still compared."""
+        country = (self.country or "").strip()
+        return country if len(country) == 2 and country.isalpha() else None
 
 
 class RegistryProvider:
@@ -85,7 +97,7 @@ class RegistryProvider:
             declared = RegistryInput.model_validate(payload)
         except ValidationError as exc:
             raise ProviderInputError(f"the registry input is unusable: {exc}") from exc
-        record = self._registry.lookup(declared.registration_number, declared.country)
+        record = self._registry.lookup(declared.registration_number, declared.jurisdiction)
         if record is None:
             return ProviderAnswer(
                 data={"found": False, "company": None, "comparison": [], "mismatches": 0},

@@ -18,7 +18,7 @@ PLUGIN_WORKER = Actor(type="system", id="plugin-worker")
 PLUGIN_FAILED_FLAG = "plugin_failed"
 MAX_WRITE_ATTEMPTS = 5
 
-Trigger = Literal["ingest", "state", "rerun", "callback"]
+Trigger = Literal["ingest", "state", "rerun", "callback", "change", "resubmission"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class PluginRun:
     data: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     run_key: str | None = None
+    # False when the input itself is unusable: another attempt would fail the same way.
+    retryable: bool = True
 
 
 def record_result(

@@ -3,8 +3,10 @@
 Messages come from the plugin queue: `run` from the execution's plugin step (with its task
 token: the token goes back as success once the result is recorded, or as a failure so the
 step's `Retry` decides on another attempt), `failed` from the step's `Catch` once the retries
-are spent (the failure is recorded and `onError` applied), and `rerun` from a reviewer (outside
-the execution). Attempts that fail are not recorded: only the outcome of the step is.
+are spent (the failure is recorded and `onError` applied), `rerun` from a reviewer (outside
+the execution), and `case.context_updated` domain events from the bus (a run changed the
+entity or resubmitted it: its ingest plugins run again). Attempts of a step that fail are not
+recorded: only the step's outcome is.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import StaleTaskToken
 from chalicelib.ids import utc_now
 from chalicelib.models.case import Actor, Case
+from chalicelib.models.events import DomainEvent
 from chalicelib.observability import logger, metrics
 from chalicelib.plugins.mapping import input_digest, map_input, map_output
 from chalicelib.plugins.providers import Provider, ProviderError, ProviderInputError
 from chalicelib.plugins.results import PLUGIN_WORKER, PluginRun, Trigger, record_result
+from chalicelib.workflows.asl import PLUGIN_ATTEMPT_FAILED, PLUGIN_INPUT_ERROR
 from chalicelib.workflows.definition import PluginSpec
 from chalicelib.workflows.registry import get_definition
 
@@ -40,6 +44,9 @@ def handle_message(
     providers: Mapping[str, Provider],
     tasks: PluginTasks,
 ) -> None:
+    if "detail" in body:  # a domain event, from the bus's plugin rule
+        rerun_after_update(DomainEvent.model_validate(body["detail"]), store, providers)
+        return
     kind = body.get("kind", "run")
     tenant_id, case_id, plugin = body["tenantId"], body["caseId"], body["plugin"]
     token = body.get("taskToken")
@@ -101,7 +108,8 @@ def handle_message(
         run = execute(spec, case, providers)
         if run.status == "failed":
             metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
-            _answer_failure(tasks, str(token), "PluginAttemptFailed", run.error or "")
+            error = PLUGIN_ATTEMPT_FAILED if run.retryable else PLUGIN_INPUT_ERROR
+            _answer_failure(tasks, str(token), error, run.error or "")
             return
         record_result(
             store,
@@ -114,6 +122,40 @@ def handle_message(
     _answer_success(tasks, str(token))
 
 
+def rerun_after_update(
+    event: DomainEvent, store: CaseStore, providers: Mapping[str, Provider]
+) -> None:
+    """After a run updated the case (`case.context_updated`): run again each ingest plugin
+    whose input changed (the entity, its UBOs or directors, as its input mapping reads them),
+    and every one on a resubmission. Recorded once per event, however often it is delivered."""
+    case = store.get_case(event.tenant_id, event.case_id)
+    if case is None or case.status != "active":
+        return
+    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    resubmission = bool(event.data.get("resubmission"))
+    run_key = f"event:{event.event_id}"
+    for spec in definition.plugins_on_ingest():
+        latest = case.vendor_results.get(spec.name)
+        if latest is not None and latest.run_key == run_key:
+            continue  # this event's run is recorded already
+        changed = latest is None or latest.input_digest != input_digest(map_input(spec, case))
+        if not (resubmission or changed):
+            continue
+        run = execute(spec, case, providers)
+        recorded = record_result(
+            store,
+            tenant_id=case.tenant_id,
+            case_id=case.case_id,
+            spec=spec,
+            run=PluginRun(**{**run.__dict__, "run_key": run_key}),
+            trigger="resubmission" if resubmission else "change",
+        )
+        metrics.add_metric(name="PluginRerunAfterUpdate", unit="Count", value=1)
+        case = store.get_case(case.tenant_id, case.case_id) or case
+        if recorded is None:
+            return
+
+
 def execute(spec: PluginSpec, case: Case, providers: Mapping[str, Provider]) -> PluginRun:
     """Run the provider over the mapped input: a succeeded run, or a failed one naming why."""
     started = utc_now()
@@ -123,7 +165,7 @@ def execute(spec: PluginSpec, case: Case, providers: Mapping[str, Provider]) -> 
         answer = providers[spec.provider].run(payload, spec, tenant_id=case.tenant_id)
         data = map_output(spec, answer.data)
     except ProviderInputError as exc:
-        return _failed(started, digest, f"input: {exc}")
+        return _failed(started, digest, f"input: {exc}", retryable=False)
     except ProviderError as exc:
         return _failed(started, digest, str(exc))
     except Exception as exc:  # a provider's defect must not leave the step waiting
@@ -139,13 +181,14 @@ def execute(spec: PluginSpec, case: Case, providers: Mapping[str, Provider]) -> 
     )
 
 
-def _failed(started: str, digest: str, error: str) -> PluginRun:
+def _failed(started: str, digest: str, error: str, *, retryable: bool = True) -> PluginRun:
     return PluginRun(
         status="failed",
         started_at=started,
         finished_at=utc_now(),
         input_digest=digest,
         error=error[:MAX_ERROR_LENGTH],
+        retryable=retryable,
     )
 
 

@@ -47,11 +47,22 @@ def resume_entry(definition: WorkflowDefinition) -> dict[str, Any]:
             {"Not": {"Variable": variable, "IsPresent": True}, "Next": definition.initial_state},
             *(
                 {"Variable": variable, "StringEquals": name, "Next": name}
-                for name in definition.waiting_states
+                for name in [*definition.waiting_states, *ingest_plugin_steps(definition)]
             ),
         ],
         "Default": "UnknownResumeState",
     }
+
+
+# The errors the plugin worker fails a plugin step's token with (chalicelib/plugins/worker.py).
+PLUGIN_ATTEMPT_FAILED = "PluginAttemptFailed"
+PLUGIN_INPUT_ERROR = "PluginInputError"
+
+
+def ingest_plugin_steps(definition: WorkflowDefinition) -> list[str]:
+    """The ingest plugins' steps, in order: an execution can also resume at one of them (the
+    reconciler's replacement for an execution stopped before its screening was recorded)."""
+    return [plugin_state_name(p.name, None) for p in definition.plugins_on_ingest()]
 
 
 def plugin_state_name(plugin: str, state: str | None) -> str:
@@ -98,12 +109,14 @@ def plugin_states(
         }
         if plugin.retries:
             task["Retry"] = [
+                # An unusable input fails every attempt alike: straight to the Catch.
+                {"ErrorEquals": [PLUGIN_INPUT_ERROR], "MaxAttempts": 0},
                 {
                     "ErrorEquals": ["States.ALL"],
                     "IntervalSeconds": plugin.retry_interval_seconds,
                     "MaxAttempts": plugin.retries,
                     "BackoffRate": PLUGIN_RETRY_BACKOFF,
-                }
+                },
             ]
         states[name] = task
         # Waits for the worker to record the failure (and flag the case), so the case is

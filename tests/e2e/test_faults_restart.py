@@ -79,17 +79,21 @@ class Load:
                     continue
                 path = f"/api/v1/backoffice/cases/{case_id}"
                 try:
-                    version = http.get(path).json()["version"]
-                    # The admin approves at once, over the identity-document criterion this
-                    # load does not decide: one committed decision per request is what counts.
-                    response = http.post(
-                        f"{path}/decision",
-                        json={
-                            "decision": "approve",
-                            "expectedVersion": version,
-                            "overrideCriteria": {"justification": "restart test"},
-                        },
-                    )
+                    # The admin approves at once, over the criteria this load does not meet:
+                    # one committed decision per request is what counts. The case's screening
+                    # may land between the read and the decision: a 409, so read again.
+                    for _ in range(5):
+                        version = http.get(path).json()["version"]
+                        response = http.post(
+                            f"{path}/decision",
+                            json={
+                                "decision": "approve",
+                                "expectedVersion": version,
+                                "overrideCriteria": {"justification": "restart test"},
+                            },
+                        )
+                        if response.status_code != 409:
+                            break
                 except (httpx.HTTPError, KeyError, ValueError):
                     with self.lock:
                         self.unanswered_decisions.append(case_id)

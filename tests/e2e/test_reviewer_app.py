@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from local.child_stack import PROJECT_DIR, Stack
+from local.child_stack import PROJECT_DIR, Stack, await_ingest_plugins
 
 pytestmark = [
     pytest.mark.e2e,
@@ -144,9 +144,12 @@ def individual_run(entity_id: str, first_name: str) -> dict[str, Any]:
 
 
 def run_case(http: httpx.Client, body: dict[str, Any]) -> str:
+    """A new case, once its screening is recorded (a reviewer would meet it so)."""
     response = http.post("/api/v1/external/workflows/run", json=body, headers=SECRET)
     assert response.status_code == 201, response.text
-    return response.json()["workflowRuntimeId"]
+    case_id: str = response.json()["workflowRuntimeId"]
+    await_ingest_plugins(str(http.base_url), case_id)
+    return case_id
 
 
 def test_reviewer_claims_reviews_and_sends_the_seed_case_back_for_revision(
@@ -551,9 +554,7 @@ def test_acceptance_criteria_checklist_and_override(
             "documents": [],
         },
     }
-    created = http.post("/api/v1/external/workflows/run", json=run, headers=SECRET)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["workflowRuntimeId"]
+    case_id = run_case(http, run)
 
     sign_in(page, "admin@demo.test")
     page.goto(f"/cases/{case_id}")

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from chalicelib import caches
 from infra.resources import describe_resources
-from local.environment import PREFIX, REGION
+from local.environment import PREFIX, REGION, TENANT_API_KEYS
 from local.moto_patches import (
     fresh_task_token_per_retry,
     remember_valid_state_machine_definitions,
@@ -103,15 +103,80 @@ def client(local_aws: LocalProvisioner) -> Iterator[Client]:
         yield test_client
 
 
-@pytest.fixture
-def pipeline(local_aws: LocalProvisioner) -> Iterator[Any]:
+# How many event pipelines (local pumps) run: with one, executions run their plugin steps;
+# without, `ingest` runs a case's ingest plugins itself (see there).
+_pipelines_running = 0
+
+
+@contextmanager
+def running_pipeline(aws: LocalProvisioner) -> Iterator[Any]:
+    """The event flow (Lambda's queue and stream triggers, `local/pump.py`) while inside."""
+    global _pipelines_running
     from app import app
     from local.pump import Pump
 
-    pump = Pump(app, local_aws.refs, local_aws.attrs, REGION)
+    pump = Pump(app, aws.refs, aws.attrs, REGION)
     pump.start()
-    yield pump
-    pump.stop()
+    _pipelines_running += 1
+    try:
+        yield pump
+    finally:
+        _pipelines_running -= 1
+        pump.stop()
+
+
+@pytest.fixture
+def pipeline(local_aws: LocalProvisioner) -> Iterator[Any]:
+    with running_pipeline(local_aws) as pump:
+        yield pump
+
+
+RUN = "/api/v1/external/workflows/run"
+TENANT_OF_KEY = {key: tenant for tenant, key in TENANT_API_KEYS.items()}
+
+
+def ingest(api: Api, request: dict[str, Any], key: str = "secret") -> str:
+    """Run a workflow as an integrator does; the case's id, once its ingest plugins (the bundled
+    definitions' screening) have recorded their results, as a reviewer finds the case.
+
+    With the event pipeline running, the execution's plugin steps record them: wait for that.
+    Without it no execution starts (the pump plays the starter queue's trigger), so the plugins
+    run here, through the worker's own `execute` and `record_result`, as the steps would."""
+    response = api.as_tenant(key).post(RUN, request)
+    assert response.status_code == 201, response.body
+    case_id: str = response.json_body["workflowRuntimeId"]
+    settle_ingest_plugins(TENANT_OF_KEY[key], case_id)
+    return case_id
+
+
+def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
+    from chalicelib.dependencies import case_store, plugin_providers
+    from chalicelib.plugins.results import record_result
+    from chalicelib.plugins.worker import execute
+    from chalicelib.workflows.registry import get_definition
+    from tests.conftest import poll
+
+    store = case_store()
+    case = store.get_case(tenant_id, case_id)
+    assert case is not None
+    plugins = get_definition(
+        case.workflow_definition_id, case.workflow_definition_version
+    ).plugins_on_ingest()
+    if _pipelines_running:
+
+        def recorded() -> bool:
+            latest = store.get_case(tenant_id, case_id)
+            return latest is not None and all(p.name in latest.vendor_results for p in plugins)
+
+        poll(recorded, timeout=60)
+        return
+    for spec in plugins:
+        if spec.name not in case.vendor_results:
+            run = execute(spec, case, plugin_providers())
+            record_result(
+                store, tenant_id=tenant_id, case_id=case_id, spec=spec, run=run, trigger="ingest"
+            )
+            case = store.get_case(tenant_id, case_id) or case
 
 
 class Api:

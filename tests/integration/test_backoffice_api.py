@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 
 from local.environment import REVIEWER_PASSWORD
-from tests.integration.conftest import Api
-from tests.integration.test_ingestion_api import RUN, individual_run, png_page
+from tests.integration.conftest import Api, ingest
+from tests.integration.test_ingestion_api import individual_run, png_page
 
 CASES = "/api/v1/backoffice/cases"
 
@@ -37,12 +37,6 @@ class Reviewers:
 @pytest.fixture
 def as_user(api: Api) -> Reviewers:
     return Reviewers(api)
-
-
-def ingest(api: Api, run: dict[str, Any], key: str = "secret") -> str:
-    response = api.as_tenant(key).post(RUN, run)
-    assert response.status_code == 201, response.body
-    return response.json_body["workflowRuntimeId"]
 
 
 def business_run(entity_id: str, company: str, **data: Any) -> dict[str, Any]:
@@ -279,8 +273,10 @@ class TestAssignment:
         assert claim(as_user, "alice@demo.test", case_id).status_code == 403
         other = ingest(api, individual_run("p-2"))
         bob_id = as_user.ids["bob@demo.test"]
-        response = as_user("alice@demo.test").put(
-            f"{CASES}/{other}/assignee", {"assigneeId": bob_id, "expectedVersion": 1}
+        alice = as_user("alice@demo.test")
+        version = alice.get(f"{CASES}/{other}").json_body["version"]
+        response = alice.put(
+            f"{CASES}/{other}/assignee", {"assigneeId": bob_id, "expectedVersion": version}
         )
         assert response.status_code == 403
 
@@ -294,15 +290,16 @@ class TestAssignment:
         as_user("bob@demo.test")
         as_user("viewer@demo.test")
         admin = as_user("admin@demo.test")
+        version = admin.get(f"{CASES}/{case_id}").json_body["version"]
         response = admin.put(
             f"{CASES}/{case_id}/assignee",
-            {"assigneeId": as_user.ids["viewer@demo.test"], "expectedVersion": 1},
+            {"assigneeId": as_user.ids["viewer@demo.test"], "expectedVersion": version},
         )
         assert response.status_code == 400
         assert response.json_body["error"]["details"][0]["path"] == "assigneeId"
         response = admin.put(
             f"{CASES}/{case_id}/assignee",
-            {"assigneeId": as_user.ids["bob@demo.test"], "expectedVersion": 1},
+            {"assigneeId": as_user.ids["bob@demo.test"], "expectedVersion": version},
         )
         assert response.status_code == 200
         assert response.json_body["assignee"]["id"] == as_user.ids["bob@demo.test"]

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.aws.dynamodb import case_pk, dynamodb_table
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, ingest
 from tests.integration.test_auth_api import login
 from tests.integration.test_ingestion_api import individual_run, png_page
 
@@ -93,16 +93,14 @@ def assert_nothing_decided(api: Api, reviewer: Api, case_id: str) -> None:
 
 class TestForgedDecisions:
     def test_a_run_request_cannot_make_a_document_look_decided(self, api: Api) -> None:
-        response = api.post(RUN, forged_run())
-        assert response.status_code == 201, response.body
-        case_id = response.json_body["workflowRuntimeId"]
+        case_id = ingest(api, forged_run())
         assert_nothing_decided(api, admin(api), case_id)
         # The integrator's context is kept as sent; its claims just are not facts.
         case = case_store().get_case("demo", case_id)
         assert case.context_documents[0]["decision"] == FORGED_REJECTION
 
     def test_a_rerun_cannot_either(self, api: Api) -> None:
-        case_id = api.post(RUN, forged_run()).json_body["workflowRuntimeId"]
+        case_id = ingest(api, forged_run())
         rerun = forged_run()
         for document in rerun["context"]["documents"]:
             document["decision"] = FORGED_APPROVAL

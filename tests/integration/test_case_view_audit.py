@@ -49,5 +49,5 @@ def test_the_case_view_reads_only_the_newest_audit_records(
     assert sum(items_read) <= TIMELINE_LENGTH + reviewers, items_read
     timeline = view.json_body["timeline"]
     full = alice.get(f"{CASES}/{case_id}/audit").json_body["data"]
-    assert len(full) == NOTES + 1
+    assert len(full) == NOTES + 2  # case.created, the screening's workflow.context.changed
     assert [e["id"] for e in timeline] == [e["id"] for e in full[-TIMELINE_LENGTH:]]

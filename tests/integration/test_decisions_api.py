@@ -4,7 +4,6 @@ queue and stream consumers, so Step Functions really follows every transition.""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import boto3
@@ -14,8 +13,9 @@ from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
 from chalicelib.ids import new_id, utc_now
 from chalicelib.models.case import Actor, AuditRecord
+from local.child_stack import states_entered as chart_states_entered
 from tests.conftest import poll
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, ingest
 from tests.integration.test_auth_api import login
 
 RUN = "/api/v1/external/workflows/run"
@@ -31,11 +31,7 @@ def states_entered(case_id: str) -> list[str]:
     history = boto3.client("stepfunctions").get_execution_history(
         executionArn=execution_arn(case_id), maxResults=1000
     )["events"]
-    return [
-        e["stateEnteredEventDetails"]["name"]
-        for e in history
-        if "stateEnteredEventDetails" in e and "__on" not in e["stateEnteredEventDetails"]["name"]
-    ]
+    return chart_states_entered(history)
 
 
 def wait_for_token(case_id: str, state: str) -> Any:
@@ -47,12 +43,6 @@ def wait_for_token(case_id: str, state: str) -> Any:
             and c
         )
     )
-
-
-def ingest(api: Api, request: dict[str, Any]) -> str:
-    response = api.post(RUN, request)
-    assert response.status_code == 201, response.body
-    return json.loads(response.body)["workflowRuntimeId"]
 
 
 def decide(

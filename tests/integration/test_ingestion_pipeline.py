@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, document_storage
+from local.child_stack import states_entered
 from local.sample_documents import render_document_page
 from tests.conftest import poll
 from tests.integration.conftest import Api, observe_domain_events
@@ -115,11 +116,7 @@ def test_case_execution_starts_and_waits_in_the_initial_state(
     execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
     assert sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
     history = sfn.get_execution_history(executionArn=execution_arn)["events"]
-    entered = [
-        e["stateEnteredEventDetails"]["name"]
-        for e in history
-        if "stateEnteredEventDetails" in e and "__on" not in e["stateEnteredEventDetails"]["name"]
-    ]
+    entered = states_entered(history)
     assert entered == ["manual_review"]
 
     actions = [a.action for a in case_store().list_audit("demo", case_id)]

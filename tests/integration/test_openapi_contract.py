@@ -30,6 +30,7 @@ from app import app
 from chalicelib.config import MAX_REQUEST_BYTES
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
+from tests.integration.conftest import TENANT_OF_KEY, settle_ingest_plugins
 from tests.integration.test_ingestion_api import individual_run
 
 RUN = "/api/v1/external/workflows/run"
@@ -210,7 +211,9 @@ def receiver() -> Iterator[str]:
 
 def ingest(contract: Contract, entity_id: str, api_key: str = "secret") -> dict[str, Any]:
     response = contract.call("POST", RUN, auth=api_key, body=individual_run(entity_id))
-    return contract.json(response, 201)
+    answer = contract.json(response, 201)
+    settle_ingest_plugins(TENANT_OF_KEY[api_key], answer["workflowRuntimeId"])
+    return answer
 
 
 def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str) -> None:
@@ -268,6 +271,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     replay = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     assert c.json(first, 201) == c.json(replay, 201)
     case_id = c.json(first, 201)["workflowRuntimeId"]
+    settle_ingest_plugins("demo", case_id)
     ingest(c, "contract-2")
     page = c.json(
         c.call("GET", "/api/v1/external/workflows", auth="secret", query="status=active&limit=1"),
@@ -598,6 +602,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
 
     # The customer answers a round on a second case (a request with only a message here).
     second = ingest(c, "contract-collect")["workflowRuntimeId"]
+    second_view = c.json(c.call("GET", CASE, auth=admin, case_id=second), 200)
     asked = c.json(
         c.call(
             "POST",
@@ -607,7 +612,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
                 "decision": "revision",
                 "reason": "other",
                 "comment": "call us",
-                "expectedVersion": 1,
+                "expectedVersion": second_view["version"],
             },
             case_id=second,
         ),
@@ -621,6 +626,38 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         200,
     )
     assert answered["status"] == "received"
+
+    # Vendor checks: a name on the bundled sanctions list is a hit; the admin dismisses it and
+    # runs the screening again.
+    listed = individual_run("contract-listed")
+    listed["context"]["entity"]["data"] = {"firstName": "Vladimir", "lastName": "Putin"}
+    hit_case = c.json(c.call("POST", RUN, auth="secret", body=listed), 201)["workflowRuntimeId"]
+    settle_ingest_plugins("demo", hit_case)
+    hit_view = c.json(c.call("GET", CASE, auth=admin, case_id=hit_case), 200)
+    (screening,) = [r for r in hit_view["pluginResults"] if r["plugin"] == "sanctions"]
+    hit = screening["hits"][0]
+    c.json(
+        c.call(
+            "POST",
+            CASE + "/plugins/{plugin}/hits/{hit_id}/resolution",
+            auth=admin,
+            body={
+                "status": "dismissed",
+                "reason": "a different person: date of birth differs",
+                "expectedVersion": hit_view["version"],
+            },
+            case_id=hit_case,
+            plugin="sanctions",
+            hit_id=hit["id"],
+        ),
+        200,
+    )
+    c.json(
+        c.call(
+            "POST", CASE + "/plugins/{plugin}/run", auth=admin, case_id=hit_case, plugin="sanctions"
+        ),
+        202,
+    )
 
     reached = {(method, path) for method, path, status in c.seen if 200 <= status < 300}
     missing = sorted({(m, p) for p in app.routes for m in app.routes[p]} - reached)

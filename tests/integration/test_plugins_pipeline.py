@@ -20,8 +20,9 @@ from chalicelib.dependencies import case_store
 from chalicelib.plugins.results import PLUGIN_FAILED_FLAG
 from chalicelib.workflows import registry
 from chalicelib.workflows.definition import WorkflowDefinition
+from local.child_stack import states_entered
 from tests.conftest import poll
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, ingest
 from tests.integration.test_backoffice_api import Reviewers
 from tests.unit.test_plugins import NO_UNRESOLVED_HITS
 
@@ -69,13 +70,12 @@ def vendor() -> Iterator[str]:
 
 @pytest.fixture
 def chart_with_plugins(vendor: str, monkeypatch: pytest.MonkeyPatch) -> WorkflowDefinition:
-    """`kyc-manual-review` v99: the bundled chart plus three plugins on ingest (requested before
-    the stack, so its state machine is provisioned)."""
+    """`kyc-manual-review` v99: the bundled chart (its screening criterion too) with three
+    plugins on ingest (requested before the stack, so its state machine is provisioned)."""
     data = registry.get_definition("kyc-manual-review", 1).model_dump(by_alias=True)
     http = {"provider": "http", "onError": "flag", "input": {"name": "entity.name"}}
     data.update(
         version=VERSION,
-        acceptanceCriteria=[*data["acceptanceCriteria"], NO_UNRESOLVED_HITS],
         plugins=[
             {
                 "name": "sanctions",
@@ -162,11 +162,7 @@ def test_plugin_steps_retry_record_results_and_flag_then_the_case_waits_for_revi
     arn = get_settings().state_machine_arn(chart_with_plugins.state_machine_name)
     execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
     history = sfn.get_execution_history(executionArn=execution_arn)["events"]
-    entered = [
-        e["stateEnteredEventDetails"]["name"]
-        for e in history
-        if "stateEnteredEventDetails" in e and "__on" not in e["stateEnteredEventDetails"]["name"]
-    ]
+    entered = states_entered(history, plugin_steps=True)
     assert entered == [
         "sanctions__plugin",
         "vendor__plugin",
@@ -223,3 +219,49 @@ def test_plugin_steps_retry_record_results_and_flag_then_the_case_waits_for_revi
     view = admin.get(base).json_body
     criterion = {c["id"]: c["status"] for c in view["acceptanceCriteria"]}
     assert criterion[NO_UNRESOLVED_HITS["id"]] == "met"
+
+
+def test_the_bundled_kyb_screens_the_ubos_again_when_a_run_changes_them(
+    api: Api, pipeline: Any
+) -> None:
+    """`kyb-manual-review` screens on ingest; a later run that adds a listed UBO is screened
+    again (from the bus's `case.context_updated`), and the enforced criterion then blocks."""
+    run = {
+        "workflowId": "kyb-manual-review",
+        "context": {
+            "entity": {
+                "id": "plugins-kyb-change",
+                "type": "business",
+                "data": {
+                    "companyName": "Northwind Trading GmbH",
+                    "registrationNumber": "HRB 123456",
+                    "countryOfIncorporation": "DE",
+                    "ubos": [{"firstName": "Maria", "lastName": "Schmidt", "nationality": "DE"}],
+                },
+            },
+            "documents": [],
+        },
+    }
+    case_id = ingest(api, run)
+    case = case_store().get_case("demo", case_id)
+    screening, registry_result = case.vendor_results["sanctions"], case.vendor_results["registry"]
+    assert (screening.status, screening.hits, screening.trigger) == ("succeeded", [], "ingest")
+    assert registry_result.data["found"] is True
+    facts = case.facts.rule_data()["vendorResults"]["sanctions"]
+    assert facts["unresolvedHits"] == 0
+
+    run["context"]["entity"]["data"]["ubos"].append(
+        {"firstName": "Vladimir", "lastName": "Putin", "nationality": "RU"}
+    )
+    assert api.post(RUN, run).status_code == 201
+
+    def screened_again() -> Any:
+        result = case_store().get_case("demo", case_id).vendor_results["sanctions"]
+        return result.version == 2 and result
+
+    again = poll(screened_again, timeout=60)
+    assert again.trigger == "change"
+    assert {h["subject"]["role"] for h in again.hits} == {"ubo"}
+    assert any(h["entryName"] == "Vladimir Putin" for h in again.hits)
+    registry_after = case_store().get_case("demo", case_id).vendor_results["registry"]
+    assert registry_after.version == 1  # its input (the company) did not change

@@ -23,9 +23,10 @@ from chalicelib.reconciler import STEPS, default_reconciliation, reconcile
 from local.environment import PREFIX, REGION
 from local.pump import Pump
 from tests.conftest import poll
-from tests.integration.conftest import Api
+from tests.integration.conftest import RUN, Api, ingest, running_pipeline
 from tests.integration.test_auth_api import login
-from tests.integration.test_decisions_api import decide, execution_arn, ingest, states_entered
+from tests.integration.test_decisions_api import decide, execution_arn, states_entered
+from tests.integration.test_ingestion_api import individual_run
 
 
 def test_the_resume_entry_starts_the_execution_waiting_in_the_named_state(local_aws: Any) -> None:
@@ -88,6 +89,41 @@ def test_a_lost_execution_is_restarted_and_follows_the_transitions_committed_mea
         assert again == {"executions": {"running_in_sync": 1}}
     finally:
         pump.stop()
+
+
+def test_a_case_stopped_before_its_screening_resumes_at_the_screening(
+    api: Api, local_aws: Any
+) -> None:
+    # Committed, but its execution never ran the ingest plugin (as after a stop mid-step).
+    response = api.post(RUN, individual_run("resume-screening"))
+    assert response.status_code == 201, response.body
+    case_id = response.json_body["workflowRuntimeId"]
+    assert case_store().get_case("demo", case_id).vendor_results == {}
+
+    assert reconcile(default_reconciliation(), only=["executions"]) == {
+        "executions": {"started": 1}
+    }
+    sfn = boto3.client("stepfunctions")
+    arn = execution_arn(case_id, "kyc-manual-review-v1")
+    assert json.loads(sfn.describe_execution(executionArn=arn)["input"])["resumeAt"] == (
+        "sanctions__plugin"
+    )
+
+    def waiting_in() -> str | None:
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        if not history or history[-1]["type"] != "TaskSubmitted":
+            return None
+        entered = [
+            e["stateEnteredEventDetails"]["name"]
+            for e in history
+            if "stateEnteredEventDetails" in e
+        ]
+        return entered[-1]
+
+    with running_pipeline(local_aws):
+        # The screening runs, is recorded, and the execution goes on to wait for review.
+        assert poll(lambda: waiting_in() == "manual_review", timeout=60)
+    assert "sanctions" in case_store().get_case("demo", case_id).vendor_results
 
 
 def test_unfinished_deliveries_are_queued_again(local_aws: Any) -> None:

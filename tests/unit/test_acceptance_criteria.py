@@ -141,6 +141,8 @@ def test_bundled_kyb_criteria() -> None:
         "identification-documents-approved": "unmet",
         "ubo-shares-at-least-75": "met",
         "date-of-incorporation-present": "met",
+        # No screening ran yet: unknown, which blocks approval as unmet does.
+        "no-unresolved-sanctions-hits": "unknown",
     }
     assert "passport (pending)" in results["identification-documents-approved"].explanation
     assert all(c.enforced for c in definition.acceptance_criteria)

@@ -62,6 +62,27 @@ def message(case_id: str, kind: str = "run", **extra: Any) -> dict[str, Any]:
     return {"kind": kind, "tenantId": "demo", "caseId": case_id, "plugin": "vendor", **extra}
 
 
+class Unusable:
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        raise ProviderInputError("no registration number")
+
+
+def test_an_unusable_input_fails_the_step_as_an_input_error_which_is_not_retried(
+    chart: WorkflowDefinition,
+) -> None:
+    store, tasks = InMemoryCaseStore(), Tasks()
+    case = make_case(store)
+    handle_message(
+        message(case.case_id, taskToken="t-1"),
+        store=store,
+        providers={"http": Unusable()},
+        tasks=tasks,
+    )
+    # The step's Retry skips PluginInputError (see the compiler's test): the Catch records it.
+    assert tasks.answers == [("PluginInputError", "t-1")]
+    assert store.get_case("demo", case.case_id).vendor_results == {}
+
+
 def test_failed_attempts_answer_the_token_and_the_answer_is_recorded_once(
     chart: WorkflowDefinition,
 ) -> None:
@@ -208,3 +229,54 @@ def test_a_secret_never_goes_in_the_url() -> None:
     provider = HttpProvider(lambda tenant: {"k": "v"}, resolve=public)
     with pytest.raises(ProviderInputError, match="never in the URL"):
         provider.run({}, http_spec("https://vendor.test/{secret:k}"), tenant_id="demo")
+
+
+def context_updated(case_id: str, event_id: str, **data: Any) -> dict[str, Any]:
+    """The bus's `case.context_updated` event as the plugin rule delivers it."""
+    detail = {
+        "eventId": event_id,
+        "type": "case.context_updated",
+        "tenantId": "demo",
+        "caseId": case_id,
+        "occurredAt": "2026-01-01T00:00:00.000Z",
+        "actor": {"type": "integrator", "id": "demo"},
+        "data": data,
+    }
+    return {"detail-type": "case.context_updated", "detail": detail}
+
+
+def test_a_run_that_changes_a_plugins_input_runs_it_again_once(
+    chart: WorkflowDefinition,
+) -> None:
+    store, tasks, vendor = InMemoryCaseStore(), Tasks(), Flaky(failures=0)
+    case = make_case(store)
+    providers = {"http": vendor}
+    handle_message(
+        message(case.case_id, taskToken="t-1"), store=store, providers=providers, tasks=tasks
+    )
+    # A run that changed nothing the plugin reads (its input digest is the same): nothing runs.
+    handle_message(
+        context_updated(case.case_id, "evt_1"), store=store, providers=providers, tasks=tasks
+    )
+    assert vendor.calls == 1
+
+    current = store.get_case("demo", case.case_id)
+    renamed = current.model_copy(deep=True)
+    renamed.entity_name = "McClure Holdings"
+    store.update_case(renamed, expected_version=current.version, audit=[])
+    changed = context_updated(case.case_id, "evt_2")
+    handle_message(changed, store=store, providers=providers, tasks=tasks)
+    handle_message(changed, store=store, providers=providers, tasks=tasks)  # redelivered
+    result = store.get_case("demo", case.case_id).vendor_results["vendor"]
+    assert (vendor.calls, result.version, result.trigger, result.data) == (
+        2, 2, "change", {"risk": "low"}
+    )  # fmt: skip
+
+    # A resubmission runs it again though nothing changed; a completed case is left alone.
+    handle_message(
+        context_updated(case.case_id, "evt_3", resubmission=True),
+        store=store, providers=providers, tasks=tasks,
+    )  # fmt: skip
+    result = store.get_case("demo", case.case_id).vendor_results["vendor"]
+    assert (vendor.calls, result.version, result.trigger) == (3, 3, "resubmission")
+    assert tasks.answers == [("success", "t-1")]

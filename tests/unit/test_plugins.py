@@ -283,7 +283,9 @@ def test_the_compiler_runs_ingest_plugins_before_the_initial_state_with_retry_an
     assert sanctions["Parameters"]["MessageBody"]["taskToken.$"] == "$$.Task.Token"
     assert sanctions["TimeoutSeconds"] == 40
     assert sanctions["Retry"] == [
-        {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}
+        # An unusable input is not tried again; anything else is.
+        {"ErrorEquals": ["PluginInputError"], "MaxAttempts": 0},
+        {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0},
     ]
     assert sanctions["Catch"] == [
         {
@@ -321,6 +323,7 @@ def test_the_compiler_runs_ingest_plugins_before_the_initial_state_with_retry_an
 def test_a_definition_without_plugins_compiles_as_before() -> None:
     from chalicelib.workflows.asl import compile_to_asl
 
-    chart = get_definition("kyc-manual-review")
+    chart = get_definition("risk-score-improvement-dev")
+    assert not chart.plugins
     states = compile_to_asl(chart, "https://tasks", "https://plugins")["States"]
     assert not [name for name in states if "plugin" in name.lower()]

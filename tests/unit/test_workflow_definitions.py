@@ -8,6 +8,7 @@ from chalicelib.workflows.asl import (
     SEND_AND_WAIT,
     choice_state_name,
     compile_to_asl,
+    plugin_state_name,
 )
 from chalicelib.workflows.definition import (
     InvalidTransition,
@@ -80,15 +81,20 @@ def test_invalid_charts_are_refused_on_load(mutate, message):
 
 def test_compiled_asl_has_a_token_task_per_waiting_state_and_succeed_per_final():
     for definition in bundled_definitions():
-        asl = compile_to_asl(definition, task_queue_url="https://queue")
+        asl = compile_to_asl(definition, "https://queue", "https://plugins")
         states = asl["States"]
-        # The resume entry: no `resumeAt` starts at the initial state, else at that waiting state.
+        # The resume entry: no `resumeAt` starts with the ingest plugins (or else at the initial
+        # state), else at that waiting state.
         assert asl["StartAt"] == RESUME_STATE
         entry = states[RESUME_STATE]["Choices"]
-        assert entry[0]["Next"] == definition.initial_state
+        ingest = definition.plugins_on_ingest()
+        assert entry[0]["Next"] == (
+            plugin_state_name(ingest[0].name, None) if ingest else definition.initial_state
+        )
         assert entry[0]["Not"] == {"Variable": "$.resumeAt", "IsPresent": True}
         assert {c["StringEquals"]: c["Next"] for c in entry[1:]} == {
-            name: name for name in definition.waiting_states
+            name: name
+            for name in [*definition.waiting_states, *(f"{p.name}__plugin" for p in ingest)]
         }
         for name in definition.waiting_states:
             assert states[name]["Resource"] == SEND_AND_WAIT
