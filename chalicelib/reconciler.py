@@ -124,7 +124,9 @@ def ensure_executions(context: Reconciliation) -> StepResult:
     counts: Counter[str] = Counter()
     executions: dict[str, dict[str, str]] = {}
     for case in context.active_cases():
-        definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+        definition = get_definition(
+            case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+        )
         arn = context.arn_for(definition.state_machine_name)
         if arn not in executions:
             executions[arn] = context.engine.execution_names(arn)
