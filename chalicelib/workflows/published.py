@@ -53,6 +53,8 @@ class StateMachines(Protocol):
     def create_state_machine(self, name: str, definition: dict[str, Any], role_arn: str) -> str:
         """The new state machine's ARN; VersionConflict if one of that name exists."""
 
+    def state_machine_exists(self, state_machine_arn: str) -> bool: ...
+
 
 def conflict(current: int) -> VersionConflict:
     return VersionConflict(
@@ -194,3 +196,24 @@ def publish_definition(
     )
     store.save(record, audit)
     return record
+
+
+def ensure_state_machine(
+    published: PublishedDefinition,
+    machines: StateMachines,
+    *,
+    role_arn: str,
+    task_queue_url: str,
+    plugin_queue_url: str,
+) -> bool:
+    """Create the published version's state machine again if it is gone (the local stack's
+    AWS keeps none across a restart; the reconciler's `state_machines` step): True if it was."""
+    if machines.state_machine_exists(published.state_machine_arn):
+        return False
+    definition = published.workflow_definition()
+    machines.create_state_machine(
+        published.state_machine_arn.rsplit(":", 1)[-1],
+        compile_to_asl(definition, task_queue_url, plugin_queue_url),
+        role_arn,
+    )
+    return True

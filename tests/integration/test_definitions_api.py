@@ -13,6 +13,7 @@ import boto3
 
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
+from chalicelib.reconciler import default_reconciliation, reconcile
 from chalicelib.workflows.registry import DEFINITIONS_DIR
 from tests.conftest import poll
 from tests.integration.conftest import Api
@@ -145,3 +146,14 @@ def test_a_new_run_takes_the_newest_version_while_a_running_case_stays_on_its_ow
     execution = prefix.replace(":stateMachine", ":execution")
     arn = f"{execution}:{v1['stateMachineName']}:{first}"
     poll(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED")
+
+    # A state machine lost (as the local stack's AWS loses them at a restart) is created again
+    # by the reconciler, from the stored version.
+    settings = get_settings()
+    machine = settings.state_machine_arn(
+        v2["stateMachineName"].removeprefix(f"{settings.resource_prefix}-")
+    )
+    sfn.delete_state_machine(stateMachineArn=machine)
+    report = reconcile(default_reconciliation(), only=["state_machines"])
+    assert report == {"state_machines": {"created": 1, "present": 1}}
+    assert "manual_review" in sfn.describe_state_machine(stateMachineArn=machine)["definition"]
