@@ -128,20 +128,23 @@ export function DefinitionsPanel() {
         <label htmlFor="definition-json">Definition (JSON)</label>
         <textarea
           id="definition-json"
-          rows={22}
+          rows={14}
           spellCheck={false}
           value={text}
           onChange={(e) => setText(e.target.value)}
           aria-describedby={problems.length > 0 ? "definition-problems" : undefined}
         />
         {problems.length > 0 && (
-          <ul id="definition-problems" className="error" role="alert" aria-label="Problems">
-            {problems.map((p, i) => (
-              <li key={i}>
-                {p.path && <code>{p.path}</code>} {p.message}
-              </li>
-            ))}
-          </ul>
+          // The alert wraps the list: a list with role="alert" would no longer be a list.
+          <div id="definition-problems" className="error" role="alert" aria-label="Problems">
+            <ul>
+              {problems.map((p, i) => (
+                <li key={i}>
+                  {p.path && <code>{p.path}</code>} {p.message}
+                </li>
+              ))}
+            </ul>
+          </div>
         )}
         <div className="row">
           <button type="submit" disabled={publishing}>
