@@ -17,6 +17,7 @@ from chalicelib.handlers.collect_api import (
 )
 from chalicelib.handlers.collection_timers import collection_timers
 from chalicelib.handlers.decisions_api import decisions_api
+from chalicelib.handlers.definitions_api import definitions_api
 from chalicelib.handlers.document_fetch import document_fetch
 from chalicelib.handlers.external_api import external_api
 from chalicelib.handlers.http import error_envelope_middleware
@@ -59,6 +60,7 @@ app.register_blueprint(collect_api, url_prefix="/api/v1/collect")
 app.register_blueprint(collection_timers)
 app.register_blueprint(views_api, url_prefix="/api/v1/backoffice")
 app.register_blueprint(layouts_api, url_prefix="/api/v1/backoffice")
+app.register_blueprint(definitions_api, url_prefix="/api/v1/backoffice")
 
 
 @app.middleware("all")

@@ -29,6 +29,10 @@ class Settings:
     # The plugin worker's queue (cloud: PLUGIN_QUEUE_URL; local: its name): reviewers' re-runs.
     plugin_queue: str
     state_machine_arn_prefix: str
+    # The role published definitions' state machines run as (the bundled ones' role), and the
+    # queue their waiting states send task tokens to (cloud: URL; local: its name).
+    state_machine_role_arn: str
+    workflow_task_queue: str
     allow_loopback_fetch: bool
     user_pool_id: str
     user_pool_client_id: str
@@ -82,6 +86,9 @@ def get_settings() -> Settings:
             f"arn:aws:states:{env.get('AWS_DEFAULT_REGION', 'us-east-1')}:123456789012:"
             f"stateMachine:{prefix}-",
         ),
+        state_machine_role_arn=env.get("STATE_MACHINE_ROLE_ARN")
+        or f"arn:aws:iam::123456789012:role/{prefix}-state-machine",
+        workflow_task_queue=env.get("WORKFLOW_TASK_QUEUE_URL") or f"{prefix}-workflow-task",
         allow_loopback_fetch=env.get("ALLOW_LOOPBACK_FETCH", "false").lower() == "true",
         user_pool_id=user_pool_id,
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),

@@ -11,6 +11,7 @@ from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
 from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
+from chalicelib.aws.dynamodb_definitions import DynamoDefinitionStore
 from chalicelib.aws.dynamodb_layouts import DynamoLayoutStore
 from chalicelib.aws.dynamodb_settings import DynamoSlaSettingsStore
 from chalicelib.aws.dynamodb_views import DynamoViewStore
@@ -159,6 +160,10 @@ def sla_timer_queue() -> SqsTimerQueue:
     return SqsTimerQueue(f"{get_settings().resource_prefix}-sla")
 
 
+def work_queue(queue: str) -> SqsWorkQueue:
+    return SqsWorkQueue(queue)
+
+
 def plugin_queue() -> SqsWorkQueue:
     return SqsWorkQueue(get_settings().plugin_queue)
 
@@ -195,3 +200,8 @@ def view_store() -> DynamoViewStore:
 
 def layout_store() -> DynamoLayoutStore:
     return DynamoLayoutStore(get_settings().cases_table)
+
+
+# -- workflow definitions published by admins (issue 20) ------------------------------------------
+def definition_store() -> DynamoDefinitionStore:
+    return DynamoDefinitionStore(get_settings().cases_table)

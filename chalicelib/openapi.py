@@ -92,6 +92,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "webhooks", "description": "Webhook subscriptions and deliveries (admins)"},
     {"name": "views", "description": "Saved inbox views, personal or shared with the tenant"},
     {"name": "layouts", "description": "Case layouts per workflow definition (admins)"},
+    {"name": "definitions", "description": "Workflow definitions published by admins"},
     {"name": "meta", "description": "About the API itself"},
 ]
 

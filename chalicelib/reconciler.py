@@ -24,6 +24,7 @@ from typing import Protocol
 from chalicelib.cases.store import CaseStore
 from chalicelib.cases.workflow_runtime import WorkflowEngine, sync_execution
 from chalicelib.models.case import Case
+from chalicelib.models.definitions import PublishedDefinition
 from chalicelib.models.webhooks import DeliveryMessage, DeliveryRecord
 from chalicelib.observability import logger
 from chalicelib.sla.settings import SlaSettingsStore
@@ -68,6 +69,10 @@ class Reconciliation:
     sla_settings: SlaSettingsStore
     sla_timer_queue: TimerQueue
     clock: Callable[[], float] = time.time
+    # Every tenant's published definition versions, and what re-creates a version's state
+    # machine when it is gone (True: it was).
+    list_published_definitions: Callable[[], Iterable[PublishedDefinition]] = tuple
+    ensure_state_machine: Callable[[PublishedDefinition], bool] = lambda _: False
     _active: list[Case] | None = field(default=None, repr=False)
 
     def active_cases(self) -> list[Case]:
@@ -118,6 +123,23 @@ def reconcile(context: Reconciliation, only: Iterable[str] | None = None) -> dic
 
 
 # -- the steps ----------------------------------------------------------------------------------
+@reconcile_step("state_machines")
+def ensure_state_machines(context: Reconciliation) -> StepResult:
+    """Every published definition version has its state machine (first: the executions step
+    starts executions on them)."""
+    counts: Counter[str] = Counter()
+    for published in context.list_published_definitions():
+        try:
+            counts["created" if context.ensure_state_machine(published) else "present"] += 1
+        except Exception:
+            logger.exception(
+                "could not create a published definition's state machine",
+                extra={"tenant_id": published.tenant_id, "definition": published.definition_id},
+            )
+            counts["failed"] += 1
+    return dict(counts)
+
+
 @reconcile_step("executions")
 def ensure_executions(context: Reconciliation) -> StepResult:
     """Every active case has a running execution: one that is gone (or ended) is replaced by a
@@ -126,7 +148,9 @@ def ensure_executions(context: Reconciliation) -> StepResult:
     counts: Counter[str] = Counter()
     executions: dict[str, dict[str, str]] = {}
     for case in context.active_cases():
-        definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+        definition = get_definition(
+            case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+        )
         arn = context.arn_for(definition.state_machine_name)
         if arn not in executions:
             executions[arn] = context.engine.execution_names(arn)
@@ -235,13 +259,16 @@ def default_reconciliation() -> Reconciliation:
     from chalicelib.dependencies import (
         case_store,
         document_storage,
+        plugin_queue,
         sla_settings,
         sla_timer_queue,
         webhook_queue,
+        work_queue,
         workflow_engine,
     )
     from chalicelib.documents.fetching import fetch_pending_pages
     from chalicelib.documents.remote_fetch import FetchPolicy, fetch_remote_file
+    from chalicelib.workflows.published import ensure_state_machine
 
     settings = get_settings()
     store = case_store()
@@ -262,4 +289,14 @@ def default_reconciliation() -> Reconciliation:
         ),
         sla_settings=sla_settings(),
         sla_timer_queue=sla_timer_queue(),
+        list_published_definitions=lambda: reconcile_scans.published_definitions(
+            settings.cases_table
+        ),
+        ensure_state_machine=lambda published: ensure_state_machine(
+            published,
+            workflow_engine(),
+            role_arn=settings.state_machine_role_arn,
+            task_queue_url=work_queue(settings.workflow_task_queue).url,
+            plugin_queue_url=plugin_queue().url,
+        ),
     )

@@ -37,7 +37,7 @@ def sub(template: str) -> dict[str, Any]:
 # `<prefix>-sla`); the analytics table's name is derived from RESOURCE_PREFIX
 # (`chalicelib/config.py`), as the template names it.
 ADDRESSED_QUEUES = frozenset(
-    {"DocumentFetchQueue", "PluginQueue", "WebhookQueue", "WebhookQueueDLQ"}
+    {"DocumentFetchQueue", "PluginQueue", "WebhookQueue", "WebhookQueueDLQ", "WorkflowTaskQueue"}
 )
 NOT_IN_ENVIRONMENT = frozenset({"AnalyticsTable"})
 
@@ -61,6 +61,8 @@ def function_environment(resources: dict[str, Any]) -> dict[str, Any]:
             "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
             "${ResourcePrefix}-"
         ),
+        # Published workflow definitions' state machines run as the bundled ones' role.
+        "STATE_MACHINE_ROLE_ARN": get_att("StateMachineRole", "Arn"),
         # Secrets are never in the environment, only where to read them (chalicelib/aws/secrets.py).
         "API_KEY_PEPPER_SECRET_ARN": ref("ApiKeyPepperSecret"),
         "CURSOR_SIGNING_KEY_SECRET_ARN": ref("CursorSigningKeySecret"),
@@ -167,13 +169,31 @@ def put_events(bus_logical_id: str) -> Grant:
     )
 
 
+# The state machines of workflow definitions tenants publish, created by the API at run time
+# (`WorkflowDefinition.state_machine_name`: `<prefix>-wd-...`).
+PUBLISHED_STATE_MACHINES = sub(
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+    "${ResourcePrefix}-wd-*"
+)
+
+
 def start_executions(state_machine_logical_ids: list[str]) -> Grant:
     # Ref of a state machine is its ARN.
     return Grant(
         "StartCaseExecutions",
         ("states:StartExecution",),
-        tuple(ref(logical_id) for logical_id in state_machine_logical_ids),
+        (*(ref(logical_id) for logical_id in state_machine_logical_ids), PUBLISHED_STATE_MACHINES),
     )
+
+
+# Publishing a definition creates its state machine, which runs as the stack's state machine
+# role: the API may create only the stack's published machines and pass only that role.
+CREATE_PUBLISHED_STATE_MACHINES = Grant(
+    "CreatePublishedStateMachines", ("states:CreateStateMachine",), (PUBLISHED_STATE_MACHINES,)
+)
+PASS_STATE_MACHINE_ROLE = Grant(
+    "PassStateMachineRole", ("iam:PassRole",), (get_att("StateMachineRole", "Arn"),)
+)
 
 
 def send_email() -> Grant:
@@ -233,6 +253,9 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             SEND_TASK_TOKENS,
             # Customer emails: collection links and reviewers' messages (issue 17).
             send_email(),
+            # Workflow definitions published by admins (issue 20).
+            CREATE_PUBLISHED_STATE_MACHINES,
+            PASS_STATE_MACHINE_ROLE,
             # Sign-out revokes the reviewer's refresh tokens; user management invites,
             # disables and enables accounts.
             Grant(

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.caches import register
 from chalicelib.cases.workflow_runtime import StaleTaskToken
+from chalicelib.errors import VersionConflict
 from chalicelib.workflows.asl import RESUME_INPUT
 
 # Step Functions no longer waits on the token: used already, timed out, or the execution ended.
@@ -24,6 +25,32 @@ def sfn_client() -> Any:
 
 
 class StepFunctionsWorkflowEngine:
+    def create_state_machine(self, name: str, definition: dict[str, Any], role_arn: str) -> str:
+        """A published definition's state machine (STANDARD, as the bundled ones); its ARN.
+        One of that name already there (a concurrent publisher of the same version, or a
+        publish whose save failed) is a conflict: a version's state machine is never replaced."""
+        try:
+            response = sfn_client().create_state_machine(
+                name=name,
+                definition=json.dumps(definition, separators=(",", ":")),
+                roleArn=role_arn,
+                type="STANDARD",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "StateMachineAlreadyExists":
+                raise VersionConflict(f"the state machine {name} exists already") from exc
+            raise
+        return str(response["stateMachineArn"])
+
+    def state_machine_exists(self, state_machine_arn: str) -> bool:
+        try:
+            sfn_client().describe_state_machine(stateMachineArn=state_machine_arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "StateMachineDoesNotExist":
+                return False
+            raise
+        return True
+
     def start_case_execution(
         self,
         state_machine_arn: str,

@@ -11,6 +11,11 @@ class SqsWorkQueue:
     def __init__(self, queue: str) -> None:
         self._queue = queue
 
+    @property
+    def url(self) -> str:
+        if self._queue.startswith(("http://", "https://")):
+            return self._queue
+        return _queue_url(self._queue)
+
     def send(self, body: str) -> None:
-        url = self._queue if self._queue.startswith(("http://", "https://")) else None
-        sqs_client().send_message(QueueUrl=url or _queue_url(self._queue), MessageBody=body)
+        sqs_client().send_message(QueueUrl=self.url, MessageBody=body)

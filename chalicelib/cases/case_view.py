@@ -57,8 +57,10 @@ Presign = Callable[[str], str]
 NameOf = Callable[[str], str]
 
 
-def case_row(row: InboxRow, name_of: NameOf) -> CaseRow:
-    definition = get_definition(row.workflow_definition_id, row.workflow_definition_version)
+def case_row(row: InboxRow, name_of: NameOf, tenant_id: str) -> CaseRow:
+    definition = get_definition(
+        row.workflow_definition_id, row.workflow_definition_version, tenant_id=tenant_id
+    )
     return CaseRow(
         id=row.case_id,
         version=row.version,
@@ -95,7 +97,9 @@ def build_case_view(
 ) -> CaseView:
     """The case as `reviewer` may see it under `layout`: its hidden fields removed, its masked
     ones masked unless the reviewer holds `cases.read_unmasked`, its absent data blocks empty."""
-    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    definition = get_definition(
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+    )
     facts = case.facts
     can_change = case.status == "active" and may_change_case(reviewer, case)
     blocks: dict[str, LayoutBlock] = {block.type: block for block in layout.blocks}

@@ -68,7 +68,7 @@ def run_workflow(
     pages: PageStorageBackend,
     request_id: str | None = None,
 ) -> RunOutcome:
-    definition = _definition_for(request)
+    definition = _definition_for(request, tenant_id)
     # Every page is checked before any is uploaded: a rejected run leaves nothing in S3.
     inline = _inline_pages(request.context.documents)
     actor = Actor(type="integrator", id=tenant_id)
@@ -88,9 +88,9 @@ def run_workflow(
     raise Conflict("the case is being changed by concurrent requests; retry")
 
 
-def _definition_for(request: RunRequest) -> WorkflowDefinition:
+def _definition_for(request: RunRequest, tenant_id: str) -> WorkflowDefinition:
     try:
-        definition = get_definition(request.workflow_id)
+        definition = get_definition(request.workflow_id, tenant_id=tenant_id)
     except UnknownWorkflowDefinition as exc:
         raise NotFound(f"unknown workflowId `{request.workflow_id}`") from exc
     entity_type = request.context.entity.type

@@ -57,7 +57,9 @@ def start_execution_for_case(
     workflow_definition_id: str,
     workflow_definition_version: int,
 ) -> str:
-    definition = get_definition(workflow_definition_id, workflow_definition_version)
+    definition = get_definition(
+        workflow_definition_id, workflow_definition_version, tenant_id=tenant_id
+    )
     return engine.start_case_execution(arn_for(definition.state_machine_name), case_id, tenant_id)
 
 

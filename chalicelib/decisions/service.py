@@ -554,7 +554,9 @@ def decision_resets(
 
 
 def definition_of(case: Case) -> WorkflowDefinition:
-    return get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    return get_definition(
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+    )
 
 
 def _case_to_change(

@@ -66,7 +66,10 @@ def list_cases_route(reviewer: Reviewer, query: InboxParams) -> CaseList:
         cursor_secret=get_settings().cursor_signing_key,
     )
     name_of = reviewer_names(reviewer.tenant_id)
-    return CaseList(data=[case_row(row, name_of) for row in page.rows], next_cursor=next_cursor)
+    return CaseList(
+        data=[case_row(row, name_of, reviewer.tenant_id) for row in page.rows],
+        next_cursor=next_cursor,
+    )
 
 
 @operation(
@@ -163,13 +166,13 @@ def list_audit_route(reviewer: Reviewer, case_id: str) -> AuditList:
     "GET",
     "/workflow-definitions",
     auth=REVIEWER,
-    summary="The workflow definitions (for the inbox's workflow filter)",
+    summary="The workflow definitions, bundled and the tenant's own (the inbox's filter)",
     tag="cases",
     response=WorkflowDefinitionList,
     errors=(),
 )
-def list_workflow_definitions_for_reviewers_route() -> WorkflowDefinitionList:
-    return definition_list()
+def list_workflow_definitions_for_reviewers_route(reviewer: Reviewer) -> WorkflowDefinitionList:
+    return definition_list(reviewer.tenant_id)
 
 
 @operation(

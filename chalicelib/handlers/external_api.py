@@ -12,7 +12,12 @@ from chalicelib.cases import queries
 from chalicelib.cases.ingestion import run_workflow
 from chalicelib.config import get_settings
 from chalicelib.decisions.service import send_integrator_event
-from chalicelib.dependencies import case_store, document_storage, workflow_engine
+from chalicelib.dependencies import (
+    case_store,
+    definition_store,
+    document_storage,
+    workflow_engine,
+)
 from chalicelib.errors import InvalidRequest
 from chalicelib.handlers.auth_kinds import INTEGRATOR
 from chalicelib.handlers.http import parse_json, request_id
@@ -207,17 +212,26 @@ def send_workflow_event_route(
     "GET",
     "/workflow-definitions",
     auth=INTEGRATOR,
-    summary="The bundled workflow definitions",
+    summary="The workflow definitions: the bundled ones and the tenant's own",
     tag="integrator",
     response=WorkflowDefinitionList,
     errors=(),
 )
-def list_workflow_definitions_route() -> WorkflowDefinitionList:
-    return definition_list()
+def list_workflow_definitions_route(tenant_id: str) -> WorkflowDefinitionList:
+    return definition_list(tenant_id)
 
 
-def definition_list() -> WorkflowDefinitionList:
-    """The latest version of each bundled definition, as integrators and reviewers see them."""
+def definition_list(tenant_id: str) -> WorkflowDefinitionList:
+    """The newest version of each bundled definition and of each the tenant published, as its
+    integrators and reviewers see them (another tenant's never)."""
+    published = [
+        {
+            **p.workflow_definition().summary(),
+            "publishedBy": p.author_name,
+            "publishedAt": p.at,
+        }
+        for p in definition_store().list_latest(tenant_id)
+    ]
     return WorkflowDefinitionList.model_validate(
-        {"data": [d.summary() for d in latest_definitions()]}
+        {"data": [*(d.summary() for d in latest_definitions()), *published]}
     )

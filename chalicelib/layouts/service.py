@@ -23,9 +23,9 @@ from chalicelib.workflows.registry import UnknownWorkflowDefinition, get_definit
 HISTORY_LENGTH = 50
 
 
-def _known_definition(workflow_definition_id: str) -> None:
+def _known_definition(tenant_id: str, workflow_definition_id: str) -> None:
     try:
-        get_definition(workflow_definition_id)
+        get_definition(workflow_definition_id, tenant_id=tenant_id)
     except UnknownWorkflowDefinition as exc:
         raise NotFound("no such workflow definition") from exc
 
@@ -54,7 +54,7 @@ def _ref(saved: LayoutVersion) -> LayoutVersionRef:
 
 
 def get_layout(store: LayoutStore, reviewer: Reviewer, workflow_definition_id: str) -> LayoutView:
-    _known_definition(workflow_definition_id)
+    _known_definition(reviewer.tenant_id, workflow_definition_id)
     layout, source, saved = effective_layout(store, reviewer.tenant_id, workflow_definition_id)
     history = store.history(reviewer.tenant_id, workflow_definition_id, HISTORY_LENGTH)
     return LayoutView(
@@ -76,7 +76,7 @@ def put_layout(
     *,
     request_id: str | None,
 ) -> LayoutView:
-    _known_definition(workflow_definition_id)
+    _known_definition(admin.tenant_id, workflow_definition_id)
     if (request.layout is None) == (request.rollback_to is None):
         message = "send either `layout` or `rollbackTo`"
         raise InvalidRequest(message, details=[{"path": "layout", "message": message}])

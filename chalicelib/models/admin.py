@@ -37,7 +37,7 @@ class CustomRole(Record):
     updated_at: str
 
 
-AdminSubject = Literal["user", "role", "view", "layout"]
+AdminSubject = Literal["user", "role", "view", "layout", "workflowDefinition"]
 
 
 class AdminAuditRecord(Record):

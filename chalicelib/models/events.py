@@ -161,6 +161,10 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("view.deleted", "a saved inbox view was deleted"),
         EventType("layout.saved", "a tenant admin saved a new version of a case layout"),
         EventType("layout.rolled_back", "a case layout was rolled back to an earlier version"),
+        EventType(
+            "workflow_definition.published",
+            "a tenant admin published a new version of a workflow definition",
+        ),
     )
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -171,6 +171,12 @@ class WorkflowDefinitionSummary(ApiModel):
     approval_policy: ApprovalPolicySummary | None = Field(
         default=None, description="four-eyes: when a case decision needs a second approval"
     )
+    source: Literal["bundled", "tenant"] = Field(
+        default="bundled",
+        description="`bundled` (every tenant's) or `tenant` (published by the tenant's admins)",
+    )
+    published_by: str | None = Field(default=None, description="a published version's author")
+    published_at: str | None = None
 
 
 class WorkflowDefinitionList(ApiModel):

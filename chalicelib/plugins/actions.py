@@ -25,7 +25,9 @@ class MessageQueue(Protocol):
 
 
 def _plugin(case: Case, name: str) -> PluginSpec:
-    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    definition = get_definition(
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+    )
     spec = definition.plugin(name)
     if spec is None:
         raise NotFound(f"the case's workflow has no plugin `{name}`")

@@ -52,7 +52,11 @@ def handle_message(
     token = body.get("taskToken")
     case = store.get_case(tenant_id, case_id)
     spec = (
-        get_definition(case.workflow_definition_id, case.workflow_definition_version).plugin(plugin)
+        get_definition(
+            case.workflow_definition_id,
+            case.workflow_definition_version,
+            tenant_id=case.tenant_id,
+        ).plugin(plugin)
         if case is not None
         else None
     )

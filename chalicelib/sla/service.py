@@ -12,13 +12,14 @@ from chalicelib.models.reviewers import Reviewer
 from chalicelib.models.sla import MAX_SLA_SECONDS, SlaSettings, SlaSettingsRequest
 from chalicelib.observability import logger
 from chalicelib.sla.settings import SlaSettingsStore
-from chalicelib.workflows.registry import bundled_definitions
+from chalicelib.workflows.registry import latest_definitions
 
 
 def _problems(
     request: SlaSettingsRequest, tenant_id: str, directory: ReviewerDirectory
 ) -> list[dict[str, str]]:
-    waiting = {d.id: set(d.waiting_states) for d in bundled_definitions()}
+    # The bundled definitions and the tenant's own (their newest versions).
+    waiting = {d.id: set(d.waiting_states) for d in latest_definitions(tenant_id)}
     problems: list[dict[str, str]] = []
     for workflow, states in request.workflows.items():
         if workflow not in waiting:

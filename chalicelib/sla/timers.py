@@ -49,7 +49,9 @@ def sla_rule(case: Case, settings: SlaSettingsStore) -> tuple[float, BusinessHou
     the tenant's override, else its definition's; None without an SLA. The tenant's business
     hours replace the definition's."""
     tenant = settings.get(case.tenant_id)
-    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    definition = get_definition(
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+    )
     spec = definition.sla.get(case.state)
     override = tenant.workflows.get(case.workflow_definition_id, {})
     if case.state in override:

@@ -6,11 +6,19 @@ fails at import time, not when a reviewer clicks a button. See docs/workflow-def
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from chalicelib.models.permissions import CASES_APPROVE_SECOND, PERMISSIONS
 from chalicelib.models.sla import BusinessHours
@@ -18,6 +26,9 @@ from chalicelib.workflows.criteria import AcceptanceCriterion, rule_problems
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 ID_PATTERN = r"^[a-z][a-z0-9-]{0,63}$"
+# State machines of published definitions: `<prefix>-wd-...` (IAM scopes the API's
+# CreateStateMachine and the starter's StartExecution to it).
+PUBLISHED_PREFIX = "wd-"
 
 EventSource = Literal["reviewer", "integrator", "system"]
 Decision = Literal["approve", "reject", "revision"]
@@ -181,6 +192,8 @@ class WorkflowDefinition(_Strict):
     sla: dict[str, SlaSpec] = Field(default_factory=dict)
     approval_policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy, alias="approvalPolicy")
     plugins: tuple[PluginSpec, ...] = ()
+    # The tenant that published it (docs/workflow-definitions.md#publishing); None: bundled.
+    _tenant_id: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check_chart(self) -> WorkflowDefinition:
@@ -248,9 +261,28 @@ class WorkflowDefinition(_Strict):
     def key(self) -> str:
         return f"{self.id}@v{self.version}"
 
+    @classmethod
+    def published(cls, tenant_id: str, data: dict[str, Any]) -> WorkflowDefinition:
+        """A tenant's published definition (ValidationError when it is not one)."""
+        definition = cls.model_validate(data)
+        definition._tenant_id = tenant_id
+        return definition
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The publishing tenant; None for a bundled definition (every tenant's)."""
+        return self._tenant_id
+
     @property
     def state_machine_name(self) -> str:
-        return f"{self.id}-v{self.version}"
+        """The state machine's name after the stack's `<prefix>-`. A published one's names the
+        tenant by a hash (tenant ids are not for state machine names, which IAM, the console
+        and CloudTrail show) and is bounded: `wd-<id, 24 at most>-<hash>-v<version>` fits the
+        80 characters of a name with a prefix of up to 30."""
+        if self._tenant_id is None:
+            return f"{self.id}-v{self.version}"
+        digest = hashlib.sha256(f"{self._tenant_id}/{self.id}".encode()).hexdigest()[:12]
+        return f"{PUBLISHED_PREFIX}{self.id[:24].rstrip('-')}-{digest}-v{self.version}"
 
     def is_final(self, state: str) -> bool:
         return self.states[state].type == "final"
@@ -317,4 +349,5 @@ class WorkflowDefinition(_Strict):
             "documents": [d.model_dump() for d in self.documents],
             "acceptanceCriteria": [c.model_dump() for c in self.acceptance_criteria],
             "approvalPolicy": self.approval_policy.model_dump(by_alias=True),
+            "source": "bundled" if self._tenant_id is None else "tenant",
         }

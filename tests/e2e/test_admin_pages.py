@@ -5,6 +5,7 @@ control it can use; the admin pages pass axe."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_reviewer_app import (
     SCREENSHOTS,
+    SECRET,
     api_sign_in,
     assert_accessible,
     individual_run,
@@ -162,3 +164,48 @@ def test_custom_roles_are_made_from_the_catalogue(page: Page) -> None:
 
     row.get_by_role("button", name="Delete role Triage").click()
     expect(page.get_by_test_id(f"role-{role_id}")).to_have_count(0)
+
+
+def test_an_admin_publishes_a_workflow_definition_and_an_integrator_runs_it(
+    http: httpx.Client, page: Page
+) -> None:
+    """Issue 20, item 5: the JSON editor shows the API's problems by field path; a published
+    definition is listed as the tenant's own and a run of it creates a case on it."""
+    definition_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    chart: dict[str, Any] = {
+        "id": definition_id,
+        "version": 1,
+        "name": "E2E onboarding",
+        "initialState": "review",
+        "states": {"review": {"on": {"approve": "nowhere"}}, "done": {"type": "final"}},
+        "events": {"approve": {"source": "reviewer", "decision": "approve"}},
+        "sla": {"review": {"hours": -1}},
+    }
+    sign_in(page, "admin@demo.test")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Workflow definitions").click()
+    expect(page.get_by_role("cell", name="kyc-manual-review")).to_be_visible()
+    editor = page.get_by_label("Definition (JSON)")
+    editor.fill(json.dumps(chart, indent=2))
+    editor.focus()
+    page.keyboard.press("Tab")  # the Publish button, from the keyboard
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert", name="Problems")).to_contain_text(
+        "definition.sla.review.hours"
+    )
+    page.screenshot(path=str(SCREENSHOTS / "admin-workflow-definitions.png"))
+    assert_accessible(page, "admin workflow definitions with problems")
+
+    chart["states"]["review"]["on"]["approve"] = "done"
+    chart["sla"] = {"review": {"hours": 8}}
+    editor.fill(json.dumps(chart, indent=2))
+    page.get_by_role("button", name="Publish").click()
+    row = page.get_by_role("row").filter(has_text=definition_id)
+    expect(row).to_contain_text("Published by the tenant")
+    expect(row).to_contain_text("Ada Admin")
+
+    run = individual_run(f"{definition_id}-person", "Published")
+    run["workflowId"] = definition_id
+    answer = http.post("/api/v1/external/workflows/run", json=run, headers=SECRET)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["workflowDefinitionVersion"] == 1

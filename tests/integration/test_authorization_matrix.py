@@ -492,6 +492,19 @@ def layout_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(params, body=body)
 
 
+def definition_call(world: World, actor: str, fresh: bool) -> Call:
+    """Version 1 of a definition of the caller's tenant's own (a new id each call)."""
+    definition = {
+        "id": f"matrix-{next(_entity_ids)}",
+        "version": 1,
+        "name": "Matrix",
+        "initialState": "review",
+        "states": {"review": {"on": {"approve": "done"}}, "done": {"type": "final"}},
+        "events": {"approve": {"source": "reviewer", "decision": "approve"}},
+    }
+    return Call(body={"definition": definition})
+
+
 def actor_or_admin(actor: str) -> str:
     return actor if actor in ACCOUNTS else "admin"
 
@@ -640,6 +653,10 @@ EXPECT: dict[tuple[str, str], Expect] = {
     ),
     ("PUT", f"{BACKOFFICE}/layouts/{{workflow_definition_id}}"): reviewer(
         200, 403, 403, 403, 200, layout_call
+    ),
+    # Published workflow definitions: `definitions.manage` (admins), each tenant its own.
+    ("POST", f"{BACKOFFICE}/workflow-definitions"): reviewer(
+        201, 403, 403, 403, 201, definition_call
     ),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),

@@ -579,6 +579,21 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         200,
     )
 
+    # A workflow definition of the tenant's own, published as its version 1.
+    own = {
+        "id": "tour-onboarding",
+        "version": 1,
+        "name": "Tour onboarding",
+        "initialState": "review",
+        "states": {"review": {"on": {"approve": "done"}}, "done": {"type": "final"}},
+        "events": {"approve": {"source": "reviewer", "decision": "approve"}},
+        "sla": {"review": {"hours": 8}},
+    }
+    definitions = f"{bo}/workflow-definitions"
+    c.json(c.call("POST", definitions, auth=admin, body={"definition": own}), 201)
+    listed = c.json(c.call("GET", definitions, auth=alice), 200)["data"]
+    assert {"tour-onboarding", "kyc-manual-review"} <= {d["id"] for d in listed}
+
     # Saved inbox views.
     view = {"name": "Tour", "shared": True, "filters": {"status": "all", "sort": "updatedAt"}}
     saved = c.json(c.call("POST", f"{bo}/views", auth=admin, body=view), 201)

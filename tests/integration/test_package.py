@@ -364,6 +364,35 @@ def test_no_statement_grants_a_wildcard_action_or_an_unexplained_wildcard_resour
             assert statement.get("Sid") in WILDCARD_RESOURCE_REASONS, statement
 
 
+def test_only_the_api_creates_state_machines_and_only_the_stacks_published_ones(
+    resources: dict,
+) -> None:
+    """Publishing a workflow definition creates its state machine (issue 20): CreateStateMachine
+    only on `<prefix>-wd-*` and PassRole only of the stack's state machine role, for the API's
+    role alone; the starter may start executions of those machines and of the bundled ones."""
+    published = {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+        "${ResourcePrefix}-wd-*"
+    }
+    granted: dict[str, list[dict[str, Any]]] = {}
+    for logical_id, role in of_type(resources, "AWS::IAM::Role").items():
+        for statement in policy_statements(role):
+            for action in as_list(statement.get("Action", [])):
+                if action in {"states:CreateStateMachine", "iam:PassRole", "states:StartExecution"}:
+                    granted.setdefault(action, []).append(
+                        {"role": logical_id, "resources": as_list(statement["Resource"])}
+                    )
+    api_role = resources["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    starter = resources["WorkflowStarter"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert granted["states:CreateStateMachine"] == [{"role": api_role, "resources": [published]}]
+    assert granted["iam:PassRole"] == [
+        {"role": api_role, "resources": [{"Fn::GetAtt": ["StateMachineRole", "Arn"]}]}
+    ]
+    (start,) = granted["states:StartExecution"]
+    assert start["role"] == starter and published in start["resources"]
+    assert all(r == published or set(r) == {"Ref"} for r in start["resources"])
+
+
 def test_each_function_has_its_own_role_writing_only_its_own_logs(resources: dict) -> None:
     functions = of_type(resources, "AWS::Serverless::Function")
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}

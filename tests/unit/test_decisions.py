@@ -509,7 +509,7 @@ class TestAutoResolve:
         self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         auto = auto_resolving_definition()
-        monkeypatch.setattr(service, "get_definition", lambda *_: auto)
+        monkeypatch.setattr(service, "get_definition", lambda *_, **__: auto)
         execution = FakeExecution(auto)
         case = make_case(store)
         park(store, execution, case.case_id)
@@ -528,7 +528,7 @@ class TestAutoResolve:
         self, store: InMemoryCaseStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         auto = auto_resolving_definition()
-        monkeypatch.setattr(service, "get_definition", lambda *_: auto)
+        monkeypatch.setattr(service, "get_definition", lambda *_, **__: auto)
         forged = {"status": "approved", "decidedBy": {"id": "u-admin", "name": "Mallory"}}
         request = RunRequest.model_validate(
             {

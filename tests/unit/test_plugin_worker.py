@@ -54,7 +54,7 @@ def chart(monkeypatch: pytest.MonkeyPatch) -> WorkflowDefinition:
          "input": {"name": "entity.name"}, "output": {"risk": "risk"}, "onError": "flag"},
     ]  # fmt: skip
     chart = WorkflowDefinition.from_json(data)
-    monkeypatch.setattr("chalicelib.plugins.worker.get_definition", lambda *_: chart)
+    monkeypatch.setattr("chalicelib.plugins.worker.get_definition", lambda *_, **__: chart)
     return chart
 
 

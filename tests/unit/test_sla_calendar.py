@@ -157,7 +157,7 @@ def test_the_definitions_business_hours_apply_unless_the_tenant_sets_its_own() -
     spec = definition.sla["manual_review"].model_copy(update={"business_hours": BERLIN})
     patched = definition.model_copy(update={"sla": {"manual_review": spec}})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("chalicelib.sla.timers.get_definition", lambda *_: patched)
+        patch.setattr("chalicelib.sla.timers.get_definition", lambda *_, **__: patched)
         timer = armed(cases, settings, queue, at=utc(2026, 3, 2, 8))  # Mon 09:00 CET
         assert timer.due_at == iso(utc(2026, 3, 4, 16))  # three business days: Wed 17:00 CET
         cases2, settings2, queue2 = setup()

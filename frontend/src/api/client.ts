@@ -174,6 +174,9 @@ export const api = {
     request<Answer<"listAdminAudit">>(`${BO}/admin-audit${query({ cursor, limit: 50 })}`, { signal }),
   listWorkflowDefinitions: (signal?: AbortSignal) =>
     request<Answer<"listWorkflowDefinitionsForReviewers">>(`${BO}/workflow-definitions`, { signal }),
+  /** Publish a new version of one of the tenant's workflow definitions (definitions.manage). */
+  publishDefinition: (body: Body<"publishDefinition">) =>
+    request<Answer<"publishDefinition">>(`${BO}/workflow-definitions`, { method: "POST", body }),
   // Case layouts (saving needs layouts.manage).
   getLayout: (definitionId: string, signal?: AbortSignal) =>
     request<Answer<"getLayout">>(`${BO}/layouts/${enc(definitionId)}`, { signal }),

@@ -212,8 +212,13 @@ export interface paths {
     post: operations["rotateSecret"];
   };
   "/api/v1/backoffice/workflow-definitions": {
-    /** The workflow definitions (for the inbox's workflow filter) */
+    /** The workflow definitions, bundled and the tenant's own (the inbox's filter) */
     get: operations["listWorkflowDefinitionsForReviewers"];
+    /**
+     * Publish a new version of one of the tenant's workflow definitions
+     * @description Validated (400 with field paths), compiled to a new state machine, kept with its author and time and recorded in the admin trail. New runs of the id take the newest version; running cases stay on theirs. See docs/workflow-definitions.md#publishing.
+     */
+    post: operations["publishDefinition"];
   };
   "/api/v1/collect/{token}": {
     /** What the customer is asked for (the collection link's page) */
@@ -237,7 +242,7 @@ export interface paths {
     post: operations["createUpload"];
   };
   "/api/v1/external/workflow-definitions": {
-    /** The bundled workflow definitions */
+    /** The workflow definitions: the bundled ones and the tenant's own */
     get: operations["listWorkflowDefinitions"];
   };
   "/api/v1/external/workflows": {
@@ -280,6 +285,27 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /**
+     * AcceptanceCriterion
+     * @description `{id, label, description, rule, enforced}` in a definition's `acceptanceCriteria`.
+     */
+    AcceptanceCriterion: {
+      /** Id */
+      id: string;
+      /** Label */
+      label: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /** Rule */
+      rule: {
+        [key: string]: unknown;
+      };
+      /** Enforced */
+      enforced: boolean;
+    };
     /** AcceptanceCriterionSummary */
     AcceptanceCriterionSummary: {
       /** Id */
@@ -350,7 +376,7 @@ export interface components {
        * Subjecttype
        * @enum {string}
        */
-      subjectType: "user" | "role" | "view" | "layout";
+      subjectType: "user" | "role" | "view" | "layout" | "workflowDefinition";
       /** Subjectid */
       subjectId: string;
       /**
@@ -426,6 +452,36 @@ export interface components {
        * @description Aggregate items this answer read
        */
       itemsRead: number;
+    };
+    /**
+     * ApprovalPolicy
+     * @description Four-eyes (maker-checker): when a case decision needs a second person's confirmation.
+     *
+     * `when`: `always`, `never`, or a JSON Logic rule over the case facts (judged when the maker
+     * decides; a rule that is `unknown` asks for a second approval: fail closed). `decisions`:
+     * which case decisions it covers (`approve`, and optionally `reject`). `checkerPermission`:
+     * what the checker must hold.
+     */
+    ApprovalPolicy: {
+      /**
+       * When
+       * @default never
+       */
+      when?: ("always" | "never") | {
+        [key: string]: unknown;
+      };
+      /**
+       * Decisions
+       * @default [
+       *   "approve"
+       * ]
+       */
+      decisions?: ("approve" | "reject")[];
+      /**
+       * Checkerpermission
+       * @default cases.approve_second
+       */
+      checkerPermission?: string;
     };
     /** ApprovalPolicySummary */
     ApprovalPolicySummary: {
@@ -1270,6 +1326,18 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /** DocumentRequirement */
+    DocumentRequirement: {
+      /** Category */
+      category: string;
+      /** Type */
+      type: string;
+      /**
+       * Required
+       * @default true
+       */
+      required?: boolean;
+    };
     /** DocumentRequirementSummary */
     DocumentRequirementSummary: {
       /** Category */
@@ -1441,6 +1509,19 @@ export interface components {
     ErrorResponse: {
       error: components["schemas"]["ErrorBody"];
     };
+    /** EventSpec */
+    EventSpec: {
+      /**
+       * Source
+       * @enum {string}
+       */
+      source: "reviewer" | "integrator" | "system";
+      /**
+       * Decision
+       * @default null
+       */
+      decision?: ("approve" | "reject" | "revision") | null;
+    };
     /** HistogramBin */
     HistogramBin: {
       /** Label */
@@ -1477,6 +1558,26 @@ export interface components {
       by: components["schemas"]["PersonRef"];
       /** At */
       at: string;
+    };
+    /**
+     * HttpRequestSpec
+     * @description The `http` provider's call: `url` and header values are templates whose `{name}`
+     * placeholders take the plugin's mapped input (URL-encoded in the URL) and
+     * `{secret:NAME}` a field of the tenant's vendor secret (Secrets Manager, never logged).
+     */
+    HttpRequestSpec: {
+      /**
+       * Method
+       * @default POST
+       * @enum {string}
+       */
+      method?: "GET" | "POST";
+      /** Url */
+      url: string;
+      /** Headers */
+      headers?: {
+        [key: string]: string;
+      };
     };
     /**
      * InboxFilters
@@ -2019,6 +2120,98 @@ export interface components {
        */
       status?: "queued";
     };
+    /**
+     * PluginSpec
+     * @description A vendor check of the definition, run as a Step Functions step by the plugin worker
+     * (docs/workflow-definitions.md#plugins). `input` maps names to JMESPath expressions over the
+     * case facts; `output` maps names to JMESPath expressions over the provider's answer (empty:
+     * the answer as it is).
+     */
+    PluginSpec: {
+      /** Name */
+      name: string;
+      /**
+       * Provider
+       * @enum {string}
+       */
+      provider: "http" | "sanctions" | "registry";
+      /**
+       * When
+       * @default ingest
+       */
+      when?: "ingest" | components["schemas"]["StateTrigger"];
+      /** Input */
+      input?: {
+        [key: string]: string;
+      };
+      /** Output */
+      output?: {
+        [key: string]: string;
+      };
+      /**
+       * Timeoutseconds
+       * @default 30
+       */
+      timeoutSeconds?: number;
+      /**
+       * Retries
+       * @default 2
+       */
+      retries?: number;
+      /**
+       * Retryintervalseconds
+       * @default 2
+       */
+      retryIntervalSeconds?: number;
+      /**
+       * Onerror
+       * @default flag
+       * @enum {string}
+       */
+      onError?: "continue" | "flag" | "fail";
+      /** @default null */
+      request?: components["schemas"]["HttpRequestSpec"] | null;
+      /** Options */
+      options?: {
+        [key: string]: unknown;
+      };
+    };
+    /** Policy */
+    Policy: {
+      /**
+       * Approverequiresnorejectedorrevisiondocuments
+       * @default true
+       */
+      approveRequiresNoRejectedOrRevisionDocuments?: boolean;
+      /**
+       * Autoresolvewhenalldocumentsdecided
+       * @default false
+       */
+      autoResolveWhenAllDocumentsDecided?: boolean;
+    };
+    /** PublishDefinitionRequest */
+    PublishDefinitionRequest: {
+      /** @description the definition (docs/workflow-definitions.md); its `version` must be the next one of this id for the tenant (1 for a new id), else 409 */
+      definition: components["schemas"]["WorkflowDefinition"];
+    };
+    /** PublishedDefinitionRef */
+    PublishedDefinitionRef: {
+      /** Id */
+      id: string;
+      /** Version */
+      version: number;
+      /** Name */
+      name: string;
+      /** Publishedby */
+      publishedBy: string;
+      /** Publishedat */
+      publishedAt: string;
+      /**
+       * Statemachinename
+       * @description the state machine new runs of it start on
+       */
+      stateMachineName: string;
+    };
     /** RangeEcho */
     RangeEcho: {
       /**
@@ -2455,6 +2648,42 @@ export interface components {
        */
       businessHours?: components["schemas"]["BusinessHours"] | null;
     };
+    /**
+     * SlaSpec
+     * @description How long a case may wait in a state for the team (docs/sla.md).
+     */
+    SlaSpec: {
+      /** Hours */
+      hours: number;
+      /** @default null */
+      businessHours?: components["schemas"]["BusinessHours"] | null;
+    };
+    /** StateSpec */
+    StateSpec: {
+      /**
+       * Type
+       * @default waiting
+       * @enum {string}
+       */
+      type?: "waiting" | "final";
+      /**
+       * Tags
+       * @default []
+       */
+      tags?: string[];
+      /** On */
+      on?: {
+        [key: string]: string;
+      };
+    };
+    /**
+     * StateTrigger
+     * @description Run when the case enters `state` (each time it does).
+     */
+    StateTrigger: {
+      /** State */
+      state: string;
+    };
     /** SubmitRequest */
     SubmitRequest: {
       /**
@@ -2716,6 +2945,56 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /** WorkflowDefinition */
+    WorkflowDefinition: {
+      /** Id */
+      id: string;
+      /** Version */
+      version: number;
+      /** Name */
+      name: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /**
+       * Entitytype
+       * @default null
+       */
+      entityType?: ("individual" | "business") | null;
+      /** Initialstate */
+      initialState: string;
+      /** States */
+      states: {
+        [key: string]: components["schemas"]["StateSpec"];
+      };
+      /** Events */
+      events: {
+        [key: string]: components["schemas"]["EventSpec"];
+      };
+      /**
+       * Documents
+       * @default []
+       */
+      documents?: components["schemas"]["DocumentRequirement"][];
+      policy?: components["schemas"]["Policy"];
+      /**
+       * Acceptancecriteria
+       * @default []
+       */
+      acceptanceCriteria?: components["schemas"]["AcceptanceCriterion"][];
+      /** Sla */
+      sla?: {
+        [key: string]: components["schemas"]["SlaSpec"];
+      };
+      approvalPolicy?: components["schemas"]["ApprovalPolicy"];
+      /**
+       * Plugins
+       * @default []
+       */
+      plugins?: components["schemas"]["PluginSpec"][];
+    };
     /** WorkflowDefinitionList */
     WorkflowDefinitionList: {
       /** Data */
@@ -2756,6 +3035,24 @@ export interface components {
        * @default null
        */
       approvalPolicy?: components["schemas"]["ApprovalPolicySummary"] | null;
+      /**
+       * Source
+       * @description `bundled` (every tenant's) or `tenant` (published by the tenant's admins)
+       * @default bundled
+       * @enum {string}
+       */
+      source?: "bundled" | "tenant";
+      /**
+       * Publishedby
+       * @description a published version's author
+       * @default null
+       */
+      publishedBy?: string | null;
+      /**
+       * Publishedat
+       * @default null
+       */
+      publishedAt?: string | null;
     };
     /** WorkflowEventSummary */
     WorkflowEventSummary: {
@@ -4125,7 +4422,7 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** The workflow definitions (for the inbox's workflow filter) */
+  /** The workflow definitions, bundled and the tenant's own (the inbox's filter) */
   listWorkflowDefinitionsForReviewers: {
     responses: {
       /** @description OK */
@@ -4136,6 +4433,32 @@ export interface operations {
       };
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * Publish a new version of one of the tenant's workflow definitions
+   * @description Validated (400 with field paths), compiled to a new state machine, kept with its author and time and recorded in the admin trail. New runs of the id take the newest version; running cases stay on theirs. See docs/workflow-definitions.md#publishing.
+   */
+  publishDefinition: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PublishDefinitionRequest"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["PublishedDefinitionRef"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };
@@ -4268,7 +4591,7 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** The bundled workflow definitions */
+  /** The workflow definitions: the bundled ones and the tenant's own */
   listWorkflowDefinitions: {
     responses: {
       /** @description OK */

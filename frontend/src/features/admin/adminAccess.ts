@@ -1,7 +1,7 @@
 import type { User } from "../../api/types";
 
-// Who sees the admin pages: holders of users.manage, roles.manage or layouts.manage (the API
-// checks again).
+// Who sees the admin pages: holders of users.manage, roles.manage, layouts.manage or
+// definitions.manage (the API checks again).
 export function canManageUsers(user: User): boolean {
   return (user.permissions ?? []).includes("users.manage");
 }
@@ -14,8 +14,12 @@ export function canManageLayouts(user: User): boolean {
   return (user.permissions ?? []).includes("layouts.manage");
 }
 
+export function canManageDefinitions(user: User): boolean {
+  return (user.permissions ?? []).includes("definitions.manage");
+}
+
 export function canAdminister(user: User): boolean {
-  return canManageUsers(user) || canManageRoles(user) || canManageLayouts(user);
+  return canManageUsers(user) || canManageRoles(user) || canManageLayouts(user) || canManageDefinitions(user);
 }
 
 export const ADMIN_PATH = "/admin";
