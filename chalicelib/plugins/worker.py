@@ -135,7 +135,9 @@ def rerun_after_update(
     case = store.get_case(event.tenant_id, event.case_id)
     if case is None or case.status != "active":
         return
-    definition = get_definition(case.workflow_definition_id, case.workflow_definition_version)
+    definition = get_definition(
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
+    )
     resubmission = bool(event.data.get("resubmission"))
     run_key = f"event:{event.event_id}"
     for spec in definition.plugins_on_ingest():

@@ -160,7 +160,7 @@ def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
     case = store.get_case(tenant_id, case_id)
     assert case is not None
     plugins = get_definition(
-        case.workflow_definition_id, case.workflow_definition_version
+        case.workflow_definition_id, case.workflow_definition_version, tenant_id=tenant_id
     ).plugins_on_ingest()
     if _pipelines_running:
 
