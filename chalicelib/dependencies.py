@@ -10,6 +10,7 @@ from chalicelib.aws.cognito import CognitoUserPool
 from chalicelib.aws.dynamodb import DynamoCaseStore, DynamoTenantDirectory
 from chalicelib.aws.dynamodb_access import DynamoAccessStore
 from chalicelib.aws.dynamodb_analytics import DynamoMetricsStore
+from chalicelib.aws.dynamodb_callbacks import DynamoCallbackStore
 from chalicelib.aws.dynamodb_collection import DynamoCollectionStore
 from chalicelib.aws.dynamodb_definitions import DynamoDefinitionStore
 from chalicelib.aws.dynamodb_layouts import DynamoLayoutStore
@@ -174,17 +175,28 @@ def _sanctions_lists(bucket: str) -> ListSource:
     return ListSource(S3DocumentStorage(bucket).get_object)
 
 
+def vendor_secrets(tenant_id: str) -> dict[str, str]:
+    """The tenant's vendor credentials (`{secret:NAME}` in http plugins, callback secrets)."""
+    return tenant_vendor_secrets(get_settings().resource_prefix, tenant_id)
+
+
 def plugin_providers() -> dict[str, Provider]:
     """The providers a plugin can name (docs/plugins.md)."""
     settings = get_settings()
     return {
         "sanctions": SanctionsProvider(_sanctions_lists(settings.documents_bucket).index),
         "registry": RegistryProvider(_sample_registry()),
-        "http": HttpProvider(
-            lambda tenant: tenant_vendor_secrets(settings.resource_prefix, tenant),
-            allow_local=settings.allow_loopback_fetch,
-        ),
+        "http": HttpProvider(vendor_secrets, allow_local=settings.allow_loopback_fetch),
     }
+
+
+def callback_store() -> DynamoCallbackStore:
+    return DynamoCallbackStore(get_settings().cases_table)
+
+
+def api_base_url() -> str:
+    """Where vendors call back (`/api/*` is served on the app's origin)."""
+    return get_collection_settings().app_base_url
 
 
 @register

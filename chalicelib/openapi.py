@@ -93,6 +93,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "views", "description": "Saved inbox views, personal or shared with the tenant"},
     {"name": "layouts", "description": "Case layouts per workflow definition (admins)"},
     {"name": "definitions", "description": "Workflow definitions published by admins"},
+    {"name": "vendor", "description": "Vendors' signed callbacks (asynchronous plugins)"},
     {"name": "meta", "description": "About the API itself"},
 ]
 

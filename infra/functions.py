@@ -215,6 +215,19 @@ def queue(logical_id: str, actions: tuple[str, ...]) -> Grant:
     return Grant(f"{logical_id}Access", actions, (get_att(logical_id, "Arn"),))
 
 
+# The tenants' vendor credentials: http plugins' headers, asynchronous vendors' callbacks.
+READ_TENANT_VENDOR_SECRETS = Grant(
+    "ReadTenantVendorSecrets",
+    ("secretsmanager:GetSecretValue",),
+    (
+        sub(
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+            "secret:${ResourcePrefix}/vendors/*"
+        ),
+    ),
+)
+
+
 def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
     """The data access of one function (by its Chalice name). Unknown functions get none.
 
@@ -247,8 +260,10 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             # Redeliveries are queued; the deliveries view reports the DLQ's depth.
             queue("WebhookQueue", ("sqs:SendMessage",)),
             queue("WebhookQueueDLQ", ("sqs:GetQueueAttributes",)),
-            # Reviewers' plugin re-runs go to the plugin worker.
+            # Reviewers' plugin re-runs go to the plugin worker; asynchronous vendors' callbacks
+            # are verified with the tenant's secret.
             queue("PluginQueue", ("sqs:SendMessage",)),
+            READ_TENANT_VENDOR_SECRETS,
             # Reviewer decisions move the case's execution on at once (DESIGN.md, invariant 2).
             SEND_TASK_TOKENS,
             # Customer emails: collection links and reviewers' messages (issue 17).
@@ -288,16 +303,7 @@ def function_grants(function: str, resources: dict[str, Any]) -> list[Grant]:
             table("CasesTable", case_store_rw),
             contexts_rw,
             SEND_TASK_TOKENS,
-            Grant(
-                "ReadTenantVendorSecrets",
-                ("secretsmanager:GetSecretValue",),
-                (
-                    sub(
-                        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
-                        "secret:${ResourcePrefix}/vendors/*"
-                    ),
-                ),
-            ),
+            READ_TENANT_VENDOR_SECRETS,
         ],
         "document_fetch": [
             table("CasesTable", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),

@@ -33,10 +33,12 @@ from chalicelib.auth.vendor_signatures import (
 )
 from chalicelib.config import get_settings
 from chalicelib.dependencies import (
+    callback_store,
     collection_store,
     reviewer_directory,
     tenant_directory,
     token_verifier,
+    vendor_secrets,
 )
 from chalicelib.errors import NotFound
 from chalicelib.models.permissions import (
@@ -47,6 +49,7 @@ from chalicelib.models.permissions import (
     WEBHOOKS_MANAGE,
 )
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.plugins.callbacks import CallbackStore, PendingCallback, callback_spec
 from chalicelib.tenants.api_keys import authenticate_integrator, bearer_token
 
 Principal = TypeVar("Principal", covariant=True)
@@ -204,6 +207,62 @@ class VendorSignature(AuthKind[VendorCaller]):
         )
 
 
+class _OneSecret:
+    def __init__(self, provider: str, secret: str | None) -> None:
+        self._provider, self._secret = provider, secret
+
+    def secret_for(self, provider: str) -> str | None:
+        return self._secret if provider == self._provider else None
+
+
+class VendorCallback(AuthKind[PendingCallback]):
+    """An asynchronous vendor's callback for the plugin step of a case (path `{case_id}` and
+    `{event}`, the plugin): signed as `VendorSignature` says, with the field of the tenant's
+    vendor secret that the plugin's `callback.secret` names. The principal is the pending
+    callback. No pending callback, or no such secret, is refused like a bad signature (no hint
+    which cases or plugins exist)."""
+
+    kind = "vendor"
+    argument = "callback"
+    scheme_name = VendorSignature.scheme_name
+    scheme = VendorSignature.scheme
+
+    def __init__(
+        self,
+        callbacks: Callable[[], CallbackStore],
+        vendor_secrets: Callable[[str], Mapping[str, str]],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.callbacks = callbacks
+        self.vendor_secrets = vendor_secrets
+        self.clock = clock
+
+    def authenticate(self, request: Request, path: Mapping[str, str]) -> PendingCallback:
+        plugin = path.get("event", "")
+        pending = self.callbacks().get(path.get("case_id", ""), plugin)
+        secret = None
+        if pending is not None:
+            try:
+                field = callback_spec(pending).callback
+            except NotFound:
+                field = None
+            if field is not None:
+                secret = self.vendor_secrets(pending.tenant_id).get(field.secret)
+        body = request.raw_body or b""
+        verify_callback(
+            plugin,
+            secrets=_OneSecret(plugin, secret),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            signature=request.headers.get(SIGNATURE_HEADER),
+            body=body.encode() if isinstance(body, str) else body,
+            now=self.clock(),
+        )
+        if pending is None:  # verified without a secret cannot happen; narrows the type
+            raise NotFound("no such callback")
+        return pending
+
+
 PUBLIC = Public()
 INTEGRATOR = IntegratorApiKey()
 # Any signed-in user, whatever their roles (their own session and profile).
@@ -216,3 +275,4 @@ ROLE_MANAGER = ReviewerToken(ROLES_MANAGE, argument="admin")
 ACCESS_MANAGER = ReviewerToken(USERS_MANAGE, ROLES_MANAGE, argument="admin")
 MESSAGE_WRITER = ReviewerToken(MESSAGES_WRITE)
 CUSTOMER = CollectionToken(collection_store)
+VENDOR_CALLBACK = VendorCallback(callback_store, vendor_secrets)

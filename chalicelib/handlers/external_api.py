@@ -13,17 +13,22 @@ from chalicelib.cases.ingestion import run_workflow
 from chalicelib.config import get_settings
 from chalicelib.decisions.service import send_integrator_event
 from chalicelib.dependencies import (
+    callback_store,
     case_store,
     definition_store,
     document_storage,
     workflow_engine,
 )
 from chalicelib.errors import InvalidRequest
-from chalicelib.handlers.auth_kinds import INTEGRATOR
+from chalicelib.handlers.auth_kinds import INTEGRATOR, VENDOR_CALLBACK
 from chalicelib.handlers.http import parse_json, request_id
 from chalicelib.handlers.operations import Header, operation
 from chalicelib.models.base import ApiModel
-from chalicelib.models.decisions import IntegratorEventRequest
+from chalicelib.models.decisions import (
+    IntegratorEventRequest,
+    VendorCallbackAnswer,
+    VendorCallbackBody,
+)
 from chalicelib.models.responses import (
     RunResponse,
     WorkflowContext,
@@ -33,6 +38,7 @@ from chalicelib.models.responses import (
 )
 from chalicelib.models.run import RunRequest
 from chalicelib.observability import logger, metrics
+from chalicelib.plugins.callbacks import PendingCallback, complete_callback
 from chalicelib.workflows.registry import latest_definitions
 
 external_api = Blueprint(__name__)
@@ -205,6 +211,38 @@ def send_workflow_event_route(
         request_id=request_id(request),
     )
     return WorkflowRuntime.from_case(case)
+
+
+@operation(
+    external_api,
+    "POST",
+    "/workflows/{case_id}/hook/{event}",
+    auth=VENDOR_CALLBACK,
+    summary="An asynchronous vendor answers a plugin's request (`event`: the plugin's name)",
+    tag="vendor",
+    body=VendorCallbackBody,
+    response=VendorCallbackAnswer,
+    errors=(),
+    description="Signed with the tenant's callback secret (docs/plugins.md). Idempotent: a "
+    "repeated callback records nothing again and gets the same answer. 401 for a bad "
+    "signature, and for a case or plugin that awaits no callback.",
+)
+def vendor_callback_route(
+    case_id: str, event: str, callback: PendingCallback, body: VendorCallbackBody
+) -> VendorCallbackAnswer:
+    request = external_api.current_request
+    result = complete_callback(
+        callback,
+        body.model_dump(),
+        store=case_store(),
+        callbacks=callback_store(),
+        tasks=workflow_engine(),
+        provider_version=request.headers.get("x-api-version"),
+    )
+    logger.info("vendor callback recorded", extra={"case_id": case_id, "plugin": event})
+    return VendorCallbackAnswer(
+        case_id=case_id, plugin=event, result_version=result.version if result else None
+    )
 
 
 @operation(

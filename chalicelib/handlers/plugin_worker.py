@@ -7,7 +7,13 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.dependencies import case_store, plugin_providers, workflow_engine
+from chalicelib.dependencies import (
+    api_base_url,
+    callback_store,
+    case_store,
+    plugin_providers,
+    workflow_engine,
+)
 from chalicelib.handlers.consumers import process_sqs_batch
 from chalicelib.plugins.worker import handle_message
 
@@ -15,7 +21,14 @@ plugin_worker = Blueprint(__name__)
 
 
 def _handle(body: dict[str, Any]) -> None:
-    handle_message(body, store=case_store(), providers=plugin_providers(), tasks=workflow_engine())
+    handle_message(
+        body,
+        store=case_store(),
+        providers=plugin_providers(),
+        tasks=workflow_engine(),
+        callbacks=callback_store(),
+        api_base_url=api_base_url(),
+    )
 
 
 @plugin_worker.lambda_function(name="plugin_worker")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
@@ -14,7 +14,7 @@ from chalicelib.decisions.reasons import (
     DecisionKind,
     ReasonCode,
 )
-from chalicelib.models.base import ApiModel, JsonInt
+from chalicelib.models.base import ApiModel, JsonInt, OpenModel
 
 MAX_EVENT_PAYLOAD_BYTES = 16 * 1024
 
@@ -146,3 +146,18 @@ class IntegratorEventRequest(ApiModel):
         if self.payload and len(json.dumps(self.payload)) > MAX_EVENT_PAYLOAD_BYTES:
             raise ValueError(f"payload: at most {MAX_EVENT_PAYLOAD_BYTES} bytes of JSON")
         return self
+
+
+class VendorCallbackBody(OpenModel):
+    """An asynchronous vendor's answer: any JSON object; the plugin's `output` mapping picks
+    what the result keeps (docs/plugins.md#asynchronous-vendors)."""
+
+
+class VendorCallbackAnswer(ApiModel):
+    case_id: str
+    plugin: str
+    status: Literal["recorded"] = "recorded"
+    result_version: int | None = Field(
+        description="the plugin's result version the answer was recorded as (the same on a "
+        "repeated callback); null when the case is gone"
+    )

@@ -100,6 +100,9 @@ class HttpProvider:
             raise ProviderError(f"the vendor answered {status}")
         if status >= 400:
             raise ProviderInputError(f"the vendor refused the request: {status}")
+        if spec.callback is not None:
+            # An asynchronous vendor's 2xx only acknowledges: its answer comes by callback.
+            return ProviderAnswer(data={}, version=response.headers.get("x-api-version"))
         if len(content) > MAX_RESPONSE_BYTES:
             raise ProviderError("the vendor's answer is over 1 MB")
         try:

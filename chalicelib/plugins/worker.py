@@ -21,6 +21,7 @@ from chalicelib.ids import utc_now
 from chalicelib.models.case import Actor, Case
 from chalicelib.models.events import DomainEvent
 from chalicelib.observability import logger, metrics
+from chalicelib.plugins.callbacks import CallbackStore, PendingCallback, callback_url
 from chalicelib.plugins.mapping import input_digest, map_input, map_output
 from chalicelib.plugins.providers import Provider, ProviderError, ProviderInputError
 from chalicelib.plugins.results import PLUGIN_WORKER, PluginRun, Trigger, record_result
@@ -43,6 +44,8 @@ def handle_message(
     store: CaseStore,
     providers: Mapping[str, Provider],
     tasks: PluginTasks,
+    callbacks: CallbackStore | None = None,
+    api_base_url: str = "",
 ) -> None:
     if "detail" in body:  # a domain event, from the bus's plugin rule
         rerun_after_update(DomainEvent.model_validate(body["detail"]), store, providers)
@@ -108,6 +111,9 @@ def handle_message(
         return
     run_key = _run_key(token)
     latest = case.vendor_results.get(spec.name)
+    if spec.callback is not None and callbacks is not None and token:
+        _request_callback(spec, case, str(token), providers, tasks, callbacks, api_base_url)
+        return
     if latest is None or latest.run_key != run_key:
         run = execute(spec, case, providers)
         if run.status == "failed":
@@ -124,6 +130,44 @@ def handle_message(
             trigger=trigger,
         )
     _answer_success(tasks, str(token))
+
+
+def _request_callback(
+    spec: PluginSpec,
+    case: Case,
+    token: str,
+    providers: Mapping[str, Provider],
+    tasks: PluginTasks,
+    callbacks: CallbackStore,
+    api_base_url: str,
+) -> None:
+    """An asynchronous vendor's step: send the request (with `callbackUrl`), park the token in
+    a pending callback and leave the step waiting; the callback answers it (callbacks.py). A
+    redelivered message whose request was sent already sends nothing again."""
+    run_key = _run_key(token) or ""
+    pending = callbacks.get(case.case_id, spec.name)
+    if pending is not None and pending.run_key == run_key:
+        return
+    url = callback_url(api_base_url, case.case_id, spec.name)
+    run = execute(spec, case, providers, extra_input={"callbackUrl": url})
+    if run.status == "failed":
+        metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
+        error = PLUGIN_ATTEMPT_FAILED if run.retryable else PLUGIN_INPUT_ERROR
+        _answer_failure(tasks, token, error, run.error or "")
+        return
+    callbacks.put_pending(
+        PendingCallback(
+            tenant_id=case.tenant_id,
+            case_id=case.case_id,
+            plugin=spec.name,
+            definition_id=case.workflow_definition_id,
+            definition_version=case.workflow_definition_version,
+            task_token=token,
+            run_key=run_key,
+            started_at=run.started_at,
+            input_digest=run.input_digest,
+        )
+    )
 
 
 def rerun_after_update(
@@ -162,13 +206,22 @@ def rerun_after_update(
             return
 
 
-def execute(spec: PluginSpec, case: Case, providers: Mapping[str, Provider]) -> PluginRun:
-    """Run the provider over the mapped input: a succeeded run, or a failed one naming why."""
+def execute(
+    spec: PluginSpec,
+    case: Case,
+    providers: Mapping[str, Provider],
+    *,
+    extra_input: Mapping[str, Any] | None = None,
+) -> PluginRun:
+    """Run the provider over the mapped input (plus `extra_input`, outside its digest): a
+    succeeded run, or a failed one naming why."""
     started = utc_now()
     payload = map_input(spec, case)
     digest = input_digest(payload)
     try:
-        answer = providers[spec.provider].run(payload, spec, tenant_id=case.tenant_id)
+        answer = providers[spec.provider].run(
+            {**payload, **(extra_input or {})}, spec, tenant_id=case.tenant_id
+        )
         data = map_output(spec, answer.data)
     except ProviderInputError as exc:
         return _failed(started, digest, f"input: {exc}", retryable=False)

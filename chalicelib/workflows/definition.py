@@ -130,6 +130,14 @@ class HttpRequestSpec(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class CallbackSpec(_Strict):
+    """An asynchronous vendor: it acknowledges the request and answers later by calling
+    `callbackUrl` (also a `{callbackUrl}` placeholder), signed with the field `secret` of the
+    tenant's vendor secret (docs/plugins.md#asynchronous-vendors)."""
+
+    secret: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+
+
 class PluginSpec(_Strict):
     """A vendor check of the definition, run as a Step Functions step by the plugin worker
     (docs/workflow-definitions.md#plugins). `input` maps names to JMESPath expressions over the
@@ -147,6 +155,7 @@ class PluginSpec(_Strict):
     retry_interval_seconds: int = Field(default=2, ge=1, le=300, alias="retryIntervalSeconds")
     on_error: OnError = Field(default="flag", alias="onError")
     request: HttpRequestSpec | None = None
+    callback: CallbackSpec | None = None
     # Provider settings: `sanctions` {lists, threshold}, `registry` {}.
     options: dict[str, Any] = Field(default_factory=dict)
 
@@ -164,6 +173,8 @@ class PluginSpec(_Strict):
                     problems.append(f"{part}.{key}: not a JMESPath expression ({exc})")
         if (self.provider == "http") != (self.request is not None):
             problems.append("`request` is required for the http provider and only for it")
+        if self.callback is not None and self.provider != "http":
+            problems.append("`callback` is for the http provider only")
         if problems:
             raise ValueError("; ".join(problems))
         return self

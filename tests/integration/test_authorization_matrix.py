@@ -52,7 +52,7 @@ USERS = f"{BACKOFFICE}/users"
 VIEWS = f"{BACKOFFICE}/views"
 NEW_PASSWORD = "N3w-passw0rd!matrix"
 
-Family = Literal["integrator", "reviewer", "public", "customer"]
+Family = Literal["integrator", "reviewer", "public", "customer", "vendor"]
 ACCOUNTS = {
     "admin": "admin@demo.test",
     "assignee": "alice@demo.test",
@@ -319,9 +319,19 @@ def customer(prepare: Prepare) -> Expect:
     return Expect("customer", {}, prepare)
 
 
+def vendor(prepare: Prepare) -> Expect:
+    """A vendor's callback takes only the vendor's signature, which no caller here holds:
+    every caller is refused (the callback's own tests are in test_plugins_pipeline.py)."""
+    return Expect("vendor", {}, prepare)
+
+
 # -- how each route is called ----------------------------------------------------------------
 def shared_case(world: World, actor: str, fresh: bool) -> Call:
     return Call(_id(world.case(fresh=False)))
+
+
+def hook_call(world: World, actor: str, fresh: bool) -> Call:
+    return Call({**_id(world.case(fresh=False)), "event": "sanctions"}, body={"risk": "low"})
 
 
 def run_call(world: World, actor: str, fresh: bool) -> Call:
@@ -574,6 +584,7 @@ EXPECT: dict[tuple[str, str], Expect] = {
         201, 404, integrator_link_call
     ),
     # The customer: a collection link's token only.
+    ("POST", f"{EXTERNAL}/workflows/{{case_id}}/hook/{{event}}"): vendor(hook_call),
     ("GET", "/api/v1/collect/{token}"): customer(forged_link),
     ("POST", "/api/v1/collect/{token}/uploads"): customer(forged_link),
     ("POST", "/api/v1/collect/{token}/submit"): customer(forged_link),

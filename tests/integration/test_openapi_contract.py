@@ -21,17 +21,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import jwt
 import pytest
 from chalice.test import Client
 from jsonschema import Draft202012Validator
 
 from app import app
-from chalicelib.config import MAX_REQUEST_BYTES
+from chalicelib.config import MAX_REQUEST_BYTES, get_settings
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
 from tests.integration.conftest import TENANT_OF_KEY, settle_ingest_plugins
 from tests.integration.test_ingestion_api import individual_run
+from tests.integration.test_plugins_pipeline import (
+    AsyncVendor,
+    async_vendor,
+    signed_callback_headers,
+)
 
 RUN = "/api/v1/external/workflows/run"
 WORKFLOW = "/api/v1/external/workflows/{case_id}"
@@ -593,6 +599,38 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     c.json(c.call("POST", definitions, auth=admin, body={"definition": own}), 201)
     listed = c.json(c.call("GET", definitions, auth=alice), 200)["data"]
     assert {"tour-onboarding", "kyc-manual-review"} <= {d["id"] for d in listed}
+
+    # Its version 2 asks an asynchronous vendor, which answers through its signed callback.
+    boto3.client("secretsmanager").create_secret(
+        Name=f"{get_settings().resource_prefix}/vendors/demo",
+        SecretString=json.dumps({"callbackSecret": "tour-callback-secret"}),
+    )
+    with async_vendor() as vendor_url:
+        plugin = {
+            "name": "tour_vendor",
+            "provider": "http",
+            "request": {"url": f"{vendor_url}/checks"},
+            "callback": {"secret": "callbackSecret"},
+            "retries": 0,
+        }
+        second = {**own, "version": 2, "plugins": [plugin]}
+        c.json(c.call("POST", definitions, auth=admin, body={"definition": second}), 201)
+        run = individual_run("contract-async")
+        run["workflowId"] = "tour-onboarding"
+        async_case = c.json(c.call("POST", RUN, auth="secret", body=run), 201)
+        poll(lambda: AsyncVendor.requests, timeout=60)
+        answer = json.dumps({"risk": "low"}).encode()
+        c.json(
+            c.call(
+                "POST",
+                WORKFLOW + "/hook/{event}",
+                body=answer,
+                headers=signed_callback_headers("tour-callback-secret", answer),
+                case_id=async_case["workflowRuntimeId"],
+                event="tour_vendor",
+            ),
+            200,
+        )
 
     # Saved inbox views.
     view = {"name": "Tour", "shared": True, "filters": {"status": "all", "sort": "updatedAt"}}

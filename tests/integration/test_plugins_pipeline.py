@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -265,3 +266,124 @@ def test_the_bundled_kyb_screens_the_ubos_again_when_a_run_changes_them(
     assert any(h["entryName"] == "Vladimir Putin" for h in again.hits)
     registry_after = case_store().get_case("demo", case_id).vendor_results["registry"]
     assert registry_after.version == 1  # its input (the company) did not change
+
+
+class AsyncVendor(BaseHTTPRequestHandler):
+    """Acknowledges each request (202) and keeps its body: the vendor answers later."""
+
+    requests: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        type(self).requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(202)  # no body: an acknowledgement
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def async_vendor() -> Iterator[str]:
+    """A local asynchronous vendor (`AsyncVendor`): its base URL while inside."""
+    AsyncVendor.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AsyncVendor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def signed_callback_headers(secret: str, body: bytes) -> dict[str, str]:
+    from chalicelib.auth.vendor_signatures import sign_callback
+
+    timestamp = str(int(time.time()))
+    return {
+        "X-Signature-Timestamp": timestamp,
+        "X-Signature": sign_callback(secret, timestamp, body),
+    }
+
+
+@pytest.fixture
+def async_chart(monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkflowDefinition]:
+    """`kyc-manual-review` v98 whose only plugin is an asynchronous vendor (callback)."""
+    with async_vendor() as url:
+        yield _async_chart(monkeypatch, url)
+
+
+def _async_chart(monkeypatch: pytest.MonkeyPatch, url: str) -> WorkflowDefinition:
+    data = registry.get_definition("kyc-manual-review", 1).model_dump(by_alias=True)
+    data.update(
+        version=98,
+        acceptanceCriteria=[],
+        plugins=[
+            {
+                "name": "kyc_vendor",
+                "provider": "http",
+                "input": {"name": "entity.name"},
+                "request": {"url": f"{url}/checks"},
+                "callback": {"secret": "callbackSecret"},
+                "output": {"risk": "result.risk"},
+                "timeoutSeconds": 120,
+                "retries": 0,
+            }
+        ],
+    )
+    chart = WorkflowDefinition.from_json(data)
+    bundled = registry.bundled_definitions()
+    monkeypatch.setattr(registry, "bundled_definitions", lambda: (*bundled, chart))
+    monkeypatch.setattr("infra.resources.bundled_definitions", lambda: (*bundled, chart))
+    return chart
+
+
+def test_an_asynchronous_vendor_answers_through_its_signed_callback_once(
+    async_chart: WorkflowDefinition, api: Api, pipeline: Any
+) -> None:
+    boto3.client("secretsmanager").create_secret(
+        Name=f"{get_settings().resource_prefix}/vendors/demo",
+        SecretString=json.dumps({"callbackSecret": "cb-secret-1"}),
+    )
+    run = {
+        "workflowId": "kyc-manual-review",
+        "context": {
+            "entity": {"id": "async-1", "type": "individual", "data": {"firstName": "Ann"}},
+            "documents": [],
+        },
+    }
+    case_id = json.loads(api.post(RUN, run).body)["workflowRuntimeId"]
+    (sent,) = poll(lambda: AsyncVendor.requests, timeout=60)
+    assert sent["name"] == "Ann"
+    path = f"/api/v1/external/workflows/{case_id}/hook/kyc_vendor"
+    assert sent["callbackUrl"].endswith(path)
+    # The step waits for the vendor: nothing is recorded yet.
+    assert case_store().get_case("demo", case_id).vendor_results == {}
+
+    answer = json.dumps({"result": {"risk": "high"}, "reference": "v-1"}).encode()
+
+    def post(body: bytes, secret: str = "cb-secret-1", to: str = path) -> Any:
+        return api.as_tenant(None).post(to, body, headers=signed_callback_headers(secret, body))
+
+    assert post(answer, secret="wrong").status_code == 401
+    assert post(answer, to=path.replace(case_id, "case_unknown")).status_code == 401
+    assert post(answer, to=path.replace("kyc_vendor", "other")).status_code == 401
+    assert post(b"[1, 2]").status_code == 400  # signed, but no JSON object
+
+    first = post(answer)
+    assert first.status_code == 200, first.body
+    assert first.json_body == {
+        "caseId": case_id, "plugin": "kyc_vendor", "status": "recorded", "resultVersion": 1
+    }  # fmt: skip
+    again = post(answer)
+    assert again.status_code == 200 and again.json_body == first.json_body
+
+    case = poll(
+        lambda: (c := case_store().get_case("demo", case_id)) and c.task_token and c, timeout=60
+    )
+    assert case.task_token_state == "manual_review"  # the step went on to review
+    result = case.vendor_results["kyc_vendor"]
+    assert (result.status, result.trigger, result.version, result.data) == (
+        "succeeded", "callback", 1, {"risk": "high"}
+    )  # fmt: skip
+    actions = [r.action for r in case_store().list_audit("demo", case_id)]
+    assert actions.count("workflow.context.changed") == 1

@@ -280,3 +280,54 @@ def test_a_run_that_changes_a_plugins_input_runs_it_again_once(
     result = store.get_case("demo", case.case_id).vendor_results["vendor"]
     assert (vendor.calls, result.version, result.trigger) == (3, 3, "resubmission")
     assert tasks.answers == [("success", "t-1")]
+
+
+class Acknowledging:
+    """An asynchronous vendor: acknowledges, keeps the payload it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        self.sent.append(payload)
+        return ProviderAnswer(data={})
+
+
+def test_an_asynchronous_vendors_step_waits_for_its_callback_which_records_once(
+    chart: WorkflowDefinition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.plugins.callbacks import InMemoryCallbackStore, complete_callback
+
+    data = chart.model_dump(by_alias=True)
+    data["plugins"][0]["callback"] = {"secret": "callbackSecret"}
+    async_chart = WorkflowDefinition.from_json(data)
+    monkeypatch.setattr("chalicelib.plugins.worker.get_definition", lambda *_, **__: async_chart)
+    monkeypatch.setattr("chalicelib.plugins.callbacks.get_definition", lambda *_, **__: async_chart)
+    store, tasks, vendor, callbacks = (
+        InMemoryCaseStore(),
+        Tasks(),
+        Acknowledging(),
+        InMemoryCallbackStore(),
+    )
+    case = make_case(store)
+    body = message(case.case_id, taskToken="t-1")
+    for _ in range(2):  # redelivered: one request
+        handle_message(
+            body, store=store, providers={"http": vendor}, tasks=tasks,
+            callbacks=callbacks, api_base_url="https://app.example",
+        )  # fmt: skip
+    assert [p["callbackUrl"] for p in vendor.sent] == [
+        f"https://app.example/api/v1/external/workflows/{case.case_id}/hook/vendor"
+    ]
+    assert tasks.answers == [] and store.get_case("demo", case.case_id).vendor_results == {}
+
+    pending = callbacks.get(case.case_id, "vendor")
+    assert pending is not None and pending.task_token == "t-1"
+    answer = {"risk": "high", "extra": 1}
+    first = complete_callback(pending, answer, store=store, callbacks=callbacks, tasks=tasks)
+    # A repeated callback (with the pending callback as read before the first completed it).
+    again = complete_callback(pending, answer, store=store, callbacks=callbacks, tasks=tasks)
+    assert first is not None and again is not None and (first.version, again.version) == (1, 1)
+    assert (first.trigger, first.data) == ("callback", {"risk": "high"})
+    assert tasks.answers == [("success", "t-1"), ("success", "t-1")]
+    assert callbacks.get(case.case_id, "vendor").completed_at is not None

@@ -275,6 +275,13 @@ export interface paths {
      */
     post: operations["sendWorkflowEvent"];
   };
+  "/api/v1/external/workflows/{case_id}/hook/{event}": {
+    /**
+     * An asynchronous vendor answers a plugin's request (`event`: the plugin's name)
+     * @description Signed with the tenant's callback secret (docs/plugins.md). Idempotent: a repeated callback records nothing again and gets the same answer. 401 for a bad signature, and for a case or plugin that awaits no callback.
+     */
+    post: operations["vendorCallback"];
+  };
   "/api/v1/openapi.json": {
     /** This OpenAPI 3.1 document (holds no tenant data, so it is public) */
     get: operations["openapi"];
@@ -581,6 +588,16 @@ export interface components {
        * @description Closed local dates (YYYY-MM-DD)
        */
       holidays?: string[];
+    };
+    /**
+     * CallbackSpec
+     * @description An asynchronous vendor: it acknowledges the request and answers later by calling
+     * `callbackUrl` (also a `{callbackUrl}` placeholder), signed with the field `secret` of the
+     * tenant's vendor secret (docs/plugins.md#asynchronous-vendors).
+     */
+    CallbackSpec: {
+      /** Secret */
+      secret: string;
     };
     /**
      * CaseDecisionRequest
@@ -2171,6 +2188,8 @@ export interface components {
       onError?: "continue" | "flag" | "fail";
       /** @default null */
       request?: components["schemas"]["HttpRequestSpec"] | null;
+      /** @default null */
+      callback?: components["schemas"]["CallbackSpec"] | null;
       /** Options */
       options?: {
         [key: string]: unknown;
@@ -2833,6 +2852,32 @@ export interface components {
       active: boolean;
       /** Expectedversion */
       expectedVersion: number;
+    };
+    /** VendorCallbackAnswer */
+    VendorCallbackAnswer: {
+      /** Caseid */
+      caseId: string;
+      /** Plugin */
+      plugin: string;
+      /**
+       * Status
+       * @default recorded
+       * @constant
+       */
+      status?: "recorded";
+      /**
+       * Resultversion
+       * @description the plugin's result version the answer was recorded as (the same on a repeated callback); null when the case is gone
+       */
+      resultVersion: number | null;
+    };
+    /**
+     * VendorCallbackBody
+     * @description An asynchronous vendor's answer: any JSON object; the plugin's `output` mapping picks
+     * what the result keeps (docs/plugins.md#asynchronous-vendors).
+     */
+    VendorCallbackBody: {
+      [key: string]: unknown;
     };
     /** ViewCount */
     ViewCount: {
@@ -4754,6 +4799,37 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * An asynchronous vendor answers a plugin's request (`event`: the plugin's name)
+   * @description Signed with the tenant's callback secret (docs/plugins.md). Idempotent: a repeated callback records nothing again and gets the same answer. 401 for a bad signature, and for a case or plugin that awaits no callback.
+   */
+  vendorCallback: {
+    parameters: {
+      path: {
+        case_id: string;
+        event: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["VendorCallbackBody"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["VendorCallbackAnswer"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
