@@ -149,6 +149,29 @@ def ingest(api: Api, request: dict[str, Any], key: str = "secret") -> str:
     return case_id
 
 
+def _execution_report(case_id: str) -> str:
+    """Where the case's execution is: for a wait that timed out."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions")
+    found = []
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        arn = machine["stateMachineArn"].replace(":stateMachine:", ":execution:") + f":{case_id}"
+        try:
+            history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        except sfn.exceptions.ExecutionDoesNotExist:
+            continue
+        found.append(f"{machine['name']}: {[e['type'] for e in history][-6:]}")
+    queues = boto3.client("sqs")
+    depth = {
+        url.rsplit("/", 1)[-1]: queues.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        for url in queues.list_queues().get("QueueUrls", [])
+    }
+    return f"executions {found or 'none'}; queue depths {depth}"
+
+
 def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
     from chalicelib.dependencies import case_store, plugin_providers
     from chalicelib.plugins.results import record_result
@@ -168,7 +191,10 @@ def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
             latest = store.get_case(tenant_id, case_id)
             return latest is not None and all(p.name in latest.vendor_results for p in plugins)
 
-        poll(recorded, timeout=60)
+        try:
+            poll(recorded, timeout=60)
+        except AssertionError as slow:
+            raise AssertionError(f"{case_id}: {_execution_report(case_id)}") from slow
         return
     for spec in plugins:
         if spec.name not in case.vendor_results:

@@ -377,8 +377,9 @@ def forged_link(world: World, actor: str, fresh: bool) -> Call:
 
 
 def plugin_call(world: World, actor: str, fresh: bool) -> Call:
-    # The bundled KYC screens on ingest: a re-run is queued for the worker (202).
-    return Call({**_id(world.case(fresh=False)), "plugin": "sanctions"})
+    # The bundled KYC screens on ingest: a re-run is queued for the worker (202), which then
+    # records a new result version: a fresh case, so the shared one's version stays put.
+    return Call({**_id(world.case(fresh)), "plugin": "sanctions"})
 
 
 def hit_call(world: World, actor: str, fresh: bool) -> Call:
@@ -757,6 +758,7 @@ def test_a_reviewer_claims_only_an_unassigned_case(world: World) -> None:
         ),
         201,
     )["workflowRuntimeId"]
+    settle_ingest_plugins("demo", unassigned)
     view = c.json(c.call("GET", CASE, auth=bob, case_id=unassigned), 200)
     claim = {"assigneeId": world.ids["reviewer"], "expectedVersion": view["version"]}
     claimed = c.call("PUT", CASE + "/assignee", auth=bob, body=claim, case_id=unassigned)
