@@ -10,7 +10,6 @@ Screenshot: docs/screenshots/case-vendor-checks.png."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -209,24 +208,6 @@ def unavailable_vendor() -> Iterator[str]:
         server.server_close()
 
 
-def published_history(stack: Stack, definition_id: str, case_id: str) -> list[dict[str, Any]]:
-    """The execution of a case on the demo tenant's published definition (its state machine's
-    name hashes the tenant: WorkflowDefinition.state_machine_name)."""
-    digest = hashlib.sha256(f"demo/{definition_id}".encode()).hexdigest()[:12]
-    suffix = f"wd-{definition_id[:24].rstrip('-')}-{digest}-v1"
-    sfn = stack.aws_client("stepfunctions")
-    machine = next(
-        m["stateMachineArn"]
-        for m in sfn.list_state_machines()["stateMachines"]
-        if m["name"].endswith(suffix)
-    )
-    arn = machine.replace(":stateMachine:", ":execution:") + f":{case_id}"
-    try:
-        return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
-    except sfn.exceptions.ExecutionDoesNotExist:
-        return []
-
-
 def failing_http_plugin(name: str, url: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -265,6 +246,8 @@ def test_a_failing_vendor_with_on_error_flag_flags_the_case_which_still_waits_fo
     with signed_in(stack) as (admin, _):
         published = admin.post(f"{BO}/workflow-definitions", json={"definition": chart})
         assert published.status_code == 201, published.text
+        # `<name>-v<version>`; the name hashes the tenant (WorkflowDefinition.state_machine_name)
+        machine = published.json()["stateMachineName"].removesuffix("-v1")
         run = person_run(JANE_DOE, [])
         case_id = start(http, {**run, "workflowId": definition_id})
 
@@ -284,7 +267,7 @@ def test_a_failing_vendor_with_on_error_flag_flags_the_case_which_still_waits_fo
         lambda: (
             (
                 states := states_entered(
-                    published_history(stack, definition_id, case_id), plugin_steps=True
+                    stack.execution_history(machine, case_id) or [], plugin_steps=True
                 )
             )
             and states[-1] == "review"
