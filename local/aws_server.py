@@ -21,6 +21,7 @@ def main() -> None:
         cheap_transaction_backups,
         fresh_task_token_per_retry,
         keep_given_cognito_sub,
+        keep_task_failure_cause,
         serialise_dynamodb,
     )
 
@@ -28,6 +29,7 @@ def main() -> None:
     serialise_dynamodb()
     keep_given_cognito_sub()
     fresh_task_token_per_retry()
+    keep_task_failure_cause()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

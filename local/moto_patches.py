@@ -224,3 +224,30 @@ def remember_valid_state_machine_definitions() -> None:
 
     StepFunctionsParserBackend._validate_definition = staticmethod(validate)  # type: ignore[method-assign]
     _validation_cached = True
+
+
+_task_failure_patched = False
+
+
+def keep_task_failure_cause() -> None:
+    """Pass `SendTaskFailure`'s `cause` on to the execution, as AWS does.
+
+    moto's API layer reads only the `error` and drops the `cause`, so a `Catch` sees
+    `{"Error": ..., "Cause": null}`: a plugin step's recorded failure then said "None" where
+    the worker had said why (e.g. "the vendor answered 503")."""
+    global _task_failure_patched
+    if _task_failure_patched:
+        return
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+    _task_failure_patched = True

@@ -21,6 +21,7 @@ from infra.resources import describe_resources
 from local.environment import PREFIX, REGION, TENANT_API_KEYS
 from local.moto_patches import (
     fresh_task_token_per_retry,
+    keep_task_failure_cause,
     remember_valid_state_machine_definitions,
     serialise_dynamodb,
 )
@@ -66,6 +67,7 @@ def provisioned_aws(mp: pytest.MonkeyPatch, jwks_url: str) -> Iterator[LocalProv
     caches.reset_all()
     serialise_dynamodb()
     fresh_task_token_per_retry()
+    keep_task_failure_cause()
     remember_valid_state_machine_definitions()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         provisioner = provision(

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { HitStatus, PluginResult, ScreeningHit } from "../../api/types";
 import { humanize } from "../../shared/format";
-import { DataBlock } from "../../shared/ui/DataBlock";
+import { DataList } from "../../shared/ui/DataList";
 
 interface Props {
   results: PluginResult[];
@@ -58,7 +58,7 @@ export function VendorChecks({ results, blocker, busy, onResolve, onRerun }: Pro
             />
           )}
           {result.provider === "registry" && result.status === "succeeded" && <RegistryComparison data={result.data} />}
-          {result.provider === "http" && <DataBlock title="Answer" data={result.data} />}
+          {result.provider === "http" && result.status === "succeeded" && <VendorAnswer data={result.data} />}
         </article>
       ))}
     </section>
@@ -137,6 +137,16 @@ function HitItem(props: {
         </form>
       )}
     </li>
+  );
+}
+
+/** A generic vendor's answer, under this check's heading (a failed call has none to show). */
+function VendorAnswer({ data }: { data: Record<string, unknown> }) {
+  return (
+    <>
+      <h4>Answer</h4>
+      <DataList data={data} />
+    </>
   );
 }
 
