@@ -30,7 +30,7 @@ HISTORY_LENGTH = 50
 # Every case view needs its tenant's layouts: read once per container for this long (another
 # container's save shows within it; this container's own save at once).
 LAYOUT_CACHE_SECONDS = 30
-_saved_layouts: TtlCache[tuple[str, str], list[LayoutVersion]] = register(
+saved_layouts_cache: TtlCache[tuple[str, str], list[LayoutVersion]] = register(
     TtlCache(LAYOUT_CACHE_SECONDS)
 )
 
@@ -72,7 +72,7 @@ def _chosen(saved: list[LayoutVersion], definition_version: int) -> LayoutVersio
 def case_layout(store: LayoutStore, definition: WorkflowDefinition, tenant_id: str) -> CaseLayout:
     """The layout a case on `definition` (its id and version) is shown with: the tenant's for
     that version, else the tenant's for every version, else `default_layout`."""
-    saved = _saved_layouts.get(
+    saved = saved_layouts_cache.get(
         (tenant_id, definition.id), lambda: store.currents(tenant_id, definition.id)
     )
     chosen = _chosen(saved, definition.version)
@@ -175,5 +175,5 @@ def put_layout(
         at=saved.at,
     )
     store.save(saved, audit)
-    _saved_layouts.forget((admin.tenant_id, workflow_definition_id))
+    saved_layouts_cache.forget((admin.tenant_id, workflow_definition_id))
     return get_layout(store, admin, workflow_definition_id, definition_version)
