@@ -9,12 +9,30 @@ import sys
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
-from bench import analytics, cold_start, frontend, inbox, ingest, screening, webhooks
+from bench import (
+    analytics,
+    case_view,
+    cold_start,
+    frontend,
+    inbox,
+    ingest,
+    screening,
+    webhooks,
+)
 
 
 def main() -> int:
     within_budget = True
-    for benchmark in (cold_start, ingest, inbox, frontend, webhooks, analytics, screening):
+    for benchmark in (
+        cold_start,
+        ingest,
+        inbox,
+        case_view,
+        frontend,
+        webhooks,
+        analytics,
+        screening,
+    ):
         report, ok = benchmark.run()
         print(report, flush=True)
         within_budget &= ok

@@ -3,6 +3,10 @@ a key):
 
   current layout  pk T#<tenant>#LAYOUT#<workflow definition>  sk CURRENT        version
   each version    pk T#<tenant>#LAYOUT#<workflow definition>  sk V#<version, 8 digits>
+and a layout for one version of the definition (8 digits too) beside them:
+  current layout  pk (the same)                                sk CURRENT#D<definition version>
+  each version    pk (the same)                                sk D<definition version>#V#<version>
+so the layouts a case view chooses from are one Query (`sk` beginning with CURRENT).
 A save is one transaction: the current item on the condition that it is still the version the
 editor read, the new version's item, and the admin-trail record.
 """
@@ -14,7 +18,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.dynamodb import dynamodb_resource, dynamodb_table
+from chalicelib.aws.dynamodb import dynamodb_resource, dynamodb_table, query_items
 from chalicelib.aws.dynamodb_access import _failed_conditions, admin_audit_to_item
 from chalicelib.layouts.store import conflict
 from chalicelib.models.admin import AdminAuditRecord
@@ -27,8 +31,16 @@ def layouts_pk(tenant_id: str, workflow_definition_id: str) -> str:
     return f"T#{tenant_id}#LAYOUT#{workflow_definition_id}"
 
 
-def version_sk(version: int) -> str:
-    return f"V#{version:08d}"
+def current_sk(definition_version: int | None) -> str:
+    return CURRENT_SK if definition_version is None else f"{CURRENT_SK}#D{definition_version:08d}"
+
+
+def versions_prefix(definition_version: int | None) -> str:
+    return "V#" if definition_version is None else f"D{definition_version:08d}#V#"
+
+
+def version_sk(definition_version: int | None, version: int) -> str:
+    return f"{versions_prefix(definition_version)}{version:08d}"
 
 
 def _item_to_version(item: dict[str, Any]) -> LayoutVersion:
@@ -43,26 +55,53 @@ class DynamoLayoutStore:
     def _table(self) -> Any:
         return dynamodb_table(self._table_name)
 
-    def current(self, tenant_id: str, workflow_definition_id: str) -> LayoutVersion | None:
-        key = {"pk": layouts_pk(tenant_id, workflow_definition_id), "sk": CURRENT_SK}
+    def current(
+        self, tenant_id: str, workflow_definition_id: str, definition_version: int | None
+    ) -> LayoutVersion | None:
+        key = {
+            "pk": layouts_pk(tenant_id, workflow_definition_id),
+            "sk": current_sk(definition_version),
+        }
         item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
         return _item_to_version(item) if item else None
 
+    def currents(self, tenant_id: str, workflow_definition_id: str) -> list[LayoutVersion]:
+        return [
+            _item_to_version(item)
+            for item in query_items(
+                self._table,
+                KeyConditionExpression=Key("pk").eq(layouts_pk(tenant_id, workflow_definition_id))
+                & Key("sk").begins_with(CURRENT_SK),
+                ConsistentRead=True,
+            )
+        ]
+
     def history(
-        self, tenant_id: str, workflow_definition_id: str, limit: int
+        self,
+        tenant_id: str,
+        workflow_definition_id: str,
+        definition_version: int | None,
+        limit: int,
     ) -> list[LayoutVersion]:
         response = self._table.query(
             KeyConditionExpression=Key("pk").eq(layouts_pk(tenant_id, workflow_definition_id))
-            & Key("sk").begins_with("V#"),
+            & Key("sk").begins_with(versions_prefix(definition_version)),
             ScanIndexForward=False,
             Limit=limit,
         )
         return [_item_to_version(item) for item in response.get("Items", [])]
 
     def get_version(
-        self, tenant_id: str, workflow_definition_id: str, version: int
+        self,
+        tenant_id: str,
+        workflow_definition_id: str,
+        definition_version: int | None,
+        version: int,
     ) -> LayoutVersion | None:
-        key = {"pk": layouts_pk(tenant_id, workflow_definition_id), "sk": version_sk(version)}
+        key = {
+            "pk": layouts_pk(tenant_id, workflow_definition_id),
+            "sk": version_sk(definition_version, version),
+        }
         item = self._table.get_item(Key=key).get("Item")
         return _item_to_version(item) if item else None
 
@@ -74,7 +113,7 @@ class DynamoLayoutStore:
             "TableName": self._table_name,
             "Item": {
                 "pk": pk,
-                "sk": CURRENT_SK,
+                "sk": current_sk(saved.definition_version),
                 "recordType": "layout",
                 "version": saved.version,
                 "versionJson": body,
@@ -95,7 +134,7 @@ class DynamoLayoutStore:
                             "TableName": self._table_name,
                             "Item": {
                                 "pk": pk,
-                                "sk": version_sk(saved.version),
+                                "sk": version_sk(saved.definition_version, saved.version),
                                 "recordType": "layoutVersion",
                                 "versionJson": body,
                             },
@@ -106,6 +145,8 @@ class DynamoLayoutStore:
             )
         except ClientError as exc:
             if 0 in _failed_conditions(exc):
-                now = self.current(saved.tenant_id, saved.workflow_definition_id)
+                now = self.current(
+                    saved.tenant_id, saved.workflow_definition_id, saved.definition_version
+                )
                 raise conflict(now.version if now else 0) from exc
             raise

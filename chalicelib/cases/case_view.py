@@ -3,7 +3,7 @@ links, what this reviewer may do now, and a compact timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from chalicelib.cases.inbox import InboxRow
 from chalicelib.collection.rounds import LINK_EXPIRED_FLAG
 from chalicelib.decisions import four_eyes
 from chalicelib.decisions.policy import acceptance_criteria, decision_options
-from chalicelib.layouts.rules import missing_documents, shaped
+from chalicelib.layouts.rules import missing_documents, scrubbed, shaped, shown_name
 from chalicelib.models.backoffice import (
     AcceptanceCriterionView,
     Actor,
@@ -55,12 +55,20 @@ TIMELINE_LENGTH = 20
 
 Presign = Callable[[str], str]
 NameOf = Callable[[str], str]
+LayoutOf = Callable[[WorkflowDefinition], CaseLayout]
 
 
-def case_row(row: InboxRow, name_of: NameOf, tenant_id: str) -> CaseRow:
+def case_row(
+    row: InboxRow, name_of: NameOf, tenant_id: str, masking_layout: LayoutOf | None = None
+) -> CaseRow:
+    """An inbox row; with `masking_layout` (for a reader without `cases.read_unmasked`) its
+    entity name masked where the case's layout masks a field the name is made of."""
     definition = get_definition(
         row.workflow_definition_id, row.workflow_definition_version, tenant_id=tenant_id
     )
+    name = row.entity_name
+    if masking_layout is not None:
+        name = shown_name(name, row.entity_type, masking_layout(definition), unmasked=False)
     return CaseRow(
         id=row.case_id,
         version=row.version,
@@ -70,7 +78,7 @@ def case_row(row: InboxRow, name_of: NameOf, tenant_id: str) -> CaseRow:
         workflow_definition_id=row.workflow_definition_id,
         workflow_definition_version=row.workflow_definition_version,
         workflow_name=definition.name,
-        entity=EntityRef(id=row.entity_id, type=row.entity_type, name=row.entity_name),
+        entity=EntityRef(id=row.entity_id, type=row.entity_type, name=name),
         assignee=_person(row.assignee_id, name_of),
         document_count=row.document_count,
         documents_pending_decision=row.documents_needing_decision,
@@ -96,7 +104,9 @@ def build_case_view(
     layout: CaseLayout,
 ) -> CaseView:
     """The case as `reviewer` may see it under `layout`: its hidden fields removed, its masked
-    ones masked unless the reviewer holds `cases.read_unmasked`, its absent data blocks empty."""
+    ones masked unless the reviewer holds `cases.read_unmasked` (the entity's fields and name,
+    the people's, each document's `properties`, the custom and vendor data, and wherever the
+    plugins' results echo those values), its absent data blocks empty."""
     definition = get_definition(
         case.workflow_definition_id, case.workflow_definition_version, tenant_id=case.tenant_id
     )
@@ -109,10 +119,24 @@ def build_case_view(
         block = blocks.get(block_type)
         return block.fields if block else []
 
-    def shown(block_type: str, data: dict[str, Any]) -> dict[str, Any]:
-        return shaped(data, fields_of(block_type), unmasked) if block_type in blocks else {}
+    masked: set[str] = set()  # the masked values, in clear: what the plugins' results must not echo
 
-    data = shaped(case.entity_data, fields_of("entity"), unmasked)
+    def shown(block_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        return shaped(data, fields_of(block_type), unmasked, masked) if block_type in blocks else {}
+
+    data = shown("entity", case.entity_data)
+    name = shown_name(case.entity_name, case.entity_type, layout, unmasked)
+    if name != case.entity_name:
+        masked.add(case.entity_name)
+    ubos = [shown("ubos", person) for person in facts.ubos] if "ubos" in blocks else []
+    directors = [shown("directors", p) for p in facts.directors] if "directors" in blocks else []
+    doc_fields = fields_of("documents")
+    documents = [
+        _document(case, doc, presign, name_of, shaped(doc.properties, doc_fields, unmasked, masked))
+        for doc in facts.documents
+    ]
+    custom_data = shown("customData", case.context.get("customData") or {})
+    third_party_data = shown("vendorResults", facts.integrator_results)
     return CaseView(
         id=case.case_id,
         version=case.version,
@@ -120,14 +144,12 @@ def build_case_view(
         status=case.status,
         tags=list(definition.states[case.state].tags),
         workflow=WorkflowRef(id=definition.id, version=definition.version, name=definition.name),
-        entity=EntityView(
-            id=case.entity_id, type=case.entity_type, name=case.entity_name, data=data
-        ),
-        ubos=[shown("ubos", person) for person in facts.ubos] if "ubos" in blocks else [],
-        directors=[shown("directors", p) for p in facts.directors] if "directors" in blocks else [],
-        documents=[_document(case, doc, presign, name_of) for doc in facts.documents],
-        custom_data=shown("customData", case.context.get("customData") or {}),
-        third_party_data=shown("vendorResults", facts.integrator_results),
+        entity=EntityView(id=case.entity_id, type=case.entity_type, name=name, data=data),
+        ubos=ubos,
+        directors=directors,
+        documents=documents,
+        custom_data=custom_data,
+        third_party_data=third_party_data,
         third_party_data_source="integrator",
         assignee=_person(case.assignee_id, name_of),
         flags=list(case.flags),
@@ -174,12 +196,13 @@ def build_case_view(
             )
             for r in case.collection_rounds
         ],
-        plugin_results=plugin_results(case),
+        plugin_results=plugin_results(case, masked),
     )
 
 
-def plugin_results(case: Case) -> list[PluginResultView]:
-    """Each plugin's latest result, its screening hits with the reviewers' judgements."""
+def plugin_results(case: Case, masked: Collection[str] = ()) -> list[PluginResultView]:
+    """Each plugin's latest result, its screening hits with the reviewers' judgements; the
+    strings that contain a `masked` value (the data the plugin read) masked."""
     views = []
     for result in case.vendor_results.values():
         hits = []
@@ -196,8 +219,13 @@ def plugin_results(case: Case) -> list[PluginResultView]:
                 if judged
                 else None
             )
-            hits.append(ScreeningHitView.model_validate({**hit, "resolution": resolution}))
-        data = {k: v for k, v in result.data.items() if k != "hits" or not hits}
+            subject = scrubbed(hit.get("subject"), masked)
+            hits.append(
+                ScreeningHitView.model_validate(
+                    {**hit, "subject": subject, "resolution": resolution}
+                )
+            )
+        data = scrubbed({k: v for k, v in result.data.items() if k != "hits" or not hits}, masked)
         views.append(
             PluginResultView(
                 plugin=result.plugin,
@@ -284,7 +312,9 @@ def _permissions(
     )
 
 
-def _document(case: Case, doc: CaseDocument, presign: Presign, name_of: NameOf) -> DocumentView:
+def _document(
+    case: Case, doc: CaseDocument, presign: Presign, name_of: NameOf, properties: dict[str, Any]
+) -> DocumentView:
     decision = doc.decision
     decided_by = decision.decided_by
     return DocumentView(
@@ -292,7 +322,7 @@ def _document(case: Case, doc: CaseDocument, presign: Presign, name_of: NameOf) 
         type=doc.type,
         category=doc.category,
         issuer=doc.issuer,
-        properties=doc.properties,
+        properties=properties,
         version=doc.version,
         decision=DocumentDecisionView(
             status=decision.status,

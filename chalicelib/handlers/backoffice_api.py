@@ -7,13 +7,13 @@ from chalice import Blueprint
 
 from chalicelib.cases import queries
 from chalicelib.cases.assignment import assign_case
-from chalicelib.cases.case_view import audit_entry, case_row
+from chalicelib.cases.case_view import audit_entry
 from chalicelib.cases.inbox import list_inbox
 from chalicelib.cases.notes import add_note, list_notes
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, plugin_queue, reviewer_directory
 from chalicelib.handlers.auth_kinds import REVIEWER
-from chalicelib.handlers.case_views import case_view_response, reviewer_names
+from chalicelib.handlers.case_views import case_rows, case_view_response
 from chalicelib.handlers.external_api import definition_list
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
@@ -65,9 +65,8 @@ def list_cases_route(reviewer: Reviewer, query: InboxParams) -> CaseList:
         cursor=query.cursor,
         cursor_secret=get_settings().cursor_signing_key,
     )
-    name_of = reviewer_names(reviewer.tenant_id)
     return CaseList(
-        data=[case_row(row, name_of, reviewer.tenant_id) for row in page.rows],
+        data=case_rows(page.rows, reviewer),
         next_cursor=next_cursor,
     )
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from chalicelib.cases.case_view import PRESIGNED_URL_SECONDS, TIMELINE_LENGTH, build_case_view
+from chalicelib.auth.permissions import has_permission
+from chalicelib.cases.case_view import (
+    PRESIGNED_URL_SECONDS,
+    TIMELINE_LENGTH,
+    LayoutOf,
+    build_case_view,
+    case_row,
+)
+from chalicelib.cases.inbox import InboxRow
+from chalicelib.decisions.service import definition_of
 from chalicelib.dependencies import case_store, document_storage, layout_store, reviewer_directory
-from chalicelib.layouts.service import effective_layout
-from chalicelib.models.backoffice import CaseView
+from chalicelib.layouts.service import case_layout
+from chalicelib.models.backoffice import CaseRow, CaseView
 from chalicelib.models.case import Case
+from chalicelib.models.layouts import CaseLayout
+from chalicelib.models.permissions import CASES_READ_UNMASKED
 from chalicelib.models.reviewers import Reviewer
+from chalicelib.workflows.definition import WorkflowDefinition
 
 
 def reviewer_names(tenant_id: str) -> Callable[[str], str]:
@@ -27,5 +39,21 @@ def case_view_response(case: Case, reviewer: Reviewer) -> CaseView:
         audit=case_store().recent_audit(case.tenant_id, case.case_id, TIMELINE_LENGTH),
         presign=lambda key: storage.presigned_url(key, expires_in=PRESIGNED_URL_SECONDS),
         name_of=reviewer_names(case.tenant_id),
-        layout=effective_layout(layout_store(), case.tenant_id, case.workflow_definition_id)[0],
+        layout=case_layout(layout_store(), definition_of(case), case.tenant_id),
     )
+
+
+def case_rows(rows: Iterable[InboxRow], reviewer: Reviewer) -> list[CaseRow]:
+    """Inbox rows as `reviewer` may see them: without `cases.read_unmasked`, an entity name
+    masked where its case's layout masks a field the name is made of."""
+    tenant_id = reviewer.tenant_id
+    store = layout_store()
+
+    def layout_of(definition: WorkflowDefinition) -> CaseLayout:
+        return case_layout(store, definition, tenant_id)
+
+    masking_layout: LayoutOf | None = (
+        None if has_permission(reviewer, CASES_READ_UNMASKED) else layout_of
+    )
+    name_of = reviewer_names(tenant_id)
+    return [case_row(row, name_of, tenant_id, masking_layout) for row in rows]

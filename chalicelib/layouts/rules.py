@@ -85,7 +85,13 @@ def mask(value: Any) -> str:
     return MASK + text[-MASK_KEEP:] if len(text) >= MASK_MIN_LENGTH else MASK
 
 
-def _apply(data: dict[str, Any], path: list[str], field: LayoutField, unmasked: bool) -> None:
+def _apply(
+    data: dict[str, Any],
+    path: list[str],
+    field: LayoutField,
+    unmasked: bool,
+    masked: set[str] | None,
+) -> None:
     head, rest = path[0], path[1:]
     if head not in data:
         return
@@ -93,21 +99,69 @@ def _apply(data: dict[str, Any], path: list[str], field: LayoutField, unmasked: 
         inner = data[head]
         if isinstance(inner, dict):
             data[head] = inner = dict(inner)
-            _apply(inner, rest, field, unmasked)
+            _apply(inner, rest, field, unmasked, masked)
         return
     if field.hidden:
         del data[head]
     elif field.format == "masked" and not unmasked and data[head] is not None:
+        if masked is not None:
+            masked.add(data[head] if isinstance(data[head], str) else json.dumps(data[head]))
         data[head] = mask(data[head])
 
 
-def shaped(data: dict[str, Any], fields: Iterable[LayoutField], unmasked: bool) -> dict[str, Any]:
-    """`data` without the hidden fields, the masked ones masked unless `unmasked`: applied
-    before the case view leaves the API, so a browser never receives what it must not show."""
+# The entity data an entity's display name is made of (`cases.ingestion.entity_display_name`).
+NAME_FIELDS: dict[str, frozenset[str]] = {
+    "business": frozenset({"companyName", "name"}),
+    "individual": frozenset({"firstName", "lastName"}),
+}
+
+
+def shown_name(name: str, entity_type: str, layout: CaseLayout, unmasked: bool) -> str:
+    """The entity's display name (case view, inbox rows), masked when the layout masks a field
+    it is made of and the reader may not see masked fields in clear."""
+    if unmasked:
+        return name
+    entity = next((block for block in layout.blocks if block.type == "entity"), None)
+    masked = {f.path for f in entity.fields if f.format == "masked"} if entity else set()
+    return mask(name) if masked & NAME_FIELDS.get(entity_type, frozenset()) else name
+
+
+def shaped(
+    data: dict[str, Any],
+    fields: Iterable[LayoutField],
+    unmasked: bool,
+    masked: set[str] | None = None,
+) -> dict[str, Any]:
+    """`data` without the hidden fields, the masked ones masked unless `unmasked` (their values
+    in clear added to `masked`): applied before the case view leaves the API, so a browser
+    never receives what it must not show."""
     result = dict(data)
     for field in fields:
-        _apply(result, field.path.split("."), field, unmasked)
+        _apply(result, field.path.split("."), field, unmasked, masked)
     return result
+
+
+# Shorter masked values would mask unrelated text wherever their characters appear.
+SCRUB_MIN_LENGTH = 3
+
+
+def scrubbed(value: Any, masked: Iterable[str]) -> Any:
+    """`value` (plugin data that echoes the case's data, such as the names a screening
+    compared) with every string that contains one of the `masked` values masked."""
+    secrets = [m for m in masked if len(m) >= SCRUB_MIN_LENGTH]
+    if not secrets:
+        return value
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {key: walk(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [walk(inner) for inner in item]
+        if isinstance(item, str) and any(secret in item for secret in secrets):
+            return mask(item)
+        return item
+
+    return walk(value)
 
 
 def missing_documents(

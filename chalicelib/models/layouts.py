@@ -1,5 +1,6 @@
 """Case layouts as data (docs/layouts.md): which blocks a case view shows, in which order and
 column, and per field its label, format, visibility and group; which documents a case needs.
+A tenant saves one for a workflow definition id (every version of it) or for one version.
 A layout is plain data: no HTML, no expressions, nothing a browser would run."""
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ BlockType = Literal[
     "messages",
     "history",
 ]
-# The blocks whose data is a set of named fields (the others are panels of their own).
+# The blocks whose data is a set of named fields (the others are panels of their own); a
+# `documents` block's fields are paths into each document's `properties`.
 FIELD_BLOCKS: frozenset[str] = frozenset(
-    {"entity", "ubos", "directors", "vendorResults", "customData"}
+    {"entity", "ubos", "directors", "documents", "vendorResults", "customData"}
 )
 FieldFormat = Literal["text", "date", "money", "country", "percentage", "link", "masked"]
 # A dot path into the block's data: `dateOfBirth`, `address.country`.
@@ -59,7 +61,8 @@ class LayoutBlock(ApiModel):
     fields: list[LayoutField] = Field(
         default_factory=list,
         max_length=MAX_FIELDS,
-        description="entity, ubos, directors, vendorResults and customData only; in order",
+        description="entity, ubos, directors, documents (paths into each document's "
+        "`properties`), vendorResults and customData only; in order",
     )
     show_unlisted: bool = Field(
         default=True, description="also show the data's other fields, generically, after these"
@@ -82,14 +85,16 @@ class CaseLayout(ApiModel):
     )
 
 
-LayoutSource = Literal["tenant", "bundled", "generic"]
+LayoutSource = Literal["tenant", "tenantAllVersions", "bundled", "generic"]
 
 
 class LayoutVersion(Record):
-    """One saved version of a tenant's layout for a workflow definition (never changed)."""
+    """One saved version of a tenant's layout for a workflow definition, or for one version of
+    it (`definition_version`; None: every version); never changed."""
 
     tenant_id: str
     workflow_definition_id: str
+    definition_version: int | None = None
     version: int
     layout: CaseLayout
     author_id: str
@@ -99,6 +104,15 @@ class LayoutVersion(Record):
 
 
 # -- API bodies --------------------------------------------------------------------------------
+class LayoutParams(ApiModel):
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="a version of the workflow definition: the layout saved for that version "
+        "only; without it, the layout for every version",
+    )
+
+
 class LayoutRequest(ApiModel):
     layout: CaseLayout | None = Field(default=None, description="the new layout")
     rollback_to: JsonInt | None = Field(
@@ -116,12 +130,20 @@ class LayoutVersionRef(ApiModel):
 
 class LayoutView(ApiModel):
     workflow_definition_id: str
+    definition_version: int | None = Field(
+        description="the definition version this layout is saved for; null: every version"
+    )
     layout: CaseLayout
     source: LayoutSource = Field(
-        description="`tenant`: saved by the tenant; else the definition's bundled layout, or "
-        "the generic one"
+        description="what a case of that definition (version) shows: `tenant`: saved by the "
+        "tenant for it; `tenantAllVersions`: the tenant's layout for every version (asked for "
+        "one version that has none of its own); else the definition's bundled layout (or the "
+        "bundled one of its entity type), or the generic one"
     )
-    version: int = Field(description="the tenant's current version; 0 while none is saved")
+    version: int = Field(
+        description="the tenant's current version of this layout (for the definition version "
+        "asked, or every version); 0 while none is saved"
+    )
     updated_by: str | None = None
     updated_at: str | None = None
     history: list[LayoutVersionRef] = Field(description="the saved versions, newest first")

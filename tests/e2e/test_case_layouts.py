@@ -1,5 +1,6 @@
 """Case layouts in a real browser (issue 20): an admin moves the UBO block first and hides a
-field in the editor, watching the live preview; the reviewer's case view shows it so after a
+field in the editor, watching the live preview, and finds that a version of the definition
+without a layout of its own starts from it; the reviewer's case view shows it so after a
 reload, with the field absent from what the API sent. Screenshots: the editor, a KYB and a KYC
 case view."""
 
@@ -132,6 +133,12 @@ def test_an_admin_reorders_and_hides_and_the_reviewer_sees_it_after_a_reload(
         page.set_viewport_size({"width": 1400, "height": 1500})
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(SCREENSHOTS / "layout-editor.png"))
+        # One version of the definition only: it starts from the layout for all versions.
+        page.get_by_label("For", exact=True).select_option(label="Version 1 only")
+        expect(page.get_by_test_id("layout-source")).to_contain_text("none of this version's own")
+        expect(preview.locator(".case-left > [data-block]").first).to_have_attribute(
+            "data-block", "ubos", timeout=LOAD_MS
+        )
 
         reviewer = new_context().new_page()
         sign_in(reviewer, "alice@demo.test")

@@ -10,6 +10,7 @@ from typing import Any
 from tests.integration.conftest import Api
 from tests.integration.test_admin_api import error_of, ok
 from tests.integration.test_backoffice_api import Reviewers, as_user, business_run, ingest
+from tests.integration.test_definitions_api import OWN_ID, own_definition, publish
 from tests.integration.test_ingestion_api import individual_run
 
 __all__ = ["as_user"]  # the fixture, used by name
@@ -119,3 +120,69 @@ def test_the_case_view_leaves_hidden_fields_out_and_masks_masked_ones(
     assert reviewer["customData"]["crmId"] == "crm-991122"
     business = ok(admin.get(f"{CASES}/{ingest(api, business_run('layout-kyb', 'Layout AG'))}"))
     assert business["layout"]["blocks"][1]["type"] == "ubos" and business["ubos"]
+
+
+def test_layouts_per_definition_version_and_masked_document_properties(
+    api: Api, as_user: Reviewers
+) -> None:
+    """A published definition starts with its entity type's bundled layout; a layout for one
+    version wins over the layout for every version; a save shows on the next case view at once
+    (the per-container cache forgets it); a masked document property or name field reaches
+    a reader without `cases.read_unmasked` masked only."""
+    admin, alice, viewer = (as_user(f"{u}@demo.test") for u in ("admin", "alice", "viewer"))
+    own = f"{LAYOUTS}/{OWN_ID}"
+
+    def case_on_version(entity_id: str) -> str:
+        run = individual_run(entity_id, workflowId=OWN_ID)
+        run["context"]["documents"][0]["properties"] = {"docNumber": "P1234567890", "side": "f"}
+        return ingest(api, run)
+
+    ok(publish(admin, own_definition()), 201)
+    first = case_on_version("layout-v1")
+    ok(publish(admin, own_definition(version=2)), 201)
+    second = case_on_version("layout-v2")
+    kyc = ok(admin.get(f"{LAYOUTS}/kyc-manual-review"))["layout"]
+    start = ok(admin.get(own))
+    assert (start["source"], start["layout"]) == ("bundled", kyc)  # its entity type's
+    assert ok(admin.get(f"{CASES}/{first}"))["layout"] == kyc  # read (and cached) here
+
+    # `version`: a positive number, of a version the tenant published.
+    for bad in ("0", "two"):
+        assert error_of(admin.get(f"{own}?version={bad}"), 400)["details"][0]["path"] == "version"
+    error_of(admin.get(f"{own}?version=3"), 404)
+    error_of(admin.put(f"{own}?version=3", {"layout": kyc, "expectedVersion": 0}), 404)
+    error_of(as_user("admin@acme.test").get(f"{own}?version=1"), 404)
+
+    every = {**kyc, "columns": 1, "blocks": [{"type": "entity"}, {"type": "documents"}]}
+    ok(admin.put(own, {"layout": every, "expectedVersion": 0}))
+    assert ok(admin.get(f"{CASES}/{first}"))["layout"]["columns"] == 1  # not the cached one
+    masking = copy.deepcopy(kyc)
+    masking["blocks"][0]["fields"].append({"path": "firstName", "format": "masked"})
+    masking["blocks"][0]["fields"].pop(0)
+    documents = next(b for b in masking["blocks"] if b["type"] == "documents")
+    documents["fields"] = [{"path": "docNumber", "format": "masked"}]
+    saved = ok(admin.put(f"{own}?version=2", {"layout": masking, "expectedVersion": 0}))
+    assert (saved["source"], saved["version"], saved["definitionVersion"]) == ("tenant", 1, 2)
+    assert ok(admin.get(f"{own}?version=1"))["source"] == "tenantAllVersions"
+    assert [h["version"] for h in ok(admin.get(own))["history"]] == [1]  # its own versions
+
+    # Version 2's case takes its version's layout, version 1's the layout for every version.
+    assert ok(admin.get(f"{CASES}/{first}"))["layout"]["columns"] == 1
+    shown = ok(viewer.get(f"{CASES}/{second}"))
+    assert shown["layout"]["columns"] == 2
+    assert shown["documents"][0]["properties"] == {"docNumber": "•••7890", "side": "f"}
+    assert shown["entity"]["name"] == "•••" and shown["entity"]["data"]["firstName"] == "•••"
+    assert "P1234567890" not in str(shown) and "Jane" not in str(shown)
+    rows = ok(viewer.get(f"{CASES}?workflowDefinitionId={OWN_ID}&status=all&assignee=any"))
+    assert {r["id"]: r["entity"]["name"] for r in rows["data"]} == {
+        first: "Jane Doe",  # version 1's layout masks no name field
+        second: "•••",
+    }
+    clear = ok(alice.get(f"{CASES}/{second}"))  # holds cases.read_unmasked
+    assert clear["documents"][0]["properties"]["docNumber"] == "P1234567890"
+    assert clear["entity"]["name"] == "Jane Doe"
+    trail = ok(admin.get("/api/v1/backoffice/admin-audit"))["data"]
+    assert [e["details"]["definitionVersion"] for e in trail if e["subjectType"] == "layout"] == [
+        2,
+        None,
+    ]

@@ -52,3 +52,35 @@ def test_reset_all_forgets_what_a_registered_cache_holds(monkeypatch: pytest.Mon
     caches.reset_all()
     client("a")
     assert calls == ["a", "a"]
+
+
+def test_a_ttl_cache_keeps_an_entry_for_its_time_and_forgets_it_on_a_write() -> None:
+    now = [0.0]
+    cache: caches.TtlCache[str, int] = caches.TtlCache(30, max_entries=2, clock=lambda: now[0])
+    loads: list[str] = []
+
+    def load(key: str, value: int) -> int:
+        loads.append(key)
+        return value
+
+    assert cache.get("a", lambda: load("a", 1)) == 1
+    now[0] = 29.0
+    assert cache.get("a", lambda: load("a", 2)) == 1  # still fresh
+    now[0] = 30.0
+    assert cache.get("a", lambda: load("a", 3)) == 3  # expired: read again
+    cache.forget("a")
+    assert cache.get("a", lambda: load("a", 4)) == 4  # this container's write: read again
+    cache.get("b", lambda: load("b", 5))
+    cache.get("c", lambda: load("c", 6))  # past two entries the oldest ("a") goes
+    assert cache.get("a", lambda: load("a", 7)) == 7
+    assert loads == ["a", "a", "a", "b", "c", "a"]
+
+    # A read that began before a write does not keep what it read.
+    def stale_read() -> int:
+        cache.forget("d")  # the write lands while the read is under way
+        return 8
+
+    assert cache.get("d", stale_read) == 8
+    assert cache.get("d", lambda: load("d", 9)) == 9
+    cache.cache_clear()
+    assert cache.get("c", lambda: load("c", 10)) == 10

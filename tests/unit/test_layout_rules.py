@@ -8,6 +8,7 @@ from chalicelib.layouts.rules import (
     layout_problems,
     mask,
     missing_documents,
+    scrubbed,
     shaped,
 )
 from chalicelib.models.layouts import CaseLayout, LayoutField
@@ -50,3 +51,13 @@ def test_missing_documents_are_the_required_ones_the_case_lacks() -> None:
     )
     missing = missing_documents(layout, [("passport", "identification")])
     assert [(d.type, d.category) for d in missing] == [("utility_bill", "proof_of_address")]
+
+
+def test_plugin_data_that_echoes_a_masked_value_is_masked_and_the_rest_kept() -> None:
+    data = {"screened": [{"role": "entity", "name": "Jane Doe"}, {"name": "Jo"}], "count": 2}
+    masked = {"Jane", "12"}  # "12" is too short to look for
+    assert scrubbed(data, masked) == {
+        "screened": [{"role": "entity", "name": "•••"}, {"name": "Jo"}],
+        "count": 2,
+    }
+    assert scrubbed(data, set()) is data

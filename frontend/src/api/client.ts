@@ -177,11 +177,12 @@ export const api = {
   /** Publish a new version of one of the tenant's workflow definitions (definitions.manage). */
   publishDefinition: (body: Body<"publishDefinition">) =>
     request<Answer<"publishDefinition">>(`${BO}/workflow-definitions`, { method: "POST", body }),
-  // Case layouts (saving needs layouts.manage).
-  getLayout: (definitionId: string, signal?: AbortSignal) =>
-    request<Answer<"getLayout">>(`${BO}/layouts/${enc(definitionId)}`, { signal }),
-  putLayout: (definitionId: string, body: Body<"putLayout">) =>
-    request<Answer<"putLayout">>(`${BO}/layouts/${enc(definitionId)}`, { method: "PUT", body }),
+  // Case layouts (saving needs layouts.manage): for every version of a definition (version null)
+  // or for one version.
+  getLayout: (definitionId: string, version: number | null, signal?: AbortSignal) =>
+    request<Answer<"getLayout">>(`${BO}/layouts/${enc(definitionId)}${query({ version })}`, { signal }),
+  putLayout: (definitionId: string, version: number | null, body: Body<"putLayout">) =>
+    request<Answer<"putLayout">>(`${BO}/layouts/${enc(definitionId)}${query({ version })}`, { method: "PUT", body }),
   // Saved inbox views (sharing needs views.share).
   listViews: (signal?: AbortSignal) => request<Answer<"listViews">>(`${BO}/views`, { signal }),
   createView: (body: Body<"createView">) => request<Answer<"createView">>(`${BO}/views`, { method: "POST", body }),

@@ -114,11 +114,11 @@ export interface paths {
     post: operations["rerunPlugin"];
   };
   "/api/v1/backoffice/layouts/{workflow_definition_id}": {
-    /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+    /** The case layout of a workflow definition, or of one version of it (the tenant's, else the bundled one) */
     get: operations["getLayout"];
     /**
      * Save a new version of the tenant's case layout, or roll back to an earlier one
-     * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+     * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. With `version`, the layout of that version of the definition only (it wins over the layout for every version); its versions are its own. See docs/layouts.md for the schema.
      */
     put: operations["putLayout"];
   };
@@ -1730,7 +1730,7 @@ export interface components {
       column?: 1 | 2;
       /**
        * Fields
-       * @description entity, ubos, directors, vendorResults and customData only; in order
+       * @description entity, ubos, directors, documents (paths into each document's `properties`), vendorResults and customData only; in order
        */
       fields?: components["schemas"]["LayoutField"][];
       /**
@@ -1813,16 +1813,21 @@ export interface components {
     LayoutView: {
       /** Workflowdefinitionid */
       workflowDefinitionId: string;
+      /**
+       * Definitionversion
+       * @description the definition version this layout is saved for; null: every version
+       */
+      definitionVersion: number | null;
       layout: components["schemas"]["CaseLayout"];
       /**
        * Source
-       * @description `tenant`: saved by the tenant; else the definition's bundled layout, or the generic one
+       * @description what a case of that definition (version) shows: `tenant`: saved by the tenant for it; `tenantAllVersions`: the tenant's layout for every version (asked for one version that has none of its own); else the definition's bundled layout (or the bundled one of its entity type), or the generic one
        * @enum {string}
        */
-      source: "tenant" | "bundled" | "generic";
+      source: "tenant" | "tenantAllVersions" | "bundled" | "generic";
       /**
        * Version
-       * @description the tenant's current version; 0 while none is saved
+       * @description the tenant's current version of this layout (for the definition version asked, or every version); 0 while none is saved
        */
       version: number;
       /**
@@ -3880,9 +3885,13 @@ export interface operations {
       503: components["responses"]["ServiceUnavailable"];
     };
   };
-  /** The case layout of a workflow definition (the tenant's, else the bundled one) */
+  /** The case layout of a workflow definition, or of one version of it (the tenant's, else the bundled one) */
   getLayout: {
     parameters: {
+      query?: {
+        /** @description a version of the workflow definition: the layout saved for that version only; without it, the layout for every version */
+        version?: number;
+      };
       path: {
         workflow_definition_id: string;
       };
@@ -3894,6 +3903,7 @@ export interface operations {
           "application/json": components["schemas"]["LayoutView"];
         };
       };
+      400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
@@ -3903,10 +3913,14 @@ export interface operations {
   };
   /**
    * Save a new version of the tenant's case layout, or roll back to an earlier one
-   * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. See docs/layouts.md for the schema.
+   * @description Every save is a new version (author and time kept); `rollbackTo` saves an earlier version again as the newest. With `version`, the layout of that version of the definition only (it wins over the layout for every version); its versions are its own. See docs/layouts.md for the schema.
    */
   putLayout: {
     parameters: {
+      query?: {
+        /** @description a version of the workflow definition: the layout saved for that version only; without it, the layout for every version */
+        version?: number;
+      };
       path: {
         workflow_definition_id: string;
       };

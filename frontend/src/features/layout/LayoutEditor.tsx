@@ -1,6 +1,7 @@
-// The case layout editor (layouts.manage): blocks in order and columns, fields with label, format,
-// visibility and group, the required documents; versions with rollback; a live preview on a real
-// case of the workflow. Every control is a button, input or select: usable from the keyboard.
+// The case layout editor (layouts.manage): for every version of a workflow definition or for one
+// version, blocks in order and columns, fields with label, format, visibility and group, the
+// required documents; versions with rollback; a live preview on a real case of the workflow (of
+// that version). Every control is a button, input or select: usable from the keyboard.
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, ApiError } from "../../api/client";
@@ -21,7 +22,8 @@ export const BLOCK_NAMES: Record<BlockType, string> = {
   messages: "Messages",
   history: "History",
 };
-const FIELD_BLOCKS: BlockType[] = ["entity", "ubos", "directors", "vendorResults", "customData"];
+// A documents block's fields are paths into each document's properties.
+const FIELD_BLOCKS: BlockType[] = ["entity", "ubos", "directors", "documents", "vendorResults", "customData"];
 const FORMATS: NonNullable<LayoutField["format"]>[] = ["text", "date", "money", "country", "percentage", "link", "masked"];
 
 type Problem = { path: string; message: string };
@@ -39,9 +41,12 @@ export function LayoutEditor() {
   });
   const [definitionId, setDefinitionId] = useState("");
   const chosen = definitionId || definitions.data?.data[0]?.id || "";
+  // null: the layout for every version of the definition.
+  const [definitionVersion, setDefinitionVersion] = useState<number | null>(null);
+  const latest = definitions.data?.data.find((d) => d.id === chosen)?.version ?? 1;
   const current = useQuery({
-    queryKey: ["layout", chosen],
-    queryFn: ({ signal }) => api.getLayout(chosen, signal),
+    queryKey: ["layout", chosen, definitionVersion],
+    queryFn: ({ signal }) => api.getLayout(chosen, definitionVersion, signal),
     enabled: chosen !== "",
     staleTime: 0,
   });
@@ -61,7 +66,7 @@ export function LayoutEditor() {
     if (!saved) return;
     setSaving(true);
     try {
-      const after = await api.putLayout(chosen, { ...body, expectedVersion: saved.version });
+      const after = await api.putLayout(chosen, definitionVersion, { ...body, expectedVersion: saved.version });
       setSaved(after);
       setDraft(structuredClone(after.layout));
       setProblems([]);
@@ -82,10 +87,30 @@ export function LayoutEditor() {
       <div className="layout-editor-form">
         <div className="row">
           <label htmlFor="layout-definition">Workflow</label>
-          <select id="layout-definition" value={chosen} onChange={(e) => setDefinitionId(e.target.value)}>
+          <select
+            id="layout-definition"
+            value={chosen}
+            onChange={(e) => {
+              setDefinitionId(e.target.value);
+              setDefinitionVersion(null);
+            }}
+          >
             {(definitions.data?.data ?? []).map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="layout-definition-version">For</label>
+          <select
+            id="layout-definition-version"
+            value={definitionVersion ?? ""}
+            onChange={(e) => setDefinitionVersion(e.target.value ? Number(e.target.value) : null)}
+          >
+            <option value="">All versions</option>
+            {Array.from({ length: latest }, (_, i) => latest - i).map((version) => (
+              <option key={version} value={version}>
+                Version {version} only
               </option>
             ))}
           </select>
@@ -93,7 +118,9 @@ export function LayoutEditor() {
             <span className="muted" data-testid="layout-source">
               {saved.source === "tenant"
                 ? `version ${saved.version} by ${saved.updatedBy ?? "?"}, ${dateTime(saved.updatedAt)}`
-                : `the ${saved.source} layout (not changed yet)`}
+                : saved.source === "tenantAllVersions"
+                  ? "the layout for all versions (none of this version's own yet)"
+                  : `the ${saved.source} layout (not changed yet)`}
             </span>
           )}
         </div>
@@ -201,7 +228,7 @@ export function LayoutEditor() {
           </section>
         )}
       </div>
-      {draft && chosen && <LayoutPreview definitionId={chosen} layout={draft} />}
+      {draft && chosen && <LayoutPreview definitionId={chosen} definitionVersion={definitionVersion} layout={draft} />}
     </div>
   );
 }

@@ -13,14 +13,23 @@ import { LayoutGrid } from "./LayoutGrid";
 import { MissingDocuments } from "./MissingDocuments";
 import { missingDocuments } from "./missingDocuments";
 
-export function LayoutPreview({ definitionId, layout }: { definitionId: string; layout: CaseLayout }) {
+interface Props {
+  definitionId: string;
+  definitionVersion: number | null; // null: any version
+  layout: CaseLayout;
+}
+
+export function LayoutPreview({ definitionId, definitionVersion, layout }: Props) {
   const cases = useQuery({
     queryKey: ["layout-preview-cases", definitionId],
     queryFn: ({ signal }) =>
-      api.listCases({ workflowDefinitionId: definitionId, status: "all", assignee: "any", limit: 10 }, signal),
+      api.listCases({ workflowDefinitionId: definitionId, status: "all", assignee: "any", limit: 50 }, signal),
   });
+  const rows = (cases.data?.data ?? []).filter(
+    (row) => definitionVersion === null || row.workflowDefinitionVersion === definitionVersion,
+  );
   const [picked, setPicked] = useState("");
-  const caseId = picked || cases.data?.data[0]?.id || "";
+  const caseId = rows.some((row) => row.id === picked) ? picked : rows[0]?.id || "";
   const view = useQuery({
     queryKey: ["layout-preview-case", caseId],
     queryFn: ({ signal }) => api.getCase(caseId, signal),
@@ -32,14 +41,14 @@ export function LayoutPreview({ definitionId, layout }: { definitionId: string; 
         <h2 id="layout-preview-title">Preview</h2>
         <label htmlFor="layout-preview-case">Case</label>
         <select id="layout-preview-case" value={caseId} onChange={(e) => setPicked(e.target.value)}>
-          {(cases.data?.data ?? []).map((row) => (
+          {rows.map((row) => (
             <option key={row.id} value={row.id}>
               {row.entity.name}
             </option>
           ))}
         </select>
       </div>
-      {cases.data && cases.data.data.length === 0 && <p className="muted">No case of this workflow yet.</p>}
+      {cases.data && rows.length === 0 && <p className="muted">No case of this workflow (version) yet.</p>}
       {view.data && (
         <div className="case preview" data-testid="layout-preview">
           <LayoutGrid
