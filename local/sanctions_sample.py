@@ -135,7 +135,6 @@ _SYLLABLES = [
     "kad",
     "wim",
 ]
-_COUNTRIES = ["xa", "xb", "xc"]  # user-assigned ISO codes: no real country
 
 
 def _word(rng: random.Random) -> str:
@@ -143,7 +142,8 @@ def _word(rng: random.Random) -> str:
 
 
 def synthetic_entities(count: int, seed: int = 19) -> list[dict[str, Any]]:
-    """Invented persons and companies in FtM form: they name no one."""
+    """Invented persons and companies in FtM form: they name no one, and no country (FtM
+    accepts only real country codes; a made-up entry should not claim one)."""
     rng = random.Random(seed)
     entities = []
     for number in range(count):
@@ -151,8 +151,8 @@ def synthetic_entities(count: int, seed: int = 19) -> list[dict[str, Any]]:
             name = f"{_word(rng)} {_word(rng)} Holdings"
             entities.append({
                 "id": f"synthetic-{number}", "schema": "Company", "caption": name,
-                "properties": {"name": [name], "jurisdiction": [rng.choice(_COUNTRIES)],
-                               "topics": ["sanction", "synthetic"]},
+                "properties": {"name": [name], "topics": ["sanction"],
+                           "notes": ["synthetic: names no one"]},
             })  # fmt: skip
             continue
         name = f"{_word(rng)} {_word(rng)} {_word(rng)}"
@@ -160,8 +160,8 @@ def synthetic_entities(count: int, seed: int = 19) -> list[dict[str, Any]]:
         entities.append({
             "id": f"synthetic-{number}", "schema": "Person", "caption": name,
             "properties": {"name": [name], "birthDate": [birth],
-                           "nationality": [rng.choice(_COUNTRIES)],
-                           "topics": ["sanction", "synthetic"]},
+                           "topics": ["sanction"],
+                           "notes": ["synthetic: names no one"]},
         })  # fmt: skip
     return entities
 
