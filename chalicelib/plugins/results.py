@@ -47,18 +47,21 @@ def record_result(
     trigger: Trigger,
     actor: Actor = PLUGIN_WORKER,
     request_id: str | None = None,
+    once_per_case: bool = False,
 ) -> PluginResult | None:
     """Write `run` as the plugin's next result version (None: the case is gone). A failed run
     of the workflow also flags the case (`onError: flag`) or fails it (`onError: fail`) in the
     same write; a reviewer's failed re-run is only recorded (the reviewer sees it). A run
-    with a `run_key` is recorded once, however many deliveries race to record it."""
+    with a `run_key` is recorded once, however many deliveries race to record it; with
+    `once_per_case`, the plugin's first result is its only one."""
     for _ in range(MAX_WRITE_ATTEMPTS):
         case = store.get_case(tenant_id, case_id)
         if case is None:
             return None
         latest = case.vendor_results.get(spec.name)
-        if run.run_key is not None and latest is not None and latest.run_key == run.run_key:
-            return latest  # recorded by a concurrent delivery of the same run
+        same_run = run.run_key is not None and latest is not None and latest.run_key == run.run_key
+        if latest is not None and (once_per_case or same_run):
+            return latest  # recorded already (by a concurrent delivery, or another execution)
         updated, result, audits = apply_result(
             case, spec, run, trigger=trigger, actor=actor, request_id=request_id
         )

@@ -114,7 +114,11 @@ def handle_message(
     if spec.callback is not None and callbacks is not None and token:
         _request_callback(spec, case, str(token), providers, tasks, callbacks, api_base_url)
         return
-    if latest is None or latest.run_key != run_key:
+    # An ingest plugin runs once per case: a second execution's step (a lost execution's
+    # message, redelivered after a local restart, racing the reconciler's replacement) answers
+    # with the result there is.
+    once = trigger == "ingest"
+    if latest is None or (latest.run_key != run_key and not once):
         run = execute(spec, case, providers)
         if run.status == "failed":
             metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
@@ -128,6 +132,7 @@ def handle_message(
             spec=spec,
             run=PluginRun(**{**run.__dict__, "run_key": run_key}),
             trigger=trigger,
+            once_per_case=once,
         )
     _answer_success(tasks, str(token))
 

@@ -331,3 +331,22 @@ def test_an_asynchronous_vendors_step_waits_for_its_callback_which_records_once(
     assert (first.trigger, first.data) == ("callback", {"risk": "high"})
     assert tasks.answers == [("success", "t-1"), ("success", "t-1")]
     assert callbacks.get(case.case_id, "vendor").completed_at is not None
+
+
+def test_an_ingest_plugin_records_once_per_case_whichever_execution_asks(
+    chart: WorkflowDefinition,
+) -> None:
+    """After a local restart a lost execution's step message can still be queued while the
+    reconciler's replacement asks again: the second answers with the first result."""
+    store, tasks, vendor = InMemoryCaseStore(), Tasks(), Flaky(failures=0)
+    case = make_case(store)
+    for token in ("t-lost", "t-replacement"):
+        handle_message(
+            message(case.case_id, taskToken=token),
+            store=store,
+            providers={"http": vendor},
+            tasks=tasks,
+        )
+    assert vendor.calls == 1
+    assert store.get_case("demo", case.case_id).vendor_results["vendor"].version == 1
+    assert tasks.answers == [("success", "t-lost"), ("success", "t-replacement")]
