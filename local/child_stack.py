@@ -141,7 +141,16 @@ def signed_in(
     stack: Stack, email: str = "admin@demo.test", timeout: float = 30
 ) -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
     """An HTTP client of the stack signed in as one of the local reviewers, and its session."""
-    with httpx.Client(base_url=stack.base_url, timeout=timeout) as client:
+    with signed_in_at(stack.base_url, email, timeout) as signed:
+        yield signed
+
+
+@contextmanager
+def signed_in_at(
+    base_url: str, email: str = "admin@demo.test", timeout: float = 30
+) -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
+    """`signed_in`, for a stack known by its URL."""
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
         response = client.post(
             "/api/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
         )
@@ -160,12 +169,7 @@ def await_ingest_plugins(
     from chalicelib.workflows.registry import get_definition
 
     deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        login = client.post(
-            "/api/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
-        )
-        login.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {login.json()['idToken']}"
+    with signed_in_at(base_url, email) as (client, _):
         while True:
             view: dict[str, Any] = client.get(f"/api/v1/backoffice/cases/{case_id}").json()
             definition = get_definition(view["workflow"]["id"], view["workflow"]["version"])

@@ -108,27 +108,25 @@ def complete_callback(
     (or one the result of which is recorded already) records nothing again. The plugin's
     result, or None when the case is gone."""
     spec = callback_spec(pending)
-    case = store.get_case(pending.tenant_id, pending.case_id)
-    if case is None:
-        return None
-    latest = case.vendor_results.get(spec.name)
-    if latest is None or latest.run_key != pending.run_key:
-        latest = record_result(
-            store,
-            tenant_id=pending.tenant_id,
-            case_id=pending.case_id,
-            spec=spec,
-            run=PluginRun(
-                status="succeeded",
-                started_at=pending.started_at,
-                finished_at=utc_now(),
-                input_digest=pending.input_digest,
-                provider_version=provider_version,
-                data=map_output(spec, answer),
-                run_key=pending.run_key,
-            ),
-            trigger="callback",
-        )
+    # Recorded once per run key: a repeated callback gets the result recorded the first time.
+    latest = record_result(
+        store,
+        tenant_id=pending.tenant_id,
+        case_id=pending.case_id,
+        spec=spec,
+        run=PluginRun(
+            status="succeeded",
+            started_at=pending.started_at,
+            finished_at=utc_now(),
+            input_digest=pending.input_digest,
+            provider_version=provider_version,
+            data=map_output(spec, answer),
+            run_key=pending.run_key,
+        ),
+        trigger="callback",
+    )
+    if latest is None:
+        return None  # the case is gone
     if pending.completed_at is None:
         # Stale: the step timed out meanwhile (its Retry asked again), or was answered.
         with contextlib.suppress(StaleTaskToken):

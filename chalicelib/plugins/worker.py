@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from chalicelib.cases.store import CaseStore
@@ -88,7 +89,7 @@ def handle_message(
                 tenant_id=tenant_id,
                 case_id=case_id,
                 spec=spec,
-                run=PluginRun(**{**run.__dict__, "run_key": _run_key(token)}),
+                run=replace(run, run_key=_run_key(token)),
                 trigger=trigger,
             )
             metrics.add_metric(name="PluginFailed", unit="Count", value=1)
@@ -121,16 +122,14 @@ def handle_message(
     if latest is None or (latest.run_key != run_key and not once):
         run = execute(spec, case, providers)
         if run.status == "failed":
-            metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
-            error = PLUGIN_ATTEMPT_FAILED if run.retryable else PLUGIN_INPUT_ERROR
-            _answer_failure(tasks, str(token), error, run.error or "")
+            _fail_attempt(tasks, str(token), run)
             return
         record_result(
             store,
             tenant_id=tenant_id,
             case_id=case_id,
             spec=spec,
-            run=PluginRun(**{**run.__dict__, "run_key": run_key}),
+            run=replace(run, run_key=run_key),
             trigger=trigger,
             once_per_case=once,
         )
@@ -156,9 +155,7 @@ def _request_callback(
     url = callback_url(api_base_url, case.case_id, spec.name)
     run = execute(spec, case, providers, extra_input={"callbackUrl": url})
     if run.status == "failed":
-        metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
-        error = PLUGIN_ATTEMPT_FAILED if run.retryable else PLUGIN_INPUT_ERROR
-        _answer_failure(tasks, token, error, run.error or "")
+        _fail_attempt(tasks, token, run)
         return
     callbacks.put_pending(
         PendingCallback(
@@ -202,7 +199,7 @@ def rerun_after_update(
             tenant_id=case.tenant_id,
             case_id=case.case_id,
             spec=spec,
-            run=PluginRun(**{**run.__dict__, "run_key": run_key}),
+            run=replace(run, run_key=run_key),
             trigger="resubmission" if resubmission else "change",
         )
         metrics.add_metric(name="PluginRerunAfterUpdate", unit="Count", value=1)
@@ -265,6 +262,14 @@ def _answer_success(tasks: PluginTasks, token: str) -> None:
         tasks.plugin_succeeded(token)
     except StaleTaskToken:
         logger.info("plugin task token already answered")
+
+
+def _fail_attempt(tasks: PluginTasks, token: str, run: PluginRun) -> None:
+    """A failed attempt of a step is not recorded: its token fails, and the step's `Retry`
+    decides (an unusable input is not retried)."""
+    metrics.add_metric(name="PluginAttemptFailed", unit="Count", value=1)
+    error = PLUGIN_ATTEMPT_FAILED if run.retryable else PLUGIN_INPUT_ERROR
+    _answer_failure(tasks, token, error, run.error or "")
 
 
 def _answer_failure(tasks: PluginTasks, token: str, error: str, cause: str) -> None:
