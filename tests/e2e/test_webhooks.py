@@ -171,6 +171,8 @@ def test_an_always_failing_receiver_dead_letters_and_redelivery_succeeds_once_fi
     admin: httpx.Client, receiver: Receiver, webhook_stack: Stack
 ) -> None:
     case_id = ingest(admin, "wh-e2e-dlq")
+    # The case's screening result goes out first: the failing receiver is for the note.
+    poll(lambda: receiver.of("workflow.context.changed", case_id), timeout=60)
     receiver.case_defaults[case_id] = 503
     add_note(admin, case_id, "nobody home")
 
@@ -199,7 +201,11 @@ def test_an_always_failing_receiver_dead_letters_and_redelivery_succeeds_once_fi
     assert redelivered.status_code == 202, redelivered.text
     [arrived] = poll(lambda: receiver.of("case.note_added", case_id), timeout=30)
     assert arrived.webhook_id == dead["id"]
-    log = admin.get(f"{DELIVERIES}/{dead['id']}").json()
+    # The delivery is recorded once the receiver has answered: a moment after it arrived.
+    log = poll(
+        lambda: (d := admin.get(f"{DELIVERIES}/{dead['id']}").json())["status"] != "pending" and d,
+        timeout=30,
+    )
     assert (log["status"], log["round"]) == ("delivered", 2)
 
 
