@@ -145,17 +145,15 @@ def _request_callback(
     callbacks: CallbackStore,
     api_base_url: str,
 ) -> None:
-    """An asynchronous vendor's step: send the request (with `callbackUrl`), park the token in
-    a pending callback and leave the step waiting; the callback answers it (callbacks.py). A
-    redelivered message whose request was sent already sends nothing again."""
+    """An asynchronous vendor's step: park the token in a pending callback, send the request
+    (with `callbackUrl`) and leave the step waiting; the callback answers it (callbacks.py).
+    Parked first, because a fast vendor may call back before it has answered the request.
+    A redelivered message whose callback is parked sends nothing again: if the first delivery
+    stopped before sending, the step's `TimeoutSeconds` and `Retry` ask again, as for a vendor
+    that never calls back."""
     run_key = _run_key(token) or ""
     pending = callbacks.get(case.case_id, spec.name)
     if pending is not None and pending.run_key == run_key:
-        return
-    url = callback_url(api_base_url, case.case_id, spec.name)
-    run = execute(spec, case, providers, extra_input={"callbackUrl": url})
-    if run.status == "failed":
-        _fail_attempt(tasks, token, run)
         return
     callbacks.put_pending(
         PendingCallback(
@@ -166,10 +164,14 @@ def _request_callback(
             definition_version=case.workflow_definition_version,
             task_token=token,
             run_key=run_key,
-            started_at=run.started_at,
-            input_digest=run.input_digest,
+            started_at=utc_now(),
+            input_digest=input_digest(map_input(spec, case)),
         )
     )
+    url = callback_url(api_base_url, case.case_id, spec.name)
+    run = execute(spec, case, providers, extra_input={"callbackUrl": url})
+    if run.status == "failed":
+        _fail_attempt(tasks, token, run)
 
 
 def rerun_after_update(

@@ -350,3 +350,48 @@ def test_an_ingest_plugin_records_once_per_case_whichever_execution_asks(
     assert vendor.calls == 1
     assert store.get_case("demo", case.case_id).vendor_results["vendor"].version == 1
     assert tasks.answers == [("success", "t-lost"), ("success", "t-replacement")]
+
+
+class CallingBackAtOnce:
+    """A fast asynchronous vendor: it calls back before it has answered the request."""
+
+    def __init__(self, complete: Any) -> None:
+        self.complete = complete
+        self.results: list[Any] = []
+
+    def run(self, payload: dict[str, Any], spec: PluginSpec, *, tenant_id: str) -> ProviderAnswer:
+        self.results.append(self.complete({"risk": "low"}))
+        return ProviderAnswer(data={})
+
+
+def test_a_vendor_that_calls_back_before_answering_the_request_finds_its_callback(
+    chart: WorkflowDefinition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pending callback is parked before the request goes out (CI caught the callback of
+    a fast vendor refused: it was parked only once the request had been answered)."""
+    from chalicelib.plugins.callbacks import InMemoryCallbackStore, complete_callback
+
+    data = chart.model_dump(by_alias=True)
+    data["plugins"][0]["callback"] = {"secret": "callbackSecret"}
+    async_chart = WorkflowDefinition.from_json(data)
+    monkeypatch.setattr("chalicelib.plugins.worker.get_definition", lambda *_, **__: async_chart)
+    monkeypatch.setattr("chalicelib.plugins.callbacks.get_definition", lambda *_, **__: async_chart)
+    store, tasks, callbacks = InMemoryCaseStore(), Tasks(), InMemoryCallbackStore()
+    case = make_case(store)
+
+    def call_back(answer: dict[str, Any]) -> Any:
+        pending = callbacks.get(case.case_id, "vendor")
+        if pending is None:
+            return None
+        return complete_callback(pending, answer, store=store, callbacks=callbacks, tasks=tasks)
+
+    vendor = CallingBackAtOnce(call_back)
+    handle_message(
+        message(case.case_id, taskToken="t-1"), store=store, providers={"http": vendor},
+        tasks=tasks, callbacks=callbacks, api_base_url="https://app.example",
+    )  # fmt: skip
+    [result] = vendor.results
+    assert result is not None and (result.trigger, result.data) == ("callback", {"risk": "low"})
+    assert tasks.answers == [("success", "t-1")]
+    # The answered callback stays answered: the request's own answer does not park it again.
+    assert callbacks.get(case.case_id, "vendor").completed_at is not None
