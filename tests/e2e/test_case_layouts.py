@@ -78,7 +78,14 @@ def person_run(entity_id: str) -> dict[str, Any]:
         "workflowId": "kyc-manual-review",
         "context": {
             "entity": {"id": entity_id, "type": "individual", "data": data},
-            "documents": [{"type": "passport", "category": "identification", "pages": [page]}],
+            "documents": [
+                {
+                    "type": "passport",
+                    "category": "identification",
+                    "properties": {"docNumber": "P-0042", "expiryDate": "2031-05-01"},
+                    "pages": [page],
+                }
+            ],
             "customData": {"riskScore": 12},
         },
     }
@@ -158,6 +165,12 @@ def test_an_admin_reorders_and_hides_and_the_reviewer_sees_it_after_a_reload(
         assert first_block(reviewer) == "entity"
         expect(reviewer.locator(".case-right > [data-block=documents]")).to_be_visible()
         expect(reviewer.get_by_text("Nov 23, 1988")).to_be_visible()  # a date, formatted
+        # The document's properties are laid out by the documents block's fields too.
+        documents = reviewer.locator("[data-block=documents]")
+        expect(documents.locator('[data-field="docNumber"] dt')).to_have_text("Document number")
+        expect(documents.locator('[data-field="docNumber"] dd')).to_have_text("P-0042")
+        expect(documents.locator('[data-field="expiryDate"] dt')).to_have_text("Expires")
+        expect(documents.locator('[data-field="expiryDate"] dd')).to_have_text("May 1, 2031")
         reviewer.screenshot(path=str(SCREENSHOTS / "case-view-kyc-layout.png"), full_page=True)
     finally:
         restore_bundled_layout(http)

@@ -395,7 +395,7 @@ function CaseScreen(props: Props & { view: CaseView }) {
                             }
                           }}
                         />
-                        <DocumentDetails document={currentDoc} />
+                        <DocumentDetails document={currentDoc} block={block} />
                       </div>
                     </>
                   )

@@ -1,8 +1,11 @@
-import type { CaseDocument } from "../../api/types";
+import type { CaseDocument, LayoutBlock } from "../../api/types";
+import { LayoutFields } from "../layout/LayoutFields";
 import { dateTime, humanize } from "../../shared/format";
 import { DataList } from "../../shared/ui/DataList";
 
-export function DocumentDetails({ document: doc }: { document: CaseDocument }) {
+/** A document's details; its `properties` laid out by the documents block's fields. */
+export function DocumentDetails({ document: doc, block }: { document: CaseDocument; block: LayoutBlock }) {
+  const properties = doc.properties ?? {};
   return (
     <div className="doc-details">
       <section aria-labelledby="doc-props-title">
@@ -23,7 +26,9 @@ export function DocumentDetails({ document: doc }: { document: CaseDocument }) {
             </div>
           )}
         </dl>
-        <DataList data={doc.properties ?? {}} />
+        {Object.keys(properties).length > 0 && (
+          <LayoutFields data={properties} fields={block.fields ?? []} showUnlisted={block.showUnlisted ?? true} />
+        )}
       </section>
       <section aria-labelledby="doc-issuer-title">
         <h3 id="doc-issuer-title">Issuer</h3>
