@@ -1,6 +1,7 @@
 """Workflow definitions published by a tenant's admins: `POST
-/api/v1/backoffice/workflow-definitions` (`definitions.manage`); the list is
-`GET /api/v1/backoffice/workflow-definitions` (any reader, `backoffice_api`)."""
+/api/v1/backoffice/workflow-definitions` and one version as JSON, `GET .../{id}`
+(`definitions.manage`); the list is `GET /api/v1/backoffice/workflow-definitions` (any reader,
+`backoffice_api`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from chalicelib.dependencies import definition_store, plugin_queue, work_queue, 
 from chalicelib.handlers.auth_kinds import ReviewerToken
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
-from chalicelib.models.definitions import PublishDefinitionRequest, PublishedDefinitionRef
+from chalicelib.models.definitions import (
+    DefinitionVersionParams,
+    PublishDefinitionRequest,
+    PublishedDefinitionRef,
+    WorkflowDefinitionDocument,
+)
 from chalicelib.models.permissions import DEFINITIONS_MANAGE
 from chalicelib.models.reviewers import Reviewer
-from chalicelib.workflows.published import publish_definition
+from chalicelib.workflows.published import definition_document, publish_definition
 
 definitions_api = Blueprint(__name__)
 DEFINITION_MANAGER = ReviewerToken(DEFINITIONS_MANAGE, argument="admin")
@@ -52,3 +58,25 @@ def publish_definition_route(
         request_id=request_id(definitions_api.current_request),
     )
     return published.ref()
+
+
+@operation(
+    definitions_api,
+    "GET",
+    "/workflow-definitions/{workflow_definition_id}",
+    auth=DEFINITION_MANAGER,
+    summary="One version of a workflow definition as JSON (the newest without `version`), "
+    "bundled or the tenant's own",
+    tag="definitions",
+    query=DefinitionVersionParams,
+    response=WorkflowDefinitionDocument,
+    errors=(403,),
+    description="What an admin edits to publish the next version (or, for a bundled "
+    "definition, a definition of the tenant's own under a new id).",
+)
+def get_definition_route(
+    admin: Reviewer, workflow_definition_id: str, query: DefinitionVersionParams
+) -> WorkflowDefinitionDocument:
+    return definition_document(
+        definition_store(), admin.tenant_id, workflow_definition_id, query.version
+    )

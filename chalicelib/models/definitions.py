@@ -3,7 +3,7 @@ the API bodies and the stored record of each version."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -26,6 +26,26 @@ class PublishedDefinitionRef(ApiModel):
     published_by: str
     published_at: str
     state_machine_name: str = Field(description="the state machine new runs of it start on")
+
+
+class DefinitionVersionParams(ApiModel):
+    version: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="one version; without it, the newest"
+    )
+
+
+class WorkflowDefinitionDocument(ApiModel):
+    """One version of a definition as JSON: what an admin edits to publish the next."""
+
+    id: str
+    version: JsonInt
+    name: str
+    source: Literal["bundled", "tenant"]
+    published_by: str | None = Field(default=None, description="the tenant's own only")
+    published_at: str | None = None
+    definition: dict[str, Any] = Field(
+        description="the definition as published (docs/workflow-definitions.md)"
+    )
 
 
 class PublishedDefinition(Record):

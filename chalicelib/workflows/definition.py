@@ -268,6 +268,10 @@ class WorkflowDefinition(_Strict):
                 f"invalid workflow definition {data.get('id')!r}: {exc}"
             ) from exc
 
+    def as_json(self) -> dict[str, Any]:
+        """The definition as JSON, without what its defaults say: as published and kept."""
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
     @property
     def key(self) -> str:
         return f"{self.id}@v{self.version}"

@@ -16,15 +16,19 @@ from typing import Any, Protocol
 
 from chalicelib.auth.admin import admin_audit_record
 from chalicelib.documents.remote_fetch import Resolver
-from chalicelib.errors import InvalidRequest, VersionConflict
+from chalicelib.errors import InvalidRequest, NotFound, VersionConflict
 from chalicelib.ids import utc_now
 from chalicelib.models.admin import AdminAuditRecord
-from chalicelib.models.definitions import PublishedDefinition
+from chalicelib.models.definitions import PublishedDefinition, WorkflowDefinitionDocument
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
 from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.definition import WorkflowDefinition
-from chalicelib.workflows.registry import bundled_definitions
+from chalicelib.workflows.registry import (
+    UnknownWorkflowDefinition,
+    bundled_definitions,
+    get_definition,
+)
 
 # `{secret:NAME}`: a field of the tenant's own vendor secret, never a path or ARN of another.
 _SECRET_REFERENCE = re.compile(r"\{secret:([^}]*)\}")
@@ -167,7 +171,7 @@ def publish_definition(
     current_version = current.version if current else 0
     if definition.version != current_version + 1:
         raise conflict(current_version)
-    body = definition.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    body = definition.as_json()
     published = WorkflowDefinition.published(admin.tenant_id, body)
     arn = machines.create_state_machine(
         f"{state_machine_prefix}{published.state_machine_name}",
@@ -196,6 +200,32 @@ def publish_definition(
     )
     store.save(record, audit)
     return record
+
+
+def definition_document(
+    store: DefinitionStore, tenant_id: str, definition_id: str, version: int | None
+) -> WorkflowDefinitionDocument:
+    """One version of a definition (the newest without `version`) as JSON, to start the next
+    from: a bundled one, or one of the tenant's own (another tenant's is unknown: 404)."""
+    try:
+        definition = get_definition(definition_id, version, tenant_id=tenant_id)
+    except UnknownWorkflowDefinition as exc:
+        what = "version of the workflow definition" if version else "workflow definition"
+        raise NotFound(f"no such {what}") from exc
+    stored = (
+        store.get_version(tenant_id, definition_id, definition.version)
+        if definition.tenant_id is not None
+        else None
+    )
+    return WorkflowDefinitionDocument(
+        id=definition.id,
+        version=definition.version,
+        name=definition.name,
+        source="bundled" if stored is None else "tenant",
+        published_by=stored.author_name if stored else None,
+        published_at=stored.at if stored else None,
+        definition=stored.definition if stored else definition.as_json(),
+    )
 
 
 def ensure_state_machine(

@@ -6,6 +6,7 @@ control it can use; the admin pages pass axe."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -184,7 +185,7 @@ def test_an_admin_publishes_a_workflow_definition_and_an_integrator_runs_it(
     sign_in(page, "admin@demo.test")
     page.get_by_role("link", name="Admin").click()
     page.get_by_role("link", name="Workflow definitions").click()
-    expect(page.get_by_role("cell", name="kyc-manual-review")).to_be_visible()
+    expect(page.get_by_role("cell", name="kyc-manual-review", exact=True)).to_be_visible()
     editor = page.get_by_label("Definition (JSON)")
     editor.fill(json.dumps(chart, indent=2))
     editor.focus()
@@ -204,8 +205,23 @@ def test_an_admin_publishes_a_workflow_definition_and_an_integrator_runs_it(
     expect(row).to_contain_text("Published by the tenant")
     expect(row).to_contain_text("Ada Admin")
 
+    # The next version starts from the kept one, not from a template.
+    row.get_by_role("button", name=f"New version of {definition_id}").click()
+    expect(editor).to_be_focused()
+    drafted = json.loads(editor.input_value())
+    assert drafted == {**chart, "version": 2}
+    editor.fill(json.dumps({**drafted, "name": "E2E onboarding 2"}, indent=2))
+    page.get_by_role("button", name="Publish").click()
+    expect(row.get_by_role("cell", name="E2E onboarding 2")).to_be_visible()
+    # A bundled definition is a starting point for one of the tenant's own.
+    page.get_by_role("button", name="Start from kyb-manual-review").click()
+    expect(editor).to_have_value(re.compile('"id": "kyb-manual-review-own"'))
+    bundled_copy = json.loads(editor.input_value())
+    assert (bundled_copy["id"], bundled_copy["version"]) == ("kyb-manual-review-own", 1)
+    assert bundled_copy["approvalPolicy"]["when"] == "always"
+
     run = individual_run(f"{definition_id}-person", "Published")
     run["workflowId"] = definition_id
     answer = http.post("/api/v1/external/workflows/run", json=run, headers=SECRET)
     assert answer.status_code == 201, answer.text
-    assert answer.json()["workflowDefinitionVersion"] == 1
+    assert answer.json()["workflowDefinitionVersion"] == 2

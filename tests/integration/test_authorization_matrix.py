@@ -516,6 +516,15 @@ def definition_call(world: World, actor: str, fresh: bool) -> Call:
     return Call(body={"definition": definition})
 
 
+def published_definition_call(world: World, actor: str, fresh: bool) -> Call:
+    """A definition demo's admin published (acme's admin knows no such id)."""
+    c = world.contract
+    published = definition_call(world, "admin", fresh)
+    path = f"{BACKOFFICE}/workflow-definitions"
+    c.json(c.call("POST", path, auth=world.token("admin"), body=published.body), 201)
+    return Call({"workflow_definition_id": published.body["definition"]["id"]}, query="version=1")
+
+
 def actor_or_admin(actor: str) -> str:
     return actor if actor in ACCOUNTS else "admin"
 
@@ -669,6 +678,9 @@ EXPECT: dict[tuple[str, str], Expect] = {
     # Published workflow definitions: `definitions.manage` (admins), each tenant its own.
     ("POST", f"{BACKOFFICE}/workflow-definitions"): reviewer(
         201, 403, 403, 403, 201, definition_call
+    ),
+    ("GET", f"{BACKOFFICE}/workflow-definitions/{{workflow_definition_id}}"): reviewer(
+        200, 403, 403, 403, 404, published_definition_call
     ),
     # Webhooks: admins only; acme's admin sees acme's (empty) lists and none of demo's ids.
     ("GET", WEBHOOKS): reviewer(200, 403, 403, 403, 200),

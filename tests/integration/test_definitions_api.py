@@ -157,3 +157,42 @@ def test_a_new_run_takes_the_newest_version_while_a_running_case_stays_on_its_ow
     report = reconcile(default_reconciliation(), only=["state_machines"])
     assert report == {"state_machines": {"created": 1, "present": 1}}
     assert "manual_review" in sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+
+
+def test_an_admin_reads_a_version_as_json_and_publishes_the_next_from_it(
+    api: Api, as_user: Reviewers
+) -> None:
+    admin = as_user("admin@demo.test")
+    ok(publish(admin, own_definition()), 201)
+    ok(publish(admin, own_definition(version=2, name="Demo onboarding 2")), 201)
+
+    newest = ok(admin.get(f"{DEFINITIONS}/{OWN_ID}"))
+    assert (newest["version"], newest["source"], newest["publishedBy"]) == (
+        2,
+        "tenant",
+        "Ada Admin",
+    )
+    assert newest["definition"]["name"] == "Demo onboarding 2"
+    first = ok(admin.get(f"{DEFINITIONS}/{OWN_ID}?version=1"))
+    assert (first["version"], first["definition"]["name"]) == (1, "Demo onboarding")
+    # What was read is what is published next, with the next version.
+    nxt = {**newest["definition"], "version": 3, "name": "Demo onboarding 3"}
+    assert ok(publish(admin, nxt), 201)["version"] == 3
+
+    # A bundled definition reads the same way: a tenant's own may start from it.
+    bundled = ok(admin.get(f"{DEFINITIONS}/kyb-manual-review"))
+    assert (bundled["source"], bundled["publishedBy"]) == ("bundled", None)
+    assert bundled["definition"]["approvalPolicy"]["when"] == "always"
+    copied = {**bundled["definition"], "id": "demo-kyb", "version": 1}
+    assert ok(publish(admin, copied), 201)["id"] == "demo-kyb"
+
+    # Unknown versions and ids, another tenant's definition: 404; a bad version: 400.
+    assert error_of(admin.get(f"{DEFINITIONS}/{OWN_ID}?version=9"), 404)["code"] == "not_found"
+    assert error_of(admin.get(f"{DEFINITIONS}/nope"), 404)["code"] == "not_found"
+    acme_admin = as_user("admin@acme.test")
+    assert error_of(acme_admin.get(f"{DEFINITIONS}/{OWN_ID}"), 404)["code"] == "not_found"
+    bad = error_of(admin.get(f"{DEFINITIONS}/{OWN_ID}?version=0"), 400)
+    assert [d["path"] for d in bad["details"]] == ["version"]
+    # Reading a whole definition (its plugins' configuration) is for `definitions.manage`.
+    denied = as_user("alice@demo.test").get(f"{DEFINITIONS}/{OWN_ID}")
+    assert error_of(denied, 403)["details"] == {"permission": "definitions.manage"}

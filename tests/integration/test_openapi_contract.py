@@ -599,6 +599,9 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     c.json(c.call("POST", definitions, auth=admin, body={"definition": own}), 201)
     listed = c.json(c.call("GET", definitions, auth=alice), 200)["data"]
     assert {"tour-onboarding", "kyc-manual-review"} <= {d["id"] for d in listed}
+    one = definitions + "/{workflow_definition_id}"
+    kept = c.json(c.call("GET", one, auth=admin, workflow_definition_id="tour-onboarding"), 200)
+    assert kept["definition"] == own
 
     # Its version 2 asks an asynchronous vendor, which answers through its signed callback.
     boto3.client("secretsmanager").create_secret(

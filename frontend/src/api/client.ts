@@ -174,6 +174,11 @@ export const api = {
     request<Answer<"listAdminAudit">>(`${BO}/admin-audit${query({ cursor, limit: 50 })}`, { signal }),
   listWorkflowDefinitions: (signal?: AbortSignal) =>
     request<Answer<"listWorkflowDefinitionsForReviewers">>(`${BO}/workflow-definitions`, { signal }),
+  /** One version of a definition as JSON, the newest without `version` (definitions.manage). */
+  getDefinition: (definitionId: string, version: number | null, signal?: AbortSignal) =>
+    request<Answer<"getDefinition">>(`${BO}/workflow-definitions/${enc(definitionId)}${query({ version })}`, {
+      signal,
+    }),
   /** Publish a new version of one of the tenant's workflow definitions (definitions.manage). */
   publishDefinition: (body: Body<"publishDefinition">) =>
     request<Answer<"publishDefinition">>(`${BO}/workflow-definitions`, { method: "POST", body }),

@@ -220,6 +220,13 @@ export interface paths {
      */
     post: operations["publishDefinition"];
   };
+  "/api/v1/backoffice/workflow-definitions/{workflow_definition_id}": {
+    /**
+     * One version of a workflow definition as JSON (the newest without `version`), bundled or the tenant's own
+     * @description What an admin edits to publish the next version (or, for a bundled definition, a definition of the tenant's own under a new id).
+     */
+    get: operations["getDefinition"];
+  };
   "/api/v1/collect/{token}": {
     /** What the customer is asked for (the collection link's page) */
     get: operations["collect"];
@@ -3045,6 +3052,41 @@ export interface components {
        */
       plugins?: components["schemas"]["PluginSpec"][];
     };
+    /**
+     * WorkflowDefinitionDocument
+     * @description One version of a definition as JSON: what an admin edits to publish the next.
+     */
+    WorkflowDefinitionDocument: {
+      /** Id */
+      id: string;
+      /** Version */
+      version: number;
+      /** Name */
+      name: string;
+      /**
+       * Source
+       * @enum {string}
+       */
+      source: "bundled" | "tenant";
+      /**
+       * Publishedby
+       * @description the tenant's own only
+       * @default null
+       */
+      publishedBy?: string | null;
+      /**
+       * Publishedat
+       * @default null
+       */
+      publishedAt?: string | null;
+      /**
+       * Definition
+       * @description the definition as published (docs/workflow-definitions.md)
+       */
+      definition: {
+        [key: string]: unknown;
+      };
+    };
     /** WorkflowDefinitionList */
     WorkflowDefinitionList: {
       /** Data */
@@ -4518,6 +4560,35 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      500: components["responses"]["InternalError"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  /**
+   * One version of a workflow definition as JSON (the newest without `version`), bundled or the tenant's own
+   * @description What an admin edits to publish the next version (or, for a bundled definition, a definition of the tenant's own under a new id).
+   */
+  getDefinition: {
+    parameters: {
+      query?: {
+        /** @description one version; without it, the newest */
+        version?: number;
+      };
+      path: {
+        workflow_definition_id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WorkflowDefinitionDocument"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
       500: components["responses"]["InternalError"];
       503: components["responses"]["ServiceUnavailable"];
     };

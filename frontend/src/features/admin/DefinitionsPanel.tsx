@@ -46,12 +46,26 @@ export function DefinitionsPanel() {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [publishing, setPublishing] = useState(false);
 
-  function startFrom(id: string) {
-    const current = definitions.data?.data.find((d) => d.id === id);
-    if (!current) return;
-    // The list carries a summary, not the whole definition: start from the template under its id.
-    setText(JSON.stringify({ ...TEMPLATE, id, name: current.name, version: current.version + 1 }, null, 2));
-    setProblems([]);
+  const [loadingId, setLoadingId] = useState<string | null>(null);
+
+  /** The editor starts from what is kept: the tenant's own as its next version, a bundled one
+   * as version 1 of a copy under an id of the tenant's own (a bundled id cannot be published). */
+  async function startFrom(id: string) {
+    setLoadingId(id);
+    try {
+      const kept = await api.getDefinition(id, null);
+      const next =
+        kept.source === "tenant"
+          ? { ...kept.definition, version: kept.version + 1 }
+          : { ...kept.definition, id: `${id}-own`, name: `${kept.name} (own)`, version: 1 };
+      setText(JSON.stringify(next, null, 2));
+      setProblems([]);
+      document.getElementById("definition-json")?.focus();
+    } catch (error) {
+      setProblems(problemsOf(error));
+    } finally {
+      setLoadingId(null);
+    }
   }
 
   async function publish(event: React.FormEvent) {
@@ -108,11 +122,9 @@ export function DefinitionsPanel() {
                 <td>{d.source === "tenant" ? "Published by the tenant" : "Bundled"}</td>
                 <td>{d.publishedAt ? `${dateTime(d.publishedAt)} by ${d.publishedBy ?? "?"}` : "—"}</td>
                 <td>
-                  {d.source === "tenant" && (
-                    <button type="button" onClick={() => startFrom(d.id)}>
-                      New version of {d.id}
-                    </button>
-                  )}
+                  <button type="button" onClick={() => void startFrom(d.id)} disabled={loadingId !== null}>
+                    {d.source === "tenant" ? `New version of ${d.id}` : `Start from ${d.id}`}
+                  </button>
                 </td>
               </tr>
             ))}
