@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from chalicelib.auth.admin import admin_audit_record
 from chalicelib.caches import TtlCache, register
-from chalicelib.errors import InvalidRequest, NotFound
+from chalicelib.errors import InvalidRequest
 from chalicelib.ids import utc_now
 from chalicelib.layouts.rules import GENERIC_LAYOUT, bundled_layout, layout_problems
 from chalicelib.layouts.store import LayoutStore
@@ -20,11 +20,7 @@ from chalicelib.models.layouts import (
 )
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.workflows.definition import WorkflowDefinition
-from chalicelib.workflows.registry import (
-    UnknownWorkflowDefinition,
-    bundled_definitions,
-    get_definition,
-)
+from chalicelib.workflows.registry import bundled_definitions, known_definition
 
 HISTORY_LENGTH = 50
 # Every case view needs its tenant's layouts: read once per container for this long (another
@@ -33,16 +29,6 @@ LAYOUT_CACHE_SECONDS = 30
 saved_layouts_cache: TtlCache[tuple[str, str], list[LayoutVersion]] = register(
     TtlCache(LAYOUT_CACHE_SECONDS)
 )
-
-
-def _known_definition(
-    tenant_id: str, workflow_definition_id: str, definition_version: int | None
-) -> WorkflowDefinition:
-    try:
-        return get_definition(workflow_definition_id, definition_version, tenant_id=tenant_id)
-    except UnknownWorkflowDefinition as exc:
-        what = "version of the workflow definition" if definition_version else "definition"
-        raise NotFound(f"no such workflow {what}") from exc
 
 
 def default_layout(definition: WorkflowDefinition) -> tuple[CaseLayout, LayoutSource]:
@@ -97,7 +83,7 @@ def get_layout(
     """The tenant's layout for every version of the definition, or for one version; while it
     has none, what such a case shows instead (at version 0, to be saved as version 1)."""
     tenant_id = reviewer.tenant_id
-    definition = _known_definition(tenant_id, workflow_definition_id, definition_version)
+    definition = known_definition(workflow_definition_id, definition_version, tenant_id=tenant_id)
     saved = store.current(tenant_id, workflow_definition_id, definition_version)
     layout: CaseLayout
     source: LayoutSource
@@ -131,7 +117,7 @@ def put_layout(
     definition_version: int | None = None,
     request_id: str | None,
 ) -> LayoutView:
-    _known_definition(admin.tenant_id, workflow_definition_id, definition_version)
+    known_definition(workflow_definition_id, definition_version, tenant_id=admin.tenant_id)
     if (request.layout is None) == (request.rollback_to is None):
         message = "send either `layout` or `rollbackTo`"
         raise InvalidRequest(message, details=[{"path": "layout", "message": message}])

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from chalicelib.auth.admin import admin_audit_record
 from chalicelib.documents.remote_fetch import Resolver
-from chalicelib.errors import InvalidRequest, NotFound, VersionConflict
+from chalicelib.errors import InvalidRequest, VersionConflict
 from chalicelib.ids import utc_now
 from chalicelib.models.admin import AdminAuditRecord
 from chalicelib.models.definitions import PublishedDefinition, WorkflowDefinitionDocument
@@ -24,11 +24,7 @@ from chalicelib.models.reviewers import Reviewer
 from chalicelib.webhooks.urls import WebhookUrlRefused, vet_webhook_url
 from chalicelib.workflows.asl import compile_to_asl
 from chalicelib.workflows.definition import WorkflowDefinition
-from chalicelib.workflows.registry import (
-    UnknownWorkflowDefinition,
-    bundled_definitions,
-    get_definition,
-)
+from chalicelib.workflows.registry import bundled_definitions, known_definition
 
 # `{secret:NAME}`: a field of the tenant's own vendor secret, never a path or ARN of another.
 _SECRET_REFERENCE = re.compile(r"\{secret:([^}]*)\}")
@@ -207,11 +203,7 @@ def definition_document(
 ) -> WorkflowDefinitionDocument:
     """One version of a definition (the newest without `version`) as JSON, to start the next
     from: a bundled one, or one of the tenant's own (another tenant's is unknown: 404)."""
-    try:
-        definition = get_definition(definition_id, version, tenant_id=tenant_id)
-    except UnknownWorkflowDefinition as exc:
-        what = "version of the workflow definition" if version else "workflow definition"
-        raise NotFound(f"no such {what}") from exc
+    definition = known_definition(definition_id, version, tenant_id=tenant_id)
     stored = (
         store.get_version(tenant_id, definition_id, definition.version)
         if definition.tenant_id is not None

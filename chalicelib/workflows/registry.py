@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.caches import register
+from chalicelib.errors import NotFound
 from chalicelib.workflows.definition import WorkflowDefinition, WorkflowDefinitionError
 
 if TYPE_CHECKING:
@@ -68,6 +69,17 @@ def get_definition(
         suffix = f" version {version}" if version is not None else ""
         raise UnknownWorkflowDefinition(f"{definition_id}{suffix}")
     return max(candidates, key=lambda d: d.version)
+
+
+def known_definition(
+    definition_id: str, version: int | None = None, *, tenant_id: str
+) -> WorkflowDefinition:
+    """`get_definition` for a route that names the definition: an unknown one is a 404."""
+    try:
+        return get_definition(definition_id, version, tenant_id=tenant_id)
+    except UnknownWorkflowDefinition as exc:
+        what = "version of the workflow definition" if version else "workflow definition"
+        raise NotFound(f"no such {what}") from exc
 
 
 def _published_store() -> DefinitionStore:
