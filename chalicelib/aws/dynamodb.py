@@ -24,6 +24,7 @@ A context (with the config) too large for the case item is an S3 object in the d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -48,7 +49,7 @@ from chalicelib.cases.inbox import (
     InboxRow,
     merge_partitions,
 )
-from chalicelib.cases.search import normalise, search_partition_char, search_terms
+from chalicelib.cases.search import normalise, search_index, search_partition_char
 from chalicelib.cases.store import (
     SYNC_OWNED_FIELDS,
     ActiveCaseExists,
@@ -374,20 +375,22 @@ def _inbox_partitions(query: InboxQuery) -> list[str]:
 
 
 def search_items(case: Case) -> list[dict[str, Any]]:
-    terms = search_terms(case.entity_id, case.entity_name, case.entity_data)
+    index = search_index(case.entity_id, case.entity_name, case.entity_data)
     return [
         {
             "pk": f"T#{case.tenant_id}#Q#{search_partition_char(term)}",
             "sk": f"{term}#{case.case_id}",
             "recordType": "searchTerm",
             "caseId": case.case_id,
+            "sources": sorted(sources),
         }
-        for term in terms
+        for term, sources in index.items()
     ]
 
 
 def _search_index_changes(table: str, before: Case, after: Case) -> list[dict[str, Any]]:
-    """Deletes and puts that move a case's search terms from `before` to `after`."""
+    """Deletes and puts that move a case's search terms from `before` to `after` (a term whose
+    sources changed is put again)."""
     old = {item["sk"]: item for item in search_items(before)}
     new = {item["sk"]: item for item in search_items(after)}
     return [
@@ -395,7 +398,11 @@ def _search_index_changes(table: str, before: Case, after: Case) -> list[dict[st
             {"Delete": {"TableName": table, "Key": {"pk": old[sk]["pk"], "sk": sk}}}
             for sk in old.keys() - new.keys()
         ),
-        *({"Put": {"TableName": table, "Item": new[sk]}} for sk in new.keys() - old.keys()),
+        *(
+            {"Put": {"TableName": table, "Item": item}}
+            for sk, item in new.items()
+            if old.get(sk) != item
+        ),
     ]
 
 
@@ -869,12 +876,15 @@ class DynamoCaseStore:
             )
             items_read += len(items)
             rows_by_id = {item["caseId"]: item_to_inbox_row(item) for item in items}
+        matched_in: dict[str, set[str]] = {}
+        for item in index_items:
+            matched_in.setdefault(item["caseId"], set()).update(item.get("sources", ()))
         # Walk the index in order so the cursor lands right after the last case shown.
         rows: list[InboxRow] = []
         for item in index_items:
             row = rows_by_id.pop(item["caseId"], None)
             if row is not None and query.matches(row):
-                rows.append(row)
+                rows.append(dataclasses.replace(row, matched_in=frozenset(matched_in[row.case_id])))
                 if len(rows) == query.limit:
                     return InboxPage(rows, item["sk"], items_read)
         last = response.get("LastEvaluatedKey")

@@ -11,6 +11,7 @@ to continue.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -86,6 +87,9 @@ class InboxRow:
     updated_at: str
     # The SLA timer as stored (snake_case keys), None without one.
     sla_timer: dict[str, Any] | None = None
+    # In a search: the sources (`chalicelib.cases.search`) of the case's terms that matched;
+    # empty for index entries written before sources were kept.
+    matched_in: frozenset[str] = frozenset()
 
     @property
     def due_at(self) -> str | None:
@@ -123,6 +127,33 @@ class InboxPage:
 
 class InboxReader(Protocol):
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage: ...
+
+
+def found_in_clear(matched_in: frozenset[str], masked: frozenset[str]) -> bool:
+    """Whether a search found the case through a source the reader sees in clear. An entry
+    that names no source (written before sources were kept) counts only where none is masked."""
+    return bool(matched_in - masked) if matched_in else not masked
+
+
+class MaskedSearchReader:
+    """The inbox of a reader without `cases.read_unmasked`: a search finds a case only through
+    what that reader may see (else a masked value could be confirmed by guessing it).
+    `masked_sources(row)`: the search sources the case's layout masks. Rows are dropped from a
+    page, never added, so a page may come back short with a cursor to continue, as a page with
+    filters no index covers does."""
+
+    def __init__(
+        self, reader: InboxReader, masked_sources: Callable[[InboxRow], frozenset[str]]
+    ) -> None:
+        self._reader = reader
+        self._masked_sources = masked_sources
+
+    def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+        page = self._reader.inbox_page(query, boundary)
+        if query.search is None:
+            return page
+        rows = [r for r in page.rows if found_in_clear(r.matched_in, self._masked_sources(r))]
+        return dataclasses.replace(page, rows=rows)
 
 
 def merge_partitions(

@@ -14,7 +14,12 @@ from typing import Any
 MAX_TERM_LENGTH = 80
 # Old and new terms of a renamed entity must fit one transaction (100 items) with the case.
 MAX_TERMS = 24
-_SEARCHED_FIELDS = ("companyName", "firstName", "lastName", "email", "registrationNumber")
+# Where a term comes from: the entity's id, its display name, or one of these data fields. A
+# reader without `cases.read_unmasked` finds a case only through a source its layout does not
+# mask (`chalicelib.layouts.rules.masked_search_sources`).
+ENTITY_ID = "entityId"
+ENTITY_NAME = "name"
+SEARCHED_FIELDS = ("companyName", "firstName", "lastName", "email", "registrationNumber")
 
 
 def normalise(text: str) -> str:
@@ -23,13 +28,25 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", plain.casefold()).strip()[:MAX_TERM_LENGTH]
 
 
-def search_terms(entity_id: str, entity_name: str, entity_data: dict[str, Any]) -> list[str]:
-    """Whole values first, then their words, so the cap never drops a whole value."""
-    values = [entity_id, entity_name]
-    values += [str(entity_data[f]) for f in _SEARCHED_FIELDS if entity_data.get(f)]
-    wholes = [normalise(value) for value in values]
-    words = [word for whole in wholes for word in re.split(r"[\s,;]+", whole) if len(word) >= 2]
-    return list(dict.fromkeys(term for term in (*wholes, *words) if term))[:MAX_TERMS]
+def search_index(
+    entity_id: str, entity_name: str, entity_data: dict[str, Any]
+) -> dict[str, frozenset[str]]:
+    """Each search term and the sources it comes from: whole values first, then their words, so
+    the cap never drops a whole value."""
+    sources = [(ENTITY_ID, entity_id), (ENTITY_NAME, entity_name)]
+    sources += [(f, str(entity_data[f])) for f in SEARCHED_FIELDS if entity_data.get(f)]
+    wholes = [(source, normalise(value)) for source, value in sources]
+    words = [
+        (source, word)
+        for source, whole in wholes
+        for word in re.split(r"[\s,;]+", whole)
+        if len(word) >= 2
+    ]
+    index: dict[str, set[str]] = {}
+    for source, term in (*wholes, *words):
+        if term and (term in index or len(index) < MAX_TERMS):
+            index.setdefault(term, set()).add(source)
+    return {term: frozenset(found_in) for term, found_in in index.items()}
 
 
 def search_partition_char(term: str) -> str:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.cases.inbox import InboxPage, InboxQuery, InboxRow
-from chalicelib.cases.search import normalise, search_terms
+from chalicelib.cases.search import normalise, search_index
 from chalicelib.errors import VersionConflict
 from chalicelib.models.case import (
     AuditRecord,
@@ -152,6 +153,12 @@ class CaseStore(Protocol):
         """Keep the note and its audit record together."""
 
     def list_notes(self, tenant_id: str, case_id: str) -> list[NoteRecord]: ...
+
+
+def _matched_in(case: Case, wanted: str) -> frozenset[str]:
+    """The sources of the case's search terms that start with `wanted` (none: no match)."""
+    index = search_index(case.entity_id, case.entity_name, case.entity_data)
+    return frozenset().union(*(found for term, found in index.items() if term.startswith(wanted)))
 
 
 class InMemoryCaseStore:
@@ -331,18 +338,16 @@ class InMemoryCaseStore:
     def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
         with self._lock:
             cases = [c for (t, _), c in self._cases.items() if t == query.tenant_id]
+        found = list(map(InboxRow.from_case, cases))
         if query.search:
             wanted = normalise(query.search)
-            cases = [
-                c
-                for c in cases
-                if any(
-                    term.startswith(wanted)
-                    for term in search_terms(c.entity_id, c.entity_name, c.entity_data)
-                )
+            found = [
+                dataclasses.replace(row, matched_in=matched_in)
+                for case, row in zip(cases, found, strict=True)
+                if (matched_in := _matched_in(case, wanted))
             ]
         rows = sorted(
-            (r for r in map(InboxRow.from_case, cases) if query.matches(r)),
+            (r for r in found if query.matches(r)),
             key=query.sort_key,
             reverse=query.descending,
         )

@@ -13,7 +13,7 @@ from chalicelib.cases.notes import add_note, list_notes
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store, plugin_queue, reviewer_directory
 from chalicelib.handlers.auth_kinds import REVIEWER
-from chalicelib.handlers.case_views import case_rows, case_view_response
+from chalicelib.handlers.case_views import case_rows, case_view_response, inbox_reader
 from chalicelib.handlers.external_api import definition_list
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
@@ -60,7 +60,7 @@ def _note_view(note: NoteRecord) -> NoteView:
 )
 def list_cases_route(reviewer: Reviewer, query: InboxParams) -> CaseList:
     page, next_cursor = list_inbox(
-        case_store(),
+        inbox_reader(reviewer),
         query.to_query(reviewer.tenant_id, reviewer.id, query.limit),
         cursor=query.cursor,
         cursor_secret=get_settings().cursor_signing_key,

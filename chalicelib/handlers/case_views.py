@@ -12,9 +12,10 @@ from chalicelib.cases.case_view import (
     build_case_view,
     case_row,
 )
-from chalicelib.cases.inbox import InboxRow
+from chalicelib.cases.inbox import InboxReader, InboxRow, MaskedSearchReader
 from chalicelib.decisions.service import definition_of
 from chalicelib.dependencies import case_store, document_storage, layout_store, reviewer_directory
+from chalicelib.layouts.rules import masked_search_sources
 from chalicelib.layouts.service import case_layout
 from chalicelib.models.backoffice import CaseRow, CaseView
 from chalicelib.models.case import Case
@@ -22,6 +23,7 @@ from chalicelib.models.layouts import CaseLayout
 from chalicelib.models.permissions import CASES_READ_UNMASKED
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.workflows.definition import WorkflowDefinition
+from chalicelib.workflows.registry import get_definition
 
 
 def reviewer_names(tenant_id: str) -> Callable[[str], str]:
@@ -57,3 +59,20 @@ def case_rows(rows: Iterable[InboxRow], reviewer: Reviewer) -> list[CaseRow]:
     )
     name_of = reviewer_names(tenant_id)
     return [case_row(row, name_of, tenant_id, masking_layout) for row in rows]
+
+
+def inbox_reader(reviewer: Reviewer) -> InboxReader:
+    """The case store as `reviewer`'s inbox (and saved views' counts) read it: without
+    `cases.read_unmasked`, a search finds a case only through what its layout shows in clear."""
+    if has_permission(reviewer, CASES_READ_UNMASKED):
+        return case_store()
+    tenant_id = reviewer.tenant_id
+    store = layout_store()
+
+    def masked_sources(row: InboxRow) -> frozenset[str]:
+        definition = get_definition(
+            row.workflow_definition_id, row.workflow_definition_version, tenant_id=tenant_id
+        )
+        return masked_search_sources(row.entity_type, case_layout(store, definition, tenant_id))
+
+    return MaskedSearchReader(case_store(), masked_sources)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.dependencies import case_store, reviewer_directory, view_store
+from chalicelib.dependencies import reviewer_directory, view_store
 from chalicelib.handlers.auth_kinds import REVIEWER
+from chalicelib.handlers.case_views import inbox_reader
 from chalicelib.handlers.http import request_id
 from chalicelib.handlers.operations import operation
 from chalicelib.models.reviewers import Reviewer
@@ -39,7 +40,7 @@ def _request_id() -> str | None:
     errors=(),
 )
 def list_views_route(reviewer: Reviewer, query: ViewListParams) -> ViewList:
-    return service.list_views(view_store(), case_store(), reviewer, counts=query.counts)
+    return service.list_views(view_store(), inbox_reader(reviewer), reviewer, counts=query.counts)
 
 
 @operation(
@@ -56,7 +57,12 @@ def list_views_route(reviewer: Reviewer, query: ViewListParams) -> ViewList:
 )
 def create_view_route(reviewer: Reviewer, body: ViewRequest) -> ViewOut:
     return service.create_view(
-        view_store(), case_store(), reviewer_directory(), reviewer, body, request_id=_request_id()
+        view_store(),
+        inbox_reader(reviewer),
+        reviewer_directory(),
+        reviewer,
+        body,
+        request_id=_request_id(),
     )
 
 
@@ -74,7 +80,7 @@ def create_view_route(reviewer: Reviewer, body: ViewRequest) -> ViewOut:
 def update_view_route(reviewer: Reviewer, view_id: str, body: ViewUpdateRequest) -> ViewOut:
     return service.update_view(
         view_store(),
-        case_store(),
+        inbox_reader(reviewer),
         reviewer_directory(),
         reviewer,
         view_id,

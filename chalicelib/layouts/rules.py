@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.caches import register
+from chalicelib.cases.search import ENTITY_NAME, SEARCHED_FIELDS
 from chalicelib.models.layouts import FIELD_BLOCKS, CaseLayout, LayoutField, RequiredDocument
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -116,14 +117,28 @@ NAME_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+def _masked_entity_fields(layout: CaseLayout) -> frozenset[str]:
+    entity = next((block for block in layout.blocks if block.type == "entity"), None)
+    fields = entity.fields if entity else []
+    return frozenset(f.path for f in fields if f.format == "masked")
+
+
+def _name_masked(entity_type: str, layout: CaseLayout) -> bool:
+    return bool(_masked_entity_fields(layout) & NAME_FIELDS.get(entity_type, frozenset()))
+
+
 def shown_name(name: str, entity_type: str, layout: CaseLayout, unmasked: bool) -> str:
     """The entity's display name (case view, inbox rows), masked when the layout masks a field
     it is made of and the reader may not see masked fields in clear."""
-    if unmasked:
-        return name
-    entity = next((block for block in layout.blocks if block.type == "entity"), None)
-    masked = {f.path for f in entity.fields if f.format == "masked"} if entity else set()
-    return mask(name) if masked & NAME_FIELDS.get(entity_type, frozenset()) else name
+    return mask(name) if not unmasked and _name_masked(entity_type, layout) else name
+
+
+def masked_search_sources(entity_type: str, layout: CaseLayout) -> frozenset[str]:
+    """The search sources (`chalicelib.cases.search`) a reader without `cases.read_unmasked`
+    may not find a case through: the searched fields the layout masks, and the entity's name
+    when it is shown masked."""
+    masked = _masked_entity_fields(layout) & frozenset(SEARCHED_FIELDS)
+    return masked | {ENTITY_NAME} if _name_masked(entity_type, layout) else masked
 
 
 def shaped(

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.aws.dynamodb import DynamoCaseStore
 from chalicelib.aws.s3 import S3DocumentStorage
+from chalicelib.cases.inbox import InboxQuery
 from chalicelib.cases.store import ActiveCaseExists, CaseStore, InMemoryCaseStore
 from chalicelib.config import get_settings
 from chalicelib.errors import VersionConflict
@@ -134,6 +135,28 @@ class TestCaseStoreContract:
         assert store.find_active_case_id("demo", "kyc-manual-review", "e-1") is None
         again = make_case()
         store.create_case(again, audit(again))
+
+    def test_a_search_names_the_sources_that_matched_and_follows_changes(
+        self, store: CaseStore
+    ) -> None:
+        entity = {"id": "e-1", "data": {"firstName": "Jane", "email": "jane@x.io"}}
+        case = make_case(context={"entity": entity, "documents": []})
+        store.create_case(case, audit(case))
+
+        def matched(q: str) -> list[frozenset[str]]:
+            query = InboxQuery(tenant_id="demo", statuses=("active",), assignees=None, search=q)
+            return [row.matched_in for row in store.inbox_page(query, None).rows]
+
+        # "jane" starts the name ("Jane Doe"), its first word, the first name and the email.
+        assert matched("jane") == [{"name", "firstName", "email"}]
+        assert matched("doe") == [{"name"}]
+        assert matched("e-1") == [{"entityId"}]
+        # A term whose sources change is written again (the same term, new sources).
+        moved = {"id": "e-1", "data": {"firstName": "Jane", "email": "doe@x.io"}}
+        changed = case.model_copy(update={"context": {"entity": moved, "documents": []}})
+        store.update_case(changed, expected_version=1, audit=audit(case, "x"), previous=case)
+        assert matched("doe") == [{"name", "email"}]
+        assert matched("jane") == [{"name", "firstName"}]
 
     def test_task_token_is_parked_only_in_its_state(self, store: CaseStore) -> None:
         case = make_case()

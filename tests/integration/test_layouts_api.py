@@ -186,3 +186,44 @@ def test_layouts_per_definition_version_and_masked_document_properties(
         2,
         None,
     ]
+
+
+def test_a_reader_without_unmasked_data_finds_a_case_only_through_what_it_sees(
+    api: Api, as_user: Reviewers
+) -> None:
+    """The inbox search and a saved view's count: a masked value cannot be confirmed by
+    guessing it, while what the reader sees in clear still finds the case."""
+    admin, alice, viewer = (as_user(f"{u}@demo.test") for u in ("admin", "alice", "viewer"))
+    run = individual_run("search-mask-1")
+    run["context"]["entity"]["data"] = {
+        "firstName": "Mira",
+        "lastName": "Quell",
+        "email": "mira.quell@example.com",
+    }
+    case_id = ingest(api, run)
+
+    def found(reader: Api, q: str) -> list[str]:
+        rows = ok(reader.get(f"{CASES}?q={q}&status=all&assignee=any"))["data"]
+        return [r["id"] for r in rows]
+
+    for q in ("mira.quell@", "quell", "mira"):  # nothing masked yet: everyone finds it
+        assert found(viewer, q) == [case_id]
+    kyc = ok(admin.get(f"{LAYOUTS}/kyc-manual-review"))
+    masking = copy.deepcopy(kyc["layout"])
+    for field in masking["blocks"][0]["fields"]:
+        if field["path"] in ("email", "lastName"):
+            field["format"] = "masked"
+    body = {"layout": masking, "expectedVersion": kyc["version"]}
+    ok(admin.put(f"{LAYOUTS}/kyc-manual-review", body))
+
+    # The email and the last name are masked, and so the name: none of them finds the case...
+    for q in ("mira.quell@", "quell", "mira quell"):
+        assert found(viewer, q) == [], q
+        assert found(alice, q) == [case_id], q  # alice holds cases.read_unmasked
+    # ...while the first name and the entity id, shown in clear, still do.
+    assert found(viewer, "mira") == [case_id]
+    assert found(viewer, "search-mask-1") == [case_id]
+    # A saved view counts what its reader would see.
+    guess = {"name": "Guess", "filters": {"q": "quell", "status": "all", "assignee": "any"}}
+    assert ok(viewer.post("/api/v1/backoffice/views", guess), 201)["count"]["value"] == 0
+    assert ok(alice.post("/api/v1/backoffice/views", guess), 201)["count"]["value"] == 1

@@ -6,8 +6,16 @@ import dataclasses
 
 import pytest
 
-from chalicelib.cases.inbox import InboxQuery, InboxRow, inbox_query, merge_partitions
-from chalicelib.cases.search import normalise, search_terms
+from chalicelib.cases.inbox import (
+    InboxPage,
+    InboxQuery,
+    InboxRow,
+    MaskedSearchReader,
+    found_in_clear,
+    inbox_query,
+    merge_partitions,
+)
+from chalicelib.cases.search import MAX_TERMS, normalise, search_index
 from chalicelib.cases.store import InMemoryCaseStore
 
 
@@ -113,13 +121,59 @@ class TestSearchTerms:
         assert normalise("  Zoë   MÜLLER ") == "zoe muller"
 
     def test_terms_cover_whole_values_and_words(self) -> None:
-        terms = search_terms(
+        terms = search_index(
             "b-42",
             "Northwind Trading GmbH",
             {"companyName": "Northwind Trading GmbH", "registrationNumber": "HRB 42"},
         )
         for expected in ("b-42", "northwind trading gmbh", "northwind", "trading", "hrb 42"):
             assert expected in terms
+
+    def test_each_term_names_the_sources_it_comes_from(self) -> None:
+        index = search_index(
+            "p-7", "Jane Doe", {"firstName": "Jane", "lastName": "Doe", "email": "jd@x.io"}
+        )
+        assert index["jane doe"] == {"name"}
+        assert index["jane"] == {"name", "firstName"}
+        assert index["doe"] == {"name", "lastName"}
+        assert index["jd@x.io"] == {"email"}
+        assert index["p-7"] == {"entityId"}
+
+    def test_the_cap_keeps_whole_values_and_their_sources(self) -> None:
+        many = " ".join(f"w{n}" for n in range(40))
+        index = search_index("e-1", many, {"companyName": many, "email": "a@b.c"})
+        assert len(index) == MAX_TERMS
+        assert index["a@b.c"] == {"email"}
+        assert index[normalise(many)] == {"name", "companyName"}
+
+
+class TestMaskedSearch:
+    """A reader without `cases.read_unmasked` finds a case only through what it sees in clear."""
+
+    def test_found_in_clear(self) -> None:
+        assert found_in_clear(frozenset({"name", "firstName"}), frozenset({"name"}))
+        assert not found_in_clear(frozenset({"name", "lastName"}), frozenset({"name", "lastName"}))
+        # An index entry from before sources were kept: found only where nothing is masked.
+        assert found_in_clear(frozenset(), frozenset())
+        assert not found_in_clear(frozenset(), frozenset({"email"}))
+
+    def test_the_reader_drops_rows_found_only_through_masked_sources(self) -> None:
+        rows = [
+            row(1, matched_in=frozenset({"email"})),
+            row(2, matched_in=frozenset({"email", "entityId"})),
+            row(3, matched_in=frozenset({"name"})),
+        ]
+
+        class Store:
+            def inbox_page(self, query: InboxQuery, boundary: str | None) -> InboxPage:
+                return InboxPage(rows, "next", 3)
+
+        reader = MaskedSearchReader(Store(), lambda r: frozenset({"email"}))
+        page = reader.inbox_page(query(search="x"), None)
+        assert [r.case_id for r in page.rows] == ["case_002", "case_003"]
+        assert page.next_boundary == "next"  # a short page, the cursor goes on
+        # Without a search, nothing was matched: every row stays.
+        assert len(reader.inbox_page(query(), None).rows) == 3
 
 
 def test_in_memory_store_pages_like_the_real_one() -> None:

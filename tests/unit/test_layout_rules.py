@@ -7,6 +7,7 @@ from chalicelib.layouts.rules import (
     bundled_layout,
     layout_problems,
     mask,
+    masked_search_sources,
     missing_documents,
     scrubbed,
     shaped,
@@ -61,3 +62,25 @@ def test_plugin_data_that_echoes_a_masked_value_is_masked_and_the_rest_kept() ->
         "count": 2,
     }
     assert scrubbed(data, set()) is data
+
+
+def test_the_search_sources_a_masking_layout_hides() -> None:
+    layout = CaseLayout.model_validate(
+        {
+            "blocks": [
+                {
+                    "type": "entity",
+                    "fields": [
+                        {"path": "email", "format": "masked"},
+                        {"path": "lastName", "format": "masked"},
+                        {"path": "passportNumber", "format": "masked"},
+                        {"path": "firstName"},
+                    ],
+                }
+            ]
+        }
+    )
+    # The name is made of a masked field, so it is shown masked: it is no way in either.
+    assert masked_search_sources("individual", layout) == {"email", "lastName", "name"}
+    assert masked_search_sources("business", layout) == {"email", "lastName"}
+    assert masked_search_sources("individual", GENERIC_LAYOUT) == frozenset()
