@@ -88,7 +88,8 @@ class StackProcess:
     stack: Stack
 
     def interrupt(self, timeout: float = STOP_SECONDS) -> int:
-        self.process.send_signal(signal.SIGINT)
+        # As Ctrl-C in a terminal: SIGINT to every process of the job's group, not to one.
+        os.killpg(self.process.pid, signal.SIGINT)
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired as slow:
@@ -125,6 +126,7 @@ def launch_stack(log: Path, env: dict[str, str]) -> StackProcess:
             env=full_env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, as a terminal's job has
         )
     deadline = time.monotonic() + STARTUP_SECONDS
     while READY_LINE not in log.read_text():

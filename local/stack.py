@@ -102,6 +102,9 @@ def start_local_aws(port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=_die_with_parent,
+        # Out of the terminal's process group: Ctrl-C reaches the whole group, and local AWS
+        # must outlive it until the stack has drained and saved (the stack then stops it).
+        start_new_session=True,
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
