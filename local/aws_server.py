@@ -23,6 +23,7 @@ def main() -> None:
         keep_given_cognito_sub,
         keep_task_failure_cause,
         serialise_dynamodb,
+        ses_sent_messages_endpoint,
     )
 
     cheap_transaction_backups()  # first: the lock below then covers its backups too
@@ -30,6 +31,7 @@ def main() -> None:
     keep_given_cognito_sub()
     fresh_task_token_per_retry()
     keep_task_failure_cause()
+    ses_sent_messages_endpoint()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

@@ -1,4 +1,5 @@
-"""The local stack's mailbox: the customer emails moto's SES kept (`/moto-api/data.json`),
+"""The local stack's mailbox: the customer emails moto's SES kept (served by local AWS at
+`SES_SENT_MESSAGES_PATH`, `local/moto_patches.ses_sent_messages_endpoint`),
 printed as they arrive, so a developer can open a collection link without a mail server.
 
 This is the customer's inbox stand-in, not the app's log: the app never logs a link."""
@@ -11,12 +12,14 @@ from typing import Any
 import httpx
 
 POLL_SECONDS = 2.0
+SES_SENT_MESSAGES_PATH = "/moto-api/ses/sent-messages"
 
 
 def sent_messages(endpoint: str) -> list[dict[str, Any]]:
     """Every message moto's SES has sent: {id, source, destinations, subject, body}."""
-    data = httpx.get(f"{endpoint}/moto-api/data.json", timeout=5).json()
-    messages: list[dict[str, Any]] = data.get("ses", {}).get("Message", [])
+    response = httpx.get(f"{endpoint}{SES_SENT_MESSAGES_PATH}", timeout=5)
+    response.raise_for_status()
+    messages: list[dict[str, Any]] = response.json()
     return messages
 
 

@@ -1,5 +1,5 @@
 """Amazon SES adapter: plain-text email to customers (the only boto3 importer for SES).
-Locally moto's SES keeps every sent message (`/moto-api/data.json`)."""
+Locally moto's SES keeps every sent message (`local/mailbox.py` reads them)."""
 
 from __future__ import annotations
 

@@ -136,3 +136,41 @@ def test_remembered_state_machine_definitions_still_refuse_invalid_ones(
         sfn.create_state_machine(
             name="broken", definition=json.dumps({"StartAt": "Nowhere"}), roleArn=role
         )
+
+
+def test_local_aws_serves_the_sent_emails_on_their_own() -> None:
+    """The mailbox reads SES's sent emails from an endpoint of their own, the same messages as
+    data.json lists, without serialising every model of every service for them."""
+    import boto3
+    import httpx
+
+    from local.child_stack import free_port
+    from local.mailbox import sent_messages
+    from local.stack import start_local_aws
+
+    port = free_port()
+    process = start_local_aws(port)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        ses = boto3.client(
+            "ses",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+        ses.verify_email_identity(EmailAddress="no-reply@demo.test")
+        assert sent_messages(endpoint) == []
+        ses.send_email(
+            Source="no-reply@demo.test",
+            Destination={"ToAddresses": ["customer@example.com"]},
+            Message={"Subject": {"Data": "Please upload"}, "Body": {"Text": {"Data": "Hello"}}},
+        )
+        [message] = sent_messages(endpoint)
+        assert message["destinations"]["ToAddresses"] == ["customer@example.com"]
+        assert (message["subject"], message["body"]) == ("Please upload", "Hello")
+        listed = httpx.get(f"{endpoint}/moto-api/data.json", timeout=30).json()["ses"]["Message"]
+        assert [m["id"] for m in listed] == [message["id"]]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
