@@ -46,12 +46,12 @@ export function DefinitionsPanel() {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [publishing, setPublishing] = useState(false);
 
-  const [loadingId, setLoadingId] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
 
   /** The editor starts from what is kept: the tenant's own as its next version, a bundled one
    * as version 1 of a copy under an id of the tenant's own (a bundled id cannot be published). */
   async function startFrom(id: string) {
-    setLoadingId(id);
+    setLoading(true);
     try {
       const kept = await api.getDefinition(id, null);
       const next =
@@ -64,7 +64,7 @@ export function DefinitionsPanel() {
     } catch (error) {
       setProblems(problemsOf(error));
     } finally {
-      setLoadingId(null);
+      setLoading(false);
     }
   }
 
@@ -122,7 +122,7 @@ export function DefinitionsPanel() {
                 <td>{d.source === "tenant" ? "Published by the tenant" : "Bundled"}</td>
                 <td>{d.publishedAt ? `${dateTime(d.publishedAt)} by ${d.publishedBy ?? "?"}` : "—"}</td>
                 <td>
-                  <button type="button" onClick={() => void startFrom(d.id)} disabled={loadingId !== null}>
+                  <button type="button" onClick={() => void startFrom(d.id)} disabled={loading}>
                     {d.source === "tenant" ? `New version of ${d.id}` : `Start from ${d.id}`}
                   </button>
                 </td>
