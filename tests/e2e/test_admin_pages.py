@@ -148,10 +148,14 @@ def test_custom_roles_are_made_from_the_catalogue(page: Page) -> None:
 
     role_id = f"triage-{uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="New role").click()
-    page.get_by_label("Id").fill(role_id)
-    page.get_by_label("Name").fill("Triage")
-    page.get_by_label("cases.read", exact=False).first.check()
-    page.get_by_label("cases.claim").check()
+    # The permission catalogue loads after the form opens, and its labels ("Decide documents")
+    # contain "id": wait for it, and name the role's own fields exactly.
+    claim = page.get_by_role("checkbox", name="cases.claim")
+    expect(claim).to_be_visible()
+    page.get_by_label("Id", exact=True).fill(role_id)
+    page.get_by_label("Name", exact=True).fill("Triage")
+    page.get_by_role("checkbox", name="cases.read", exact=False).first.check()
+    claim.check()
     assert_accessible(page, "admin roles, new role form")
     page.get_by_role("button", name="Create role").click()
     row = page.get_by_test_id(f"role-{role_id}")
