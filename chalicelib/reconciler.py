@@ -28,7 +28,7 @@ from chalicelib.models.definitions import PublishedDefinition
 from chalicelib.models.webhooks import DeliveryMessage, DeliveryRecord
 from chalicelib.observability import logger
 from chalicelib.sla.settings import SlaSettingsStore
-from chalicelib.sla.timers import TimerQueue, rearm
+from chalicelib.sla.timers import TimerQueue, rearm, state_entered_at
 from chalicelib.webhooks.store import DeliveryQueue
 from chalicelib.workflows.asl import plugin_state_name
 from chalicelib.workflows.definition import WorkflowDefinition
@@ -171,11 +171,16 @@ def ensure_executions(context: Reconciliation) -> StepResult:
             if not context.store.restart_execution(case.tenant_id, case.case_id, state):
                 counts["changed_meanwhile"] += 1
                 continue
+            entered_at = (
+                state_entered_at(context.store, case)
+                if state == case.state and definition.plugins_entering(state)
+                else None
+            )
             context.engine.start_case_execution(
                 arn,
                 case.case_id,
                 case.tenant_id,
-                resume_at=resume_point(definition, case, state),
+                resume_at=resume_point(definition, case, state, entered_at),
                 name=f"{case.case_id}{RESUMED}{len(own)}" if own else case.case_id,
             )
             counts["started"] += 1
@@ -185,15 +190,31 @@ def ensure_executions(context: Reconciliation) -> StepResult:
     return dict(counts)
 
 
-def resume_point(definition: WorkflowDefinition, case: Case, state: str) -> str:
-    """Where a replacement execution starts: waiting in the case's state; or, for a case still
-    in its initial state without every ingest plugin's result (the old execution stopped during
-    its screening), at the first missing plugin's step, so that no case skips its screening."""
+def resume_point(
+    definition: WorkflowDefinition, case: Case, state: str, entered_at: str | None = None
+) -> str:
+    """Where a replacement execution starts, so that no case skips a plugin: for a case still in
+    its initial state without every ingest plugin's result (the old execution stopped during its
+    screening), at the first missing ingest plugin's step; for a case that entered `state` at
+    `entered_at` and has no result of one of the state's plugins since, at that plugin's step
+    (a result from an earlier visit of the state does not count); else waiting in `state`.
+    Without `entered_at` (the case has moved on from the state the execution waited in: the
+    transitions sent next take it on), the state's plugins are not run."""
+    steps: list[str] = []
     if state == definition.initial_state:
-        for spec in definition.plugins_on_ingest():
-            if spec.name not in case.vendor_results:
-                return plugin_state_name(spec.name, None)
-    return state
+        steps += [
+            plugin_state_name(spec.name, None)
+            for spec in definition.plugins_on_ingest()
+            if spec.name not in case.vendor_results
+        ]
+    if entered_at is not None:
+        steps += [
+            plugin_state_name(spec.name, state)
+            for spec in definition.plugins_entering(state)
+            if (result := case.vendor_results.get(spec.name)) is None
+            or result.started_at < entered_at
+        ]
+    return steps[0] if steps else state
 
 
 @reconcile_step("webhook_deliveries")

@@ -11,8 +11,9 @@ its retries and a `Catch` that tells the worker the plugin failed for good (`onE
 plugins run before the initial state, a state's plugins each time the case enters it.
 
 The execution starts at a resume entry: with no `resumeAt` in its input it goes to the chart's
-initial state; with `resumeAt` naming a waiting state it starts waiting there. The reconciler
-uses it to give a case whose execution was lost (or ended early) a new one in the case's state.
+initial state; with `resumeAt` naming a waiting state it starts waiting there, and with
+`resumeAt` naming a plugin step it runs the plugins from there. The reconciler uses it to give a
+case whose execution was lost (or ended early) a new one in the case's state.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def resume_entry(definition: WorkflowDefinition) -> dict[str, Any]:
             {"Not": {"Variable": variable, "IsPresent": True}, "Next": definition.initial_state},
             *(
                 {"Variable": variable, "StringEquals": name, "Next": name}
-                for name in [*definition.waiting_states, *ingest_plugin_steps(definition)]
+                for name in [*definition.waiting_states, *resumable_plugin_steps(definition)]
             ),
         ],
         "Default": "UnknownResumeState",
@@ -59,10 +60,15 @@ PLUGIN_ATTEMPT_FAILED = "PluginAttemptFailed"
 PLUGIN_INPUT_ERROR = "PluginInputError"
 
 
-def ingest_plugin_steps(definition: WorkflowDefinition) -> list[str]:
-    """The ingest plugins' steps, in order: an execution can also resume at one of them (the
-    reconciler's replacement for an execution stopped before its screening was recorded)."""
-    return [plugin_state_name(p.name, None) for p in definition.plugins_on_ingest()]
+def resumable_plugin_steps(definition: WorkflowDefinition) -> list[str]:
+    """The plugin steps an execution can also resume at, the ingest plugins' and each waiting
+    state's: the reconciler's replacement for an execution stopped before a plugin's result was
+    recorded starts at that plugin (`reconciler.resume_point`)."""
+    return [plugin_state_name(p.name, None) for p in definition.plugins_on_ingest()] + [
+        plugin_state_name(p.name, state)
+        for state in definition.waiting_states
+        for p in definition.plugins_entering(state)
+    ]
 
 
 def plugin_state_name(plugin: str, state: str | None) -> str:

@@ -20,12 +20,15 @@ from chalicelib.ids import utc_now
 from chalicelib.models.sla import SlaSettings
 from chalicelib.models.webhooks import DeliveryRecord
 from chalicelib.reconciler import STEPS, default_reconciliation, reconcile
+from local.child_stack import states_entered as chart_states_entered
 from local.environment import PREFIX, REGION
 from local.pump import Pump
 from tests.conftest import poll
 from tests.integration.conftest import RUN, Api, ingest, running_pipeline
 from tests.integration.test_auth_api import login
+from tests.integration.test_backoffice_api import Reviewers
 from tests.integration.test_decisions_api import decide, execution_arn, states_entered
+from tests.integration.test_definitions_api import DEFINITIONS, own_definition
 from tests.integration.test_ingestion_api import individual_run
 
 
@@ -126,6 +129,46 @@ def test_a_case_stopped_before_its_screening_resumes_at_the_screening(
         # The screening runs, is recorded, and the execution goes on to wait for review.
         assert poll(lambda: waiting_in() == "manual_review", timeout=60)
     assert "sanctions" in case_store().get_case("demo", case_id).vendor_results
+
+
+def test_a_case_stopped_before_its_states_plugins_resumes_at_them(api: Api, local_aws: Any) -> None:
+    """A plugin run on entering a state: an execution lost before it recorded its result is
+    replaced by one that runs it (it used to start waiting in the state and skip it)."""
+    admin = Reviewers(api)("admin@demo.test")
+    screening = own_definition()["plugins"][0]
+    rescreen = {**screening, "name": "rescreen", "when": {"state": "manual_review"}}
+    chart = own_definition(id="demo-rescreen", plugins=[screening, rescreen])
+    assert admin.post(DEFINITIONS, {"definition": chart}).status_code == 201
+    # No pipeline: the ingest screening is recorded, the state's plugin never ran.
+    case_id = ingest(api, individual_run("resume-state-plugin", workflowId="demo-rescreen"))
+    assert set(case_store().get_case("demo", case_id).vendor_results) == {"sanctions"}
+
+    assert reconcile(default_reconciliation(), only=["executions"]) == {
+        "executions": {"started": 1}
+    }
+    sfn = boto3.client("stepfunctions")
+    [execution] = [
+        e
+        for m in sfn.list_state_machines()["stateMachines"]
+        if "demo-rescreen" in m["name"]
+        for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"])["executions"]
+        if e["name"] == case_id
+    ]
+    arn = execution["executionArn"]
+    assert json.loads(sfn.describe_execution(executionArn=arn)["input"])["resumeAt"] == (
+        "manual_review__rescreen__plugin"
+    )
+
+    with running_pipeline(local_aws):
+        # The state's plugin runs, is recorded, and the execution goes on to wait for review.
+        poll(lambda: case_store().get_case("demo", case_id).task_token_state == "manual_review")
+    recorded = case_store().get_case("demo", case_id).vendor_results["rescreen"]
+    assert (recorded.trigger, recorded.status) == ("state", "succeeded")
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    assert chart_states_entered(history, plugin_steps=True) == [
+        "manual_review__rescreen__plugin",
+        "manual_review",
+    ]
 
 
 def test_unfinished_deliveries_are_queued_again(local_aws: Any) -> None:

@@ -11,7 +11,7 @@ from chalicelib.cases.case_view import plugin_results
 from chalicelib.cases.store import InMemoryCaseStore
 from chalicelib.decisions.policy import blocking_criteria
 from chalicelib.ids import utc_now
-from chalicelib.models.case import DecidedBy, HitResolution, evidence_digest
+from chalicelib.models.case import DecidedBy, HitResolution, PluginResult, evidence_digest
 from chalicelib.plugins.mapping import input_digest, map_input, map_output
 from chalicelib.plugins.results import PLUGIN_FAILED_FLAG, PluginRun, record_result
 from chalicelib.plugins.sanctions.matching import ScreeningIndex
@@ -318,6 +318,61 @@ def test_the_compiler_runs_ingest_plugins_before_the_initial_state_with_retry_an
         if c["Next"].startswith("manual_review")
     ]
     assert into_review and set(into_review) == {"manual_review__rescreen__plugin"}
+
+
+def test_a_resumed_case_runs_its_states_plugins_it_has_no_result_of_since_it_entered() -> None:
+    """The reconciler's replacement for an execution stopped during a state's plugins starts at
+    the first plugin not recorded since the case entered the state (a result of an earlier visit
+    does not count), and the compiled chart accepts that step as a resume point."""
+    from chalicelib.reconciler import resume_point
+    from chalicelib.workflows.asl import RESUME_STATE, compile_to_asl
+
+    chart = definition(
+        SANCTIONS,
+        {**SANCTIONS, "name": "rescreen", "when": {"state": "revision"}},
+        {**SANCTIONS, "name": "recheck", "when": {"state": "revision"}},
+    )
+    resumable = {
+        c["StringEquals"]: c["Next"]
+        for c in compile_to_asl(chart, "https://tasks", "https://plugins")["States"][RESUME_STATE][
+            "Choices"
+        ][1:]
+    }
+    for step in ("sanctions__plugin", "revision__rescreen__plugin", "revision__recheck__plugin"):
+        assert resumable[step] == step
+
+    case = make_case(InMemoryCaseStore()).model_copy(update={"state": "revision"})
+    entered = "2026-12-01T10:00:00.000Z"
+
+    def recorded(*runs: tuple[str, str]) -> Any:
+        return case.model_copy(
+            update={
+                "vendor_results": {
+                    name: PluginResult(
+                        plugin=name,
+                        provider="sanctions",
+                        status="succeeded",
+                        trigger="state",
+                        started_at=at,
+                        finished_at=at,
+                        input_digest="d",
+                    )
+                    for name, at in [("sanctions", "2026-12-01T09:00:00.000Z"), *runs]
+                }
+            }
+        )
+
+    assert resume_point(chart, recorded(), "revision", entered) == "revision__rescreen__plugin"
+    earlier_visit = recorded(("rescreen", "2026-12-01T09:30:00.000Z"))
+    assert resume_point(chart, earlier_visit, "revision", entered) == "revision__rescreen__plugin"
+    one_done = recorded(("rescreen", "2026-12-01T10:00:01.000Z"))
+    assert resume_point(chart, one_done, "revision", entered) == "revision__recheck__plugin"
+    both_done = recorded(
+        ("rescreen", "2026-12-01T10:00:01.000Z"), ("recheck", "2026-12-01T10:00:02.000Z")
+    )
+    assert resume_point(chart, both_done, "revision", entered) == "revision"
+    # The case has moved on from the state the execution waited in: no entry time, no plugins.
+    assert resume_point(chart, recorded(), "revision") == "revision"
 
 
 def test_a_definition_without_plugins_compiles_as_before() -> None:
