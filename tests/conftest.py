@@ -24,7 +24,18 @@ def load_fixture(name: str) -> dict[str, Any]:
     raise FileNotFoundError(name)
 
 
-def poll(predicate: Callable[[], Any], *, timeout: float = 20, interval: float = 0.05) -> Any:
+# A deadline only tells a hang from slowness (speed is measured in bench/): on a loaded
+# 2-core machine, in-process moto interpreting an execution beside browser tests took over 20 s
+# for what takes 5 s alone.
+POLL_DEADLINE_SECONDS = 60
+
+
+def poll(
+    predicate: Callable[[], Any],
+    *,
+    timeout: float = POLL_DEADLINE_SECONDS,
+    interval: float = 0.05,
+) -> Any:
     """Wait for `predicate` to return something truthy, or fail at the deadline."""
     deadline = time.monotonic() + timeout
     while True:

@@ -302,7 +302,7 @@ def test_a_partial_put_events_failure_resends_only_the_refused_entries(
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return seen if len(seen) >= 3 else []
 
-    poll(on_the_bus, timeout=20)
+    poll(on_the_bus)
     assert sorted(seen) == [e.event_id for e in events]
 
 
