@@ -7,12 +7,13 @@ Step Functions interpreter calls back into the server through it.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
+
+from local.stop_signals import hold_stop_signals, wait_for_stop_signal
 
 
 def main() -> None:
+    hold_stop_signals()
     port = int(sys.argv[1])
     os.environ["MOTO_PORT"] = str(port)
     from moto.server import ThreadedMotoServer
@@ -34,11 +35,8 @@ def main() -> None:
     ses_sent_messages_endpoint()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     print(f"local AWS listening on http://127.0.0.1:{port}", flush=True)
-    stopped.wait()
+    wait_for_stop_signal()
     server.stop()
 
 

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from local.persistence import (
     restore,
     save_interval,
 )
+from local.stop_signals import hold_stop_signals, wait_for_stop_signal
 
 STARTUP_SECONDS = 60
 # How long a stop waits for the requests being handled (one at a time: see BackOfficeWSGI).
@@ -256,6 +256,7 @@ def banner(stack: RunningStack) -> str:
 
 
 def main() -> None:
+    hold_stop_signals()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     stack = start()
     print(banner(stack), flush=True)
@@ -264,10 +265,7 @@ def main() -> None:
     # Customer emails (moto's SES) are printed here: the local stand-in for their inbox.
     mailbox = MailboxPrinter(os.environ["AWS_ENDPOINT_URL"])
     mailbox.start()
-    stopped = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    stopped.wait()
+    wait_for_stop_signal()
     print("stopping...", flush=True)
     mailbox.stop()
     stack.stop()
