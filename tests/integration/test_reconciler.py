@@ -138,7 +138,9 @@ def test_a_case_stopped_before_its_states_plugins_resumes_at_them(api: Api, loca
     screening = own_definition()["plugins"][0]
     rescreen = {**screening, "name": "rescreen", "when": {"state": "manual_review"}}
     chart = own_definition(id="demo-rescreen", plugins=[screening, rescreen])
-    assert admin.post(DEFINITIONS, {"definition": chart}).status_code == 201
+    published = admin.post(DEFINITIONS, {"definition": chart})
+    assert published.status_code == 201, published.body
+    machine = published.json_body["stateMachineName"]
     # No pipeline: the ingest screening is recorded, the state's plugin never ran.
     case_id = ingest(api, individual_run("resume-state-plugin", workflowId="demo-rescreen"))
     assert set(case_store().get_case("demo", case_id).vendor_results) == {"sanctions"}
@@ -147,14 +149,7 @@ def test_a_case_stopped_before_its_states_plugins_resumes_at_them(api: Api, loca
         "executions": {"started": 1}
     }
     sfn = boto3.client("stepfunctions")
-    [execution] = [
-        e
-        for m in sfn.list_state_machines()["stateMachines"]
-        if "demo-rescreen" in m["name"]
-        for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"])["executions"]
-        if e["name"] == case_id
-    ]
-    arn = execution["executionArn"]
+    arn = execution_arn(case_id, machine.removeprefix(f"{get_settings().resource_prefix}-"))
     assert json.loads(sfn.describe_execution(executionArn=arn)["input"])["resumeAt"] == (
         "manual_review__rescreen__plugin"
     )
