@@ -1,5 +1,5 @@
 // Global single-key shortcuts. Ignored while typing in a field (except Escape) and with modifiers.
-import { useEffect, useRef } from "react";
+import { useLayoutEffect, useRef } from "react";
 
 export type ShortcutMap = Record<string, (event: KeyboardEvent) => void>;
 
@@ -18,7 +18,9 @@ function isTyping(target: EventTarget | null): boolean {
 export function useShortcuts(shortcuts: ShortcutMap, enabled = true): void {
   const ref = useRef(shortcuts);
   ref.current = shortcuts;
-  useEffect(() => {
+  // A layout effect: the listener is in place in the commit that shows the view, so a key pressed
+  // as soon as it appears works (a passive effect may run a task later and miss it).
+  useLayoutEffect(() => {
     if (!enabled) return;
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
