@@ -162,12 +162,13 @@ def signed_in_at(
         yield client, session
 
 
-def await_ingest_plugins(
+def await_ingest(
     base_url: str, case_id: str, email: str = "admin@demo.test", timeout: float = 60
 ) -> dict[str, Any]:
     """The case view once the execution's ingest plugins (the bundled definitions' screening)
-    have recorded their results: a reviewer acting before them meets an unknown criterion, and
-    a version the result then moves on."""
+    have recorded their results and the document fetch has settled the remote pages: a
+    reviewer acting before them meets an unknown criterion, a version they then move on, and
+    evidence that changes under a pending approval."""
     from chalicelib.workflows.registry import get_definition
 
     deadline = time.monotonic() + timeout
@@ -176,10 +177,16 @@ def await_ingest_plugins(
             view: dict[str, Any] = client.get(f"/api/v1/backoffice/cases/{case_id}").json()
             definition = get_definition(view["workflow"]["id"], view["workflow"]["version"])
             recorded = {r["plugin"] for r in view.get("pluginResults", [])}
-            if {p.name for p in definition.plugins_on_ingest()} <= recorded:
+            pending = [
+                page
+                for document in view["documents"]
+                for page in document["pages"]
+                if page["storageStatus"] == "pending"
+            ]
+            if {p.name for p in definition.plugins_on_ingest()} <= recorded and not pending:
                 return view
             if time.monotonic() > deadline:
-                raise AssertionError(f"{case_id}: ingest plugins not recorded in {timeout} s")
+                raise AssertionError(f"{case_id}: ingest not settled in {timeout} s")
             time.sleep(0.2)
 
 

@@ -212,6 +212,7 @@ def test_an_admin_publishes_a_workflow_definition_and_an_integrator_runs_it(
     # The next version starts from the kept one, not from a template.
     row.get_by_role("button", name=f"New version of {definition_id}").click()
     expect(editor).to_be_focused()
+    expect(editor).to_have_value(re.compile(r'"version": 2'))
     drafted = json.loads(editor.input_value())
     assert drafted == {**chart, "version": 2}
     editor.fill(json.dumps({**drafted, "name": "E2E onboarding 2"}, indent=2))

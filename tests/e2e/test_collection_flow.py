@@ -100,7 +100,7 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
             history = lambda: states_entered(  # noqa: E731
                 stack.execution_history("risk-score-improvement-dev", case_id) or []
             )
-            poll(lambda: history() == ["manual_review"], timeout=30)
+            poll(lambda: history() == ["manual_review"])
             before = http.get(
                 f"/api/v1/external/workflows/{case_id}/context", headers=SECRET
             ).json()["context"]["documents"]
@@ -146,15 +146,12 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
                     for m in sent_messages(stack.aws_endpoint)
                     if "McClure Inc" in m["subject"] and "/collect/" in m["body"]
                 ],
-                timeout=10,
             )
             assert emails[0]["destinations"]["ToAddresses"] == ["Macie18@yahoo.com"]
-            poll(
-                lambda: "[local mailbox] to Macie18@yahoo.com" in stack.log.read_text(), timeout=10
-            )
+            poll(lambda: "[local mailbox] to Macie18@yahoo.com" in stack.log.read_text())
 
             # The tenant's own webhook carries a link of its own; the customer opens it.
-            revision = poll(lambda: revision_changes(receiver, case_id, "revision"), timeout=30)[0]
+            revision = poll(lambda: revision_changes(receiver, case_id, "revision"))[0]
             assert revision.data["collectionRound"] == 1
             link = revision.data["collectionLink"]["url"]
             customer_context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -205,11 +202,11 @@ def test_one_request_the_customer_uploads_and_the_case_is_back_in_review(
                     p["id"] for p in old["pages"]
                 ]
                 assert len(new["pages"]) == 1 and new["decision"]["status"] == "pending"
-            back = poll(lambda: revision_changes(receiver, case_id, "manual_review"), timeout=30)
+            back = poll(lambda: revision_changes(receiver, case_id, "manual_review"))
             assert back[0].data["event"] == "resubmitted"
             assert back[0].data["collectionRound"] == 1
             assert back[0].data["actor"]["type"] == "customer"
-            poll(lambda: history() == ["manual_review", "revision", "manual_review"], timeout=30)
+            poll(lambda: history() == ["manual_review", "revision", "manual_review"])
             resubmitted = admin.get(
                 "/api/v1/backoffice/cases?assignee=any&flag=resubmitted"
             ).json()["data"]

@@ -52,7 +52,7 @@ def test_decisions_and_the_reupload_loop(
         return response.json()
 
     # The execution waits in manual_review before anything is decided.
-    poll(lambda: entered_states(stack, case_id) == ["manual_review"], timeout=30)
+    poll(lambda: entered_states(stack, case_id) == ["manual_review"])
     case = case_now()
     license_id, certificate_id = (d["id"] for d in case["documents"])
 
@@ -101,7 +101,7 @@ def test_decisions_and_the_reupload_loop(
     assert (decided["state"], decided["status"]) == ("approved", "completed")
     assert case_now()["resolvedAt"]
 
-    poll(lambda: entered_states(stack, case_id)[-1:] == ["approved"], timeout=30)
+    poll(lambda: entered_states(stack, case_id)[-1:] == ["approved"])
     assert entered_states(stack, case_id) == [
         "manual_review",
         "revision",

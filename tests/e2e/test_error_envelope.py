@@ -48,7 +48,7 @@ def test_an_unexpected_exception_answers_the_envelope_over_http(faulty_stack: St
             if line.startswith("{") and error["requestId"] in line
         ]
 
-    (line,) = poll(logged, timeout=10)
+    (line,) = poll(logged)
     assert line["level"] == "ERROR"
     assert line["exception_name"] == "InjectedFault"
     assert line["route"] == "/api/v1/external/workflow-definitions"

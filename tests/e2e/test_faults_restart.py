@@ -176,7 +176,6 @@ def test_a_restart_in_the_middle_of_a_load_loses_and_repeats_nothing(
                     != 409
                     and r
                 ),
-                timeout=30,
             )
             assert response.status_code == 201, response.text
             load.runs[entity] = response.json()["workflowRuntimeId"]
@@ -215,6 +214,8 @@ def test_a_restart_in_the_middle_of_a_load_loses_and_repeats_nothing(
                     if [s for s, _ in executions].count("WAITING") != 1:
                         return False
                     waiting = next(states for s, states in executions if s == "WAITING")
+                    if not waiting:
+                        return False  # still at its screening step (a plugin's task)
                     assert waiting[-1] == "manual_review", (case_id, executions)
                 else:
                     if any(s in ("WAITING", "RUNNING") for s, _ in executions):
@@ -236,7 +237,7 @@ def test_a_restart_in_the_middle_of_a_load_loses_and_repeats_nothing(
             )
 
         poll(delivered, timeout=60, interval=0.2)
-        poll(second.all_delivered, timeout=30)
+        poll(second.all_delivered)
     finally:
         second.close()
 

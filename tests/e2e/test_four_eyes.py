@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from local.child_stack import Stack, signed_in, states_entered
+from local.child_stack import Stack, await_ingest, signed_in, states_entered
 from tests.conftest import poll
 from tests.integration.test_webhooks_api import Receiver
 
@@ -79,7 +79,9 @@ def test_maker_checker_on_the_local_stack(
         history = stack.execution_history("kyb-manual-review", case_id)
         return [] if history is None else states_entered(history)
 
-    poll(lambda: entered() == ["manual_review"], timeout=30)
+    poll(lambda: entered() == ["manual_review"])
+    # The remote page settles first: it is evidence the maker's approval pins.
+    await_ingest(stack.base_url, case_id)
     with (
         signed_in(stack, "alice@demo.test") as (alice, alice_session),
         signed_in(stack, "carol@demo.test") as (carol, carol_session),
@@ -125,9 +127,9 @@ def test_maker_checker_on_the_local_stack(
         assert confirmed.status_code == 200, confirmed.text
         assert (confirmed.json()["state"], confirmed.json()["status"]) == ("approved", "completed")
 
-    poll(lambda: entered()[-1:] == ["approved"], timeout=30)
+    poll(lambda: entered()[-1:] == ["approved"])
     assert entered() == ["manual_review", "approved"]
-    (completed,) = poll(lambda: receiver.of("workflow.completed", case_id), timeout=30)
+    (completed,) = poll(lambda: receiver.of("workflow.completed", case_id))
     data = completed.data
     assert data["maker"]["id"] == alice_id and data["maker"]["name"]
     assert data["checker"]["id"] == carol_id and data["checker"]["name"]

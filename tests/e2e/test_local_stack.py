@@ -41,7 +41,7 @@ def test_seed_request_is_accepted_and_the_execution_waits_in_its_state(
     # The browser tests run the seed's entity too (in an order pytest chooses); a run for an
     # entity with an active case updates that case, whose execution may still be catching up
     # with an earlier state: wait for it to settle in the case's state, not for any state.
-    assert poll(lambda: waiting_state() == "manual_review", timeout=30)
+    assert poll(lambda: waiting_state() == "manual_review")
     assert sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
 
     # Offline, the seed's remote pages cannot be fetched: the case keeps them, marked.

@@ -5,7 +5,6 @@ on to the end, and no webhook is delivered twice."""
 from __future__ import annotations
 
 import base64
-import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from chalicelib.webhooks.signing import generate_secret
 from local.child_stack import Stack, StackProcess, launch_stack, states_entered
 from local.environment import REVIEWER_PASSWORD
+from local.persistence import DataFolder
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_webhooks_api import Receiver
@@ -78,8 +78,13 @@ class Session:
 
 
 def saved_at(data: Path) -> float:
-    meta = data / "snapshot" / "meta.json"
-    return float(json.loads(meta.read_text())["savedAt"]) if meta.exists() else 0.0
+    """When the last complete snapshot began; 0 while there is none, or while a save is swapping
+    it in (its directories are renamed under the reader)."""
+    try:
+        latest = DataFolder(data).latest()
+        return float(latest.meta["savedAt"]) if latest else 0.0
+    except FileNotFoundError:
+        return 0.0
 
 
 @pytest.mark.parametrize("stop", ["interrupt", "kill"])
@@ -101,7 +106,7 @@ def test_work_survives_a_restart_and_the_case_moves_on_to_the_end(
         created = first.http.post("/api/v1/external/workflows/run", json=run, headers=SECRET)
         assert created.status_code == 201, created.text
         case_id = created.json()["workflowRuntimeId"]
-        assert poll(lambda: first.states_entered(case_id), timeout=30) == ["manual_review"]
+        assert poll(lambda: first.states_entered(case_id)) == ["manual_review"]
         view = first.case(case_id)
         claimed = first.send(
             "PUT",
@@ -117,8 +122,8 @@ def test_work_survives_a_restart_and_the_case_moves_on_to_the_end(
         )
         assert decided["state"] == "manual_review"
         for kind in ("case.assigned", "case.note_added", "workflow.context.document.changed"):
-            poll(lambda k=kind: receiver.of(k, case_id), timeout=30)
-        poll(first.all_delivered, timeout=30)
+            poll(lambda k=kind: receiver.of(k, case_id))
+        poll(first.all_delivered)
         if stop == "interrupt":
             assert first.started.interrupt() == 0
         else:
@@ -126,7 +131,7 @@ def test_work_survives_a_restart_and_the_case_moves_on_to_the_end(
             # that began after the last change (the request below is activity: one will).
             settled = time.time()
             assert first.all_delivered()
-            poll(lambda: saved_at(data) > settled, timeout=30)
+            poll(lambda: saved_at(data) > settled)
             first.started.kill()
     finally:
         first.close()
@@ -158,9 +163,9 @@ def test_work_survives_a_restart_and_the_case_moves_on_to_the_end(
             {"decision": "approve", "expectedVersion": view["version"]},
         )
         assert (final["state"], final["status"]) == ("approved", "completed")
-        poll(lambda: (second.states_entered(case_id) or [])[-1:] == ["approved"], timeout=30)
-        poll(lambda: receiver.of("workflow.completed", case_id), timeout=30)
-        poll(second.all_delivered, timeout=30)
+        poll(lambda: (second.states_entered(case_id) or [])[-1:] == ["approved"])
+        poll(lambda: receiver.of("workflow.completed", case_id))
+        poll(second.all_delivered)
     finally:
         second.close()
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from local.child_stack import Stack, await_ingest_plugins, signed_in, states_entered
+from local.child_stack import Stack, await_ingest, signed_in, states_entered
 from local.sample_documents import render_document_page
 from tests.conftest import poll
 from tests.e2e.test_reviewer_app import SCREENSHOTS, SECRET, assert_accessible, sign_in
@@ -81,10 +81,10 @@ def test_a_listed_person_gets_hits_a_clean_one_none_and_dismissing_them_meets_th
     clean = start(http, person_run(JANE_DOE, []))
     listed = start(http, person_run({**PUTIN, "nationality": "RU"}, [passport()]))
     # Within a minute of the run (the helper's deadline is 60 s).
-    clean_view = await_ingest_plugins(stack.base_url, clean)
+    clean_view = await_ingest(stack.base_url, clean)
     assert screening(clean_view)["status"] == "succeeded"
     assert screening(clean_view)["hits"] == []
-    view = await_ingest_plugins(stack.base_url, listed)
+    view = await_ingest(stack.base_url, listed)
     result = screening(view)
     assert result["status"] == "succeeded", result
     hits = result["hits"]
@@ -129,7 +129,6 @@ def test_a_listed_person_gets_hits_a_clean_one_none_and_dismissing_them_meets_th
             states_entered(stack.execution_history("kyc-manual-review", listed) or [])
             == ["manual_review", "approved"]
         ),
-        timeout=30,
     )
 
 
@@ -152,7 +151,7 @@ def test_the_registry_comparison_highlights_what_the_company_declared_differentl
         http,
         {"workflowId": "kyb-manual-review", "context": {"entity": company, "documents": []}},
     )
-    view = await_ingest_plugins(stack.base_url, case_id)
+    view = await_ingest(stack.base_url, case_id)
     registry = next(r for r in view["pluginResults"] if r["plugin"] == "registry")
     assert registry["status"] == "succeeded" and registry["data"]["found"] is True
     differs = {row["field"] for row in registry["data"]["comparison"] if row["match"] is False}
@@ -273,7 +272,6 @@ def test_a_failing_vendor_with_on_error_flag_flags_the_case_which_still_waits_fo
             and states[-1] == "review"
             and states
         ),
-        timeout=30,
     )
     assert entered == [
         "watchlist__plugin",

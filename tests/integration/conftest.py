@@ -141,13 +141,15 @@ def ingest(api: Api, request: dict[str, Any], key: str = "secret") -> str:
     """Run a workflow as an integrator does; the case's id, once its ingest plugins (the bundled
     definitions' screening) have recorded their results, as a reviewer finds the case.
 
-    With the event pipeline running, the execution's plugin steps record them: wait for that.
+    With the event pipeline running, the execution's plugin steps record them and the document
+    fetch settles the remote pages: wait for both (a page settling after a maker's approval
+    changes the evidence a checker confirms).
     Without it no execution starts (the pump plays the starter queue's trigger), so the plugins
     run here, through the worker's own `execute` and `record_result`, as the steps would."""
     response = api.as_tenant(key).post(RUN, request)
     assert response.status_code == 201, response.body
     case_id: str = response.json_body["workflowRuntimeId"]
-    settle_ingest_plugins(TENANT_OF_KEY[key], case_id)
+    settle_ingest(TENANT_OF_KEY[key], case_id)
     return case_id
 
 
@@ -174,7 +176,7 @@ def _execution_report(case_id: str) -> str:
     return f"executions {found or 'none'}; queue depths {depth}"
 
 
-def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
+def settle_ingest(tenant_id: str, case_id: str) -> None:
     from chalicelib.dependencies import case_store, plugin_providers
     from chalicelib.plugins.results import record_result
     from chalicelib.plugins.worker import execute
@@ -191,7 +193,11 @@ def settle_ingest_plugins(tenant_id: str, case_id: str) -> None:
 
         def recorded() -> bool:
             latest = store.get_case(tenant_id, case_id)
-            return latest is not None and all(p.name in latest.vendor_results for p in plugins)
+            return (
+                latest is not None
+                and all(p.name in latest.vendor_results for p in plugins)
+                and not latest.pending_pages()
+            )
 
         try:
             poll(recorded, timeout=60)

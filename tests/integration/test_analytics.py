@@ -339,7 +339,7 @@ def test_events_reach_the_aggregates_through_the_bus(
     def created() -> int:
         return int(summary(api, token)["counts"]["created"])
 
-    poll(lambda: created() == 1, timeout=30)
+    poll(lambda: created() == 1)
     assert summary(api, token)["open"]["total"] == 1
 
 

@@ -39,7 +39,7 @@ from chalicelib.models.permissions import PERMISSIONS
 from chalicelib.openapi import route_keys
 from local.provision import LocalProvisioner
 from tests.conftest import poll
-from tests.integration.conftest import running_pipeline, settle_ingest_plugins
+from tests.integration.conftest import running_pipeline, settle_ingest
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_openapi_contract import Contract, forged_token, webhook_receiver
 
@@ -113,7 +113,7 @@ class World:
         case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
             "workflowRuntimeId"
         ]
-        settle_ingest_plugins("demo", case_id)
+        settle_ingest("demo", case_id)
         view = c.json(c.call("GET", CASE, auth=self.token("admin"), case_id=case_id), 200)
         claim = {"assigneeId": self.ids["assignee"], "expectedVersion": view["version"]}
         return c.json(
@@ -249,7 +249,7 @@ class World:
                 )
                 return [d["id"] for d in page["data"] if d["status"] == "delivered"]
 
-            self._delivery = poll(delivered, timeout=30)[0]
+            self._delivery = poll(delivered)[0]
         return self._delivery
 
 
@@ -390,7 +390,7 @@ def hit_call(world: World, actor: str, fresh: bool) -> Call:
     case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
         "workflowRuntimeId"
     ]
-    settle_ingest_plugins("demo", case_id)
+    settle_ingest("demo", case_id)
     view = c.json(c.call("GET", CASE, auth=world.token("admin"), case_id=case_id), 200)
     claim = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
     view = c.json(
@@ -436,7 +436,7 @@ def pending_approval_call(world: World, actor: str, fresh: bool) -> Call:
     case_id = c.json(c.call("POST", f"{EXTERNAL}/workflows/run", auth="secret", body=run), 201)[
         "workflowRuntimeId"
     ]
-    settle_ingest_plugins("demo", case_id)
+    settle_ingest("demo", case_id)
     alice = world.token("assignee")
     view = c.json(c.call("GET", CASE, auth=alice, case_id=case_id), 200)
     claim = {"assigneeId": world.ids["assignee"], "expectedVersion": view["version"]}
@@ -770,7 +770,7 @@ def test_a_reviewer_claims_only_an_unassigned_case(world: World) -> None:
         ),
         201,
     )["workflowRuntimeId"]
-    settle_ingest_plugins("demo", unassigned)
+    settle_ingest("demo", unassigned)
     view = c.json(c.call("GET", CASE, auth=bob, case_id=unassigned), 200)
     claim = {"assigneeId": world.ids["reviewer"], "expectedVersion": view["version"]}
     claimed = c.call("PUT", CASE + "/assignee", auth=bob, body=claim, case_id=unassigned)

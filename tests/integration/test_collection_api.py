@@ -188,7 +188,6 @@ def test_one_round_customer_answers_and_the_case_is_back_in_review(
         lambda: (
             states_entered(case_id)[-1:] == ["manual_review"] and len(states_entered(case_id)) == 3
         ),
-        timeout=30,
     )
     assert states_entered(case_id) == ["manual_review", "revision", "manual_review"]
 
@@ -347,7 +346,6 @@ def test_the_raw_token_appears_only_where_it_is_handed_out(
                 for r in tenant_receiver.of("workflow.state.changed", case_id)
                 if r.data.get("newState") == "revision"
             ],
-            timeout=30,
         )[0]
         # The tenant's own subscription gets a link of its own, which works.
         hooked = revision.data["collectionLink"]["url"]
@@ -360,7 +358,6 @@ def test_the_raw_token_appears_only_where_it_is_handed_out(
                 for r in default.of("workflow.state.changed", case_id)
                 if r.data.get("newState") == "revision"
             ],
-            timeout=30,
         )[0]
         assert "collectionLink" not in default_revision.data
         page = webhook_store().list_deliveries(
@@ -434,7 +431,7 @@ def test_the_local_pump_runs_the_collection_timers(
     pump = pump_module.Pump(app, local_aws.refs, local_aws.attrs, REGION)
     pump.start()
     try:
-        poll(lambda: len(sent_emails()) == emails + 1, timeout=30)
+        poll(lambda: len(sent_emails()) == emails + 1)
     finally:
         pump.stop()
     assert "Reminder" in sent_emails()[-1]["subject"]

@@ -19,6 +19,7 @@ from chalicelib.decisions.service import decide_case
 from chalicelib.dependencies import case_store, workflow_engine
 from chalicelib.errors import Conflict
 from chalicelib.handlers import workflow_tasks
+from chalicelib.models.case import Case
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import metrics
 from tests.conftest import poll
@@ -71,6 +72,15 @@ def syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return handled
 
 
+def settled_transition(case_id: str) -> Case:
+    """The case once its transition's bookkeeping is done: the execution enters the next state
+    when the token is answered, and the consumer clears the in-flight marker just after."""
+    found: Case = poll(
+        lambda: (case := case_store().get_case("demo", case_id)).execution_inflight is None and case
+    )
+    return found
+
+
 def test_parallel_decisions_one_wins_one_transition_one_token(
     api: Api,
     pipeline: Any,
@@ -105,7 +115,7 @@ def test_parallel_decisions_one_wins_one_transition_one_token(
     assert results.count("409") == PARALLEL - 1
     # The queue consumer ran its sync too (after the request path's): still one token sent.
     poll(lambda: case_id in syncs)
-    assert states_entered(case_id) == ["manual_review", "rejected"]
+    poll(lambda: states_entered(case_id) == ["manual_review", "rejected"])
     assert sends == [(sends[0][0], "reject")]
     audit = [a.action for a in case_store().list_audit("demo", case_id)]
     assert audit.count("case.state_changed") == 1
@@ -134,8 +144,8 @@ def test_step_functions_down_during_a_decision_then_back(
     assert case_store().get_case("demo", case_id).state == "approved"
     poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
     assert len(attempts) == 3
-    case = case_store().get_case("demo", case_id)
-    assert case.flags == [] and case.execution_inflight is None
+    case = settled_transition(case_id)
+    assert case.flags == []
 
 
 def test_step_functions_down_for_good_flags_the_case_and_keeps_the_message(
@@ -185,7 +195,7 @@ def test_step_functions_down_for_good_flags_the_case_and_keeps_the_message(
     assert "case.flagged" in actions
     sqs = boto3.client("sqs")
     dlq = local_aws.refs["WorkflowSyncQueueDLQ"]
-    parked = poll(lambda: received(dlq), timeout=30)  # nothing is dropped: it waits in the DLQ
+    parked = poll(lambda: received(dlq))  # nothing is dropped: it waits in the DLQ
     assert json.loads(parked[0]["Body"])["detail"]["caseId"] == case_id
     assert states_entered(case_id) == ["manual_review"]
 
@@ -194,7 +204,7 @@ def test_step_functions_down_for_good_flags_the_case_and_keeps_the_message(
     down.clear()
     sqs.send_message(QueueUrl=local_aws.refs["WorkflowSyncQueue"], MessageBody=parked[0]["Body"])
     sqs.delete_message(QueueUrl=dlq, ReceiptHandle=parked[0]["ReceiptHandle"])
-    poll(lambda: states_entered(case_id) == ["manual_review", "revision"], timeout=30)
+    poll(lambda: states_entered(case_id) == ["manual_review", "revision"])
     poll(lambda: "workflow_sync_failed" not in case_store().get_case("demo", case_id).flags)
 
 
@@ -241,7 +251,7 @@ def test_a_publisher_crash_after_commit_still_publishes_once(
         changes = [e for e in received if e["detail-type"] == "case.state_changed"]
         return changes if len(changes) >= 2 else []
 
-    changes = poll(state_changes, timeout=30)
+    changes = poll(state_changes)
     assert crashes  # the publisher did crash on the first state change
     assert [e["detail"]["data"]["event"] for e in changes] == ["revision", "resubmitted"]
     assert [e["detail"]["eventId"] for e in changes].count(crashes[0]) == 1
@@ -298,10 +308,10 @@ def test_a_failed_send_from_the_token_consumer_is_retried_by_its_redelivery(
     assert attempts == []
 
     release.set()  # the token arrives: parked, claimed, the send fails; SQS redelivers it
-    poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
+    poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
     assert attempts == ["approve", "approve"]
-    case = case_store().get_case("demo", case_id)
-    assert case.flags == [] and case.execution_inflight is None
+    case = settled_transition(case_id)
+    assert case.flags == []
 
 
 def test_a_token_whose_send_keeps_failing_flags_the_case_and_stays_in_the_dlq(
@@ -327,6 +337,6 @@ def test_a_token_whose_send_keeps_failing_flags_the_case_and_stays_in_the_dlq(
         lambda: "workflow_sync_failed" in case_store().get_case("demo", case_id).flags,
         timeout=60,
     )
-    parked = poll(lambda: received(local_aws.refs["WorkflowTaskQueueDLQ"]), timeout=30)
+    parked = poll(lambda: received(local_aws.refs["WorkflowTaskQueueDLQ"]))
     assert json.loads(parked[0]["Body"])["caseId"] == case_id
     assert states_entered(case_id) == ["manual_review"]

@@ -250,7 +250,7 @@ def test_put_events_refusing_the_entry_is_retried_from_the_stream_and_delivered_
     case_id = ingest(api, seed_request)
     approve_when_waiting(api, case_id)
 
-    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS, timeout=30)
+    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS)
     assert refused, "the fault was not injected"
     [state_changed] = [
         a.event_id
@@ -261,7 +261,7 @@ def test_put_events_refusing_the_entry_is_retried_from_the_stream_and_delivered_
     assert state_changed in accepted and set(Counter(accepted).values()) == {1}
     assert [event_id for event_id, _ in fan_outs].count(state_changed) == 1
     assert_each_once(receiver, case_id)
-    poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
+    poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
 
 
 def test_a_partial_put_events_failure_resends_only_the_refused_entries(
@@ -324,9 +324,11 @@ def test_a_stream_batch_published_again_after_a_crash_reaches_the_receiver_once(
     pipeline.on_stream_records = keep
     case_id = ingest(api, seed_request)
     approve_when_waiting(api, case_id)
-    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS, timeout=30)
-    poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
-    first = list(fan_outs)
+    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS)
+    poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
+    # A fan-out is recorded once its deliveries return: just after the receiver got them.
+    received = {event_id for _, _, event_id in webhooks_of(receiver, case_id)}
+    first = poll(lambda: received <= {event_id for event_id, _ in fan_outs} and list(fan_outs))
 
     pk = f"T#demo#C#{case_id}"
     of_case = [r for r in records if r["dynamodb"].get("NewImage", {}).get("pk", {}).get("S") == pk]
@@ -338,7 +340,6 @@ def test_a_stream_batch_published_again_after_a_crash_reaches_the_receiver_once(
     webhook_events = {event_id for event_id, _ in first}
     poll(
         lambda: all([e for e, _ in fan_outs].count(event_id) == 2 for event_id in webhook_events),
-        timeout=30,
     )
     assert [n for _, n in fan_outs[len(first) :]] == [0] * len(webhook_events)
     assert_each_once(receiver, case_id)
@@ -367,7 +368,7 @@ def test_queuing_the_next_webhook_attempt_fails_and_the_event_is_still_delivered
     )
     approve_when_waiting(api, case_id)
 
-    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS, timeout=40)
+    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS)
     assert len(failed) == 2
     assert_each_once(receiver, case_id)
     # Each webhook-id was tried twice in all: the failed attempt, then the delivered one.
@@ -450,7 +451,7 @@ def test_a_failed_page_store_is_retried_by_the_queue_and_the_page_stored_once(
         case = case_store().get_case("demo", case_id)
         return [case.page_storage[p.id].status for p in case.documents[0].pages] == ["stored"]
 
-    poll(stored, timeout=30)
+    poll(stored)
     assert failed
     assert audit_actions(case_id).count("document.page_stored") == 1
     assert "document.page_fetch_failed" not in audit_actions(case_id)
@@ -512,14 +513,14 @@ def test_send_task_success_accepted_but_its_answer_lost_moves_the_execution_once
     case_id = ingest(api, seed_request)
     approve_when_waiting(api, case_id)
 
-    poll(lambda: states_entered(case_id) == ["manual_review", "approved"], timeout=30)
-    poll(lambda: case_store().get_case("demo", case_id).execution_inflight is None, timeout=30)
+    poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
+    poll(lambda: case_store().get_case("demo", case_id).execution_inflight is None)
     assert lost and outcomes[0] == "ReadTimeoutError"
     assert "ok" not in outcomes  # the token was never accepted a second time
     assert outcomes[1:] and set(outcomes[1:]) <= STALE_TOKEN_ERRORS, outcomes
     case = case_store().get_case("demo", case_id)
     assert (case.state, case.flags) == ("approved", [])
-    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS, timeout=30)
+    poll(lambda: delivered_types(receiver, case_id) >= DECISION_WEBHOOKS)
     assert_each_once(receiver, case_id)
 
 
@@ -571,7 +572,9 @@ def test_stopping_the_stack_lets_requests_in_flight_commit_before_the_final_save
     stack = RunningStack(Stopped(), server, Stopped(), saver, {}, {}, tmp_path)  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/external/workflows/run"
     answers: list[int] = []
-    request = threading.Thread(target=lambda: answers.append(httpx.post(url, json={}).status_code))
+    request = threading.Thread(
+        target=lambda: answers.append(httpx.post(url, json={}, timeout=60).status_code)
+    )
     request.start()
     poll(entered.is_set)
     stopping = threading.Thread(target=stack.stop)

@@ -50,7 +50,7 @@ def test_local_aws_ends_when_its_stack_is_killed_outright() -> None:
         assert running(aws_pid)
         stack.kill()
         stack.wait(timeout=10)
-        poll(lambda: not running(aws_pid), timeout=30)
+        poll(lambda: not running(aws_pid))
     finally:
         if stack.poll() is None:
             stack.kill()

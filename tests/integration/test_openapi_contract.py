@@ -31,7 +31,7 @@ from app import app
 from chalicelib.config import MAX_REQUEST_BYTES, get_settings
 from local.environment import REVIEWER_PASSWORD
 from tests.conftest import poll
-from tests.integration.conftest import TENANT_OF_KEY, settle_ingest_plugins
+from tests.integration.conftest import TENANT_OF_KEY, settle_ingest
 from tests.integration.test_ingestion_api import individual_run
 from tests.integration.test_plugins_pipeline import (
     AsyncVendor,
@@ -218,7 +218,7 @@ def receiver() -> Iterator[str]:
 def ingest(contract: Contract, entity_id: str, api_key: str = "secret") -> dict[str, Any]:
     response = contract.call("POST", RUN, auth=api_key, body=individual_run(entity_id))
     answer = contract.json(response, 201)
-    settle_ingest_plugins(TENANT_OF_KEY[api_key], answer["workflowRuntimeId"])
+    settle_ingest(TENANT_OF_KEY[api_key], answer["workflowRuntimeId"])
     return answer
 
 
@@ -277,7 +277,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     replay = c.call("POST", RUN, auth="secret", body=run, headers={"Idempotency-Key": "k-1"})
     assert c.json(first, 201) == c.json(replay, 201)
     case_id = c.json(first, 201)["workflowRuntimeId"]
-    settle_ingest_plugins("demo", case_id)
+    settle_ingest("demo", case_id)
     ingest(c, "contract-2")
     page = c.json(
         c.call("GET", "/api/v1/external/workflows", auth="secret", query="status=active&limit=1"),
@@ -508,7 +508,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         )
         return [d for d in page["data"] if d["status"] == "delivered"]
 
-    (delivery,) = poll(delivered, timeout=30)
+    (delivery,) = poll(delivered)
     c.json(
         c.call(
             "GET",
@@ -527,7 +527,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
         ),
         202,
     )
-    poll(delivered, timeout=30)
+    poll(delivered)
     deleted = c.call(
         "DELETE", WEBHOOKS + "/{subscription_id}", auth=admin, subscription_id=subscription_id
     )
@@ -688,7 +688,7 @@ def test_a_tour_of_every_route(contract: Contract, pipeline: Any, receiver: str)
     listed = individual_run("contract-listed")
     listed["context"]["entity"]["data"] = {"firstName": "Vladimir", "lastName": "Putin"}
     hit_case = c.json(c.call("POST", RUN, auth="secret", body=listed), 201)["workflowRuntimeId"]
-    settle_ingest_plugins("demo", hit_case)
+    settle_ingest("demo", hit_case)
     hit_view = c.json(c.call("GET", CASE, auth=admin, case_id=hit_case), 200)
     (screening,) = [r for r in hit_view["pluginResults"] if r["plugin"] == "sanctions"]
     hit = screening["hits"][0]

@@ -38,7 +38,6 @@ def test_a_case_past_its_sla_is_breached_flagged_escalated_and_sent(
     assert first["slaStatus"] in ("on_track", "at_risk", "breached")
     breached = poll(
         lambda: (v := view())["slaStatus"] == "breached" and "sla_breached" in v["flags"] and v,
-        timeout=30,
     )
     assert "escalated" in breached["flags"]
     actions = [
@@ -46,7 +45,7 @@ def test_a_case_past_its_sla_is_breached_flagged_escalated_and_sent(
         for e in admin.get(f"/api/v1/backoffice/cases/{case_id}/audit").json_body["data"]
     ]
     assert actions.count("case.sla_breached") == 1
-    (delivered,) = poll(lambda: receiver.of("case.sla_breached", case_id), timeout=30)
+    (delivered,) = poll(lambda: receiver.of("case.sla_breached", case_id))
     assert delivered.data["state"] == "manual_review" and delivered.data["escalatedTo"] is None
     assert receiver.rejected == []
 
