@@ -57,8 +57,13 @@ class Pump:
         self._refs = refs
         self._attrs = attrs
         self._region = region
+        # Sources (the stream, the clocks) stop first; then the queues' consumers drain; `_stop`
+        # ends whatever is still running.
+        self._sources_stop = threading.Event()
+        self._draining = threading.Event()
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._source_threads: list[threading.Thread] = []
+        self._queue_threads: list[threading.Thread] = []
         self.invocations = 0
         # Per stream ARN, the last record handed on (published, skipped or sent to the failure
         # queue); and a hook told of every record the consumer processed without failing.
@@ -66,24 +71,51 @@ class Pump:
         self.on_stream_records: Callable[[str, list[dict[str, Any]]], None] | None = None
 
     def start(self) -> None:
+        queues, sources = self._queue_threads, self._source_threads
         for consumer in QUEUE_CONSUMERS:
-            self._spawn(f"sqs:{consumer.function}", lambda c=consumer: self._poll_queue(c))
+            self._spawn(queues, f"sqs:{consumer.function}", lambda c=consumer: self._poll_queue(c))
         for table, function in STREAM_CONSUMERS.items():
-            self._spawn(f"stream:{function}", lambda t=table, f=function: self._poll_stream(t, f))
+            self._spawn(
+                sources, f"stream:{function}", lambda t=table, f=function: self._poll_stream(t, f)
+            )
         for scheduled in SCHEDULED_FUNCTIONS:
             if scheduled.function in self._app.handler_map:
-                self._spawn(f"timer:{scheduled.function}", lambda s=scheduled: self._tick(s))
+                self._spawn(
+                    sources, f"timer:{scheduled.function}", lambda s=scheduled: self._tick(s)
+                )
 
-    def stop(self) -> None:
+    @property
+    def stopping(self) -> bool:
+        return self._sources_stop.is_set()
+
+    def stop(self, drain_seconds: float = 0) -> None:
+        """Stop the sources (the stream, the clocks), then give the queues' consumers up to
+        `drain_seconds` to handle what their queues hold, each until a receive finds its queue
+        empty: a message left in local AWS dies with it (the cloud's queues keep theirs), and a
+        published event's webhooks and projections are not re-derived by the reconciler. What
+        waits unseen (a delayed retry, a message being retried) is the reconciler's."""
+        deadline = time.monotonic() + drain_seconds
+        self._sources_stop.set()
+        _join(self._source_threads, deadline)
+        self._draining.set()
+        _join(self._queue_threads, deadline)
         self._stop.set()
-        for thread in self._threads:
+        for thread in (*self._source_threads, *self._queue_threads):
             thread.join(timeout=5)
+            if thread.is_alive():
+                log.warning("pump %s did not stop within its drain", thread.name)
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+    def _spawn(
+        self, threads: list[threading.Thread], name: str, target: Callable[[], None]
+    ) -> None:
+        """Run `target` until it returns (its source stopped, or its queue drained), restarting it
+        after an unexpected error."""
+
         def run() -> None:
-            while not self._stop.is_set():
+            while True:
                 try:
                     target()
+                    return
                 except Exception:
                     if self._stop.is_set():
                         return
@@ -92,12 +124,12 @@ class Pump:
 
         thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        threads.append(thread)
 
     # -- scheduled ------------------------------------------------------------
     def _tick(self, scheduled: ScheduledFunction) -> None:
         """Plays a function's schedule: an invocation every `local_seconds`."""
-        while not self._stop.wait(scheduled.local_seconds):
+        while not self._sources_stop.wait(scheduled.local_seconds):
             # Not counted in `invocations` (that is activity; a clock tick is not).
             invoke(self._app, scheduled.function, {"source": "local.pump"})
 
@@ -115,6 +147,8 @@ class Pump:
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not messages:
+                if self._draining.is_set():
+                    return
                 continue
             event = {"Records": [_sqs_record(m, arn, self._region) for m in messages]}
             try:
@@ -148,14 +182,14 @@ class Pump:
         )["ShardIterator"]
         pending: list[dict[str, Any]] = []
         attempts = 0
-        while not self._stop.is_set():
+        while not self._sources_stop.is_set():
             if not pending:
                 response = streams.get_records(ShardIterator=iterator, Limit=100)
                 iterator = response["NextShardIterator"]
                 pending = response.get("Records", [])
                 attempts = 0
                 if not pending:
-                    self._stop.wait(STREAM_IDLE_SECONDS)
+                    self._sources_stop.wait(STREAM_IDLE_SECONDS)
                     continue
             event = {
                 "Records": [
@@ -187,7 +221,7 @@ class Pump:
                 self.stream_positions[stream_arn] = pending[-1]["dynamodb"]["SequenceNumber"]
                 pending = []
                 continue
-            self._stop.wait(STREAM_RETRY_SECONDS * attempts)
+            self._sources_stop.wait(STREAM_RETRY_SECONDS * attempts)
 
     def _processed(self, stream_arn: str, records: list[dict[str, Any]]) -> None:
         if not records:
@@ -255,3 +289,8 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return predicate()
+
+
+def _join(threads: list[threading.Thread], deadline: float) -> None:
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))

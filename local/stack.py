@@ -45,6 +45,9 @@ from local.stop_signals import hold_stop_signals, wait_for_stop_signal
 STARTUP_SECONDS = 60
 # How long a stop waits for the requests being handled (one at a time: see BackOfficeWSGI).
 DRAIN_SECONDS = 30
+# How long a stop then lets the consumers handle what their queues hold (local AWS's queues die
+# with it).
+QUEUE_DRAIN_SECONDS = 30
 # The most a whole stop may take: the drain, the consumers' last batches, the saver's save in
 # progress and then the final one, local AWS's exit. Whoever waits for a stop waits this long.
 STOP_SECONDS = 180
@@ -76,8 +79,8 @@ class RunningStack:
             self.http.shutdown()
             self.http.app.drain(DRAIN_SECONDS)
             phase("requests drained")
-            self.pump.stop()
-            phase("consumers stopped")
+            self.pump.stop(drain_seconds=QUEUE_DRAIN_SECONDS)
+            phase("consumers drained")
             self.saver.stop()
             phase("saved")
         finally:

@@ -1,16 +1,18 @@
 """The local pump plays Lambda's stream mapping: records it cannot hand on go to the failure queue
-(the mapping's on-failure destination in the cloud), never silently dropped."""
+(the mapping's on-failure destination in the cloud), never silently dropped; and a stop lets the
+queues' consumers handle what local AWS's queues hold before they die with it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from infra.resources import stream_failure_queue
+from infra.resources import QUEUE_CONSUMERS, STREAM_CONSUMERS, stream_failure_queue
 from local import pump as pump_module
 from local.environment import REGION
 from tests.conftest import poll
@@ -46,7 +48,7 @@ def test_exhausted_stream_records_go_to_the_failure_queue(
     def failed() -> list[dict[str, Any]]:
         return sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
 
-    [message] = poll(failed, timeout=30)
+    [message] = poll(failed)
     body = json.loads(message["Body"])
     assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert body["requestContext"]["approximateInvokeCount"] == pump_module.STREAM_MAX_ATTEMPTS
@@ -56,5 +58,45 @@ def test_exhausted_stream_records_go_to_the_failure_queue(
     # The stream moves on past the batch, as Lambda's does: just after the failure record is
     # sent, so the test waits for the position rather than reading it the moment it has the record.
     positions = failing_pump.stream_positions
-    poll(lambda: positions.get(batch["streamArn"]) == batch["endSequenceNumber"], timeout=10)
+    poll(lambda: positions.get(batch["streamArn"]) == batch["endSequenceNumber"])
     assert case_id
+
+
+class _HoldingApp:
+    """Stands in for the Chalice app: the plugin worker records the bodies it is given, and its
+    first message ("first") stops the pump before it returns, with "second" still queued."""
+
+    def __init__(self) -> None:
+        self.pump: Any = None
+        self.handled: list[str] = []
+        self.stopper: threading.Thread | None = None
+        self.handler_map: dict[str, Callable[[dict[str, Any], Any], Any]] = {
+            **{consumer.function: lambda event, context: {} for consumer in QUEUE_CONSUMERS},
+            **{function: lambda event, context: {} for function in STREAM_CONSUMERS.values()},
+            "plugin_worker": self._plugin_worker,
+        }
+
+    def _plugin_worker(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        for record in event["Records"]:
+            self.handled.append(record["body"])
+            if record["body"] == "first":
+                self.stopper = threading.Thread(target=self.pump.stop, args=(60,))
+                self.stopper.start()
+                poll(lambda: self.pump.stopping)
+        return {"batchItemFailures": []}
+
+
+def test_a_stop_lets_the_consumers_drain_their_queues(local_aws: Any) -> None:
+    """Local AWS's queues die with the stack: what they hold when it stops is handled first."""
+    app = _HoldingApp()
+    app.pump = pump_module.Pump(app, local_aws.refs, local_aws.attrs, REGION)  # type: ignore[arg-type]
+    sqs = boto3.client("sqs")
+    url = local_aws.refs["PluginQueue"]
+    for body in ("first", "second"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    app.pump.start()
+    poll(lambda: app.stopper is not None)
+    assert app.stopper is not None
+    app.stopper.join(timeout=60)
+    assert not app.stopper.is_alive()
+    assert app.handled == ["first", "second"]
