@@ -12,7 +12,7 @@ import pytest
 from chalicelib.config import get_settings
 from chalicelib.dependencies import case_store
 from chalicelib.ids import new_id, utc_now
-from chalicelib.models.case import Actor, AuditRecord
+from chalicelib.models.case import Actor, AuditRecord, Case
 from local.child_stack import states_entered as chart_states_entered
 from tests.conftest import poll
 from tests.integration.conftest import Api, ingest
@@ -43,6 +43,15 @@ def wait_for_token(case_id: str, state: str) -> Any:
             and c
         )
     )
+
+
+def settled_transition(case_id: str) -> Case:
+    """The case once its transition's bookkeeping is done: the execution enters the next state
+    when the token is answered, and the consumer clears the in-flight marker just after."""
+    found: Case = poll(
+        lambda: (case := case_store().get_case("demo", case_id)).execution_inflight is None and case
+    )
+    return found
 
 
 def decide(

@@ -19,13 +19,18 @@ from chalicelib.decisions.service import decide_case
 from chalicelib.dependencies import case_store, workflow_engine
 from chalicelib.errors import Conflict
 from chalicelib.handlers import workflow_tasks
-from chalicelib.models.case import Case
 from chalicelib.models.reviewers import Reviewer
 from chalicelib.observability import metrics
 from tests.conftest import poll
 from tests.integration.conftest import Api, observe_domain_events
 from tests.integration.test_auth_api import login
-from tests.integration.test_decisions_api import decide, ingest, states_entered, wait_for_token
+from tests.integration.test_decisions_api import (
+    decide,
+    ingest,
+    settled_transition,
+    states_entered,
+    wait_for_token,
+)
 
 ADMIN = with_permissions(
     Reviewer(
@@ -70,15 +75,6 @@ def syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(workflow_tasks, "_sync_on_state_change", spy)
     return handled
-
-
-def settled_transition(case_id: str) -> Case:
-    """The case once its transition's bookkeeping is done: the execution enters the next state
-    when the token is answered, and the consumer clears the in-flight marker just after."""
-    found: Case = poll(
-        lambda: (case := case_store().get_case("demo", case_id)).execution_inflight is None and case
-    )
-    return found
 
 
 def test_parallel_decisions_one_wins_one_transition_one_token(

@@ -80,7 +80,13 @@ from local.pump import invoke
 from tests.conftest import poll
 from tests.integration.conftest import Api, observe_domain_events
 from tests.integration.test_auth_api import login
-from tests.integration.test_decisions_api import decide, ingest, states_entered, wait_for_token
+from tests.integration.test_decisions_api import (
+    decide,
+    ingest,
+    settled_transition,
+    states_entered,
+    wait_for_token,
+)
 from tests.integration.test_document_fetch_budget import (
     FakeContext,
     handed_back,
@@ -514,7 +520,7 @@ def test_send_task_success_accepted_but_its_answer_lost_moves_the_execution_once
     approve_when_waiting(api, case_id)
 
     poll(lambda: states_entered(case_id) == ["manual_review", "approved"])
-    poll(lambda: case_store().get_case("demo", case_id).execution_inflight is None)
+    settled_transition(case_id)
     assert lost and outcomes[0] == "ReadTimeoutError"
     assert "ok" not in outcomes  # the token was never accepted a second time
     assert outcomes[1:] and set(outcomes[1:]) <= STALE_TOKEN_ERRORS, outcomes

@@ -27,7 +27,12 @@ from tests.conftest import poll
 from tests.integration.conftest import RUN, Api, ingest, running_pipeline
 from tests.integration.test_auth_api import login
 from tests.integration.test_backoffice_api import Reviewers
-from tests.integration.test_decisions_api import decide, execution_arn, states_entered
+from tests.integration.test_decisions_api import (
+    decide,
+    execution_arn,
+    settled_transition,
+    states_entered,
+)
 from tests.integration.test_definitions_api import DEFINITIONS, own_definition
 from tests.integration.test_ingestion_api import individual_run
 
@@ -91,7 +96,7 @@ def test_a_lost_execution_is_restarted_and_follows_the_transitions_committed_mea
         assert states_entered(case_id) == ["manual_review", "revision"]
         # Running again changes nothing: the execution runs and has followed every transition
         # (once the consumer has finished the transition's bookkeeping, just after the send).
-        poll(lambda: case_store().get_case("demo", case_id).execution_inflight is None)
+        settled_transition(case_id)
         again = reconcile(default_reconciliation(), only=["executions"])
         assert again == {"executions": {"running_in_sync": 1}}
     finally:
