@@ -17,7 +17,7 @@ from chalicelib.webhooks.signing import generate_secret
 from local.child_stack import Stack, await_ingest, running_stack, signed_in
 from tests.conftest import poll
 from tests.integration.test_ingestion_api import individual_run
-from tests.integration.test_webhooks_api import Receiver
+from tests.integration.test_webhooks_api import Receiver, dead_letters_with
 
 DEFAULT_SECRET = generate_secret()
 SECRET = {"Authorization": "Bearer secret"}
@@ -201,15 +201,7 @@ def test_an_always_failing_receiver_dead_letters_and_redelivery_succeeds_once_fi
     sqs = webhook_stack.aws_client("sqs")
     dlq = sqs.get_queue_url(QueueName="kyc-local-webhook-dlq")["QueueUrl"]
 
-    def dead_letters() -> list[str]:
-        import json
-
-        messages = sqs.receive_message(
-            QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0
-        ).get("Messages", [])
-        return [json.loads(m["Body"])["webhookDelivery"]["deliveryId"] for m in messages]
-
-    assert dead["id"] in poll(dead_letters)
+    assert dead["id"] in dead_letters_with(sqs, dlq, dead["id"])
     assert receiver.of("case.note_added", case_id) == []
 
     receiver.case_defaults.pop(case_id)

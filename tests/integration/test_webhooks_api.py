@@ -142,6 +142,20 @@ class Receiver:
             ]
 
 
+def dead_letters_with(sqs: Any, queue_url: str, delivery_id: str) -> list[str]:
+    """The delivery ids of the webhook dead-letter queue's letters, once `delivery_id`'s is
+    among them: a delivery is saved as failed before its letter is sent."""
+
+    def letters() -> list[str]:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return [json.loads(m["Body"])["webhookDelivery"]["deliveryId"] for m in messages]
+
+    found: list[str] = poll(lambda: delivery_id in (ids := letters()) and ids)
+    return found
+
+
 DEFAULT_SECRET = generate_secret()
 
 
@@ -356,19 +370,10 @@ def test_failing_receiver_retries_then_dead_letters_and_redelivers(
 
     [dead] = poll(failed)
     assert dead["attempts"] == 3 and dead["lastStatusCode"] == 500
-    dlq = local_aws.refs["WebhookQueueDLQ"]
     import boto3
 
-    def dead_letters() -> list[str]:
-        # The record is saved as failed before its dead letter is sent: wait for the letter.
-        messages = boto3.client("sqs").receive_message(
-            QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0
-        )
-        bodies = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
-        return [b["webhookDelivery"]["deliveryId"] for b in bodies]
-
     # The case's screening result (workflow.context.changed) failed the same way: its own entry.
-    letters = poll(lambda: dead["id"] in (found := dead_letters()) and found)
+    letters = dead_letters_with(boto3.client("sqs"), local_aws.refs["WebhookQueueDLQ"], dead["id"])
     assert letters.count(dead["id"]) == 1
 
     receiver.default = 200
